@@ -1,0 +1,853 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Topology file parser.
+ *
+ * inih splits "key = value" lines, trims them and strips inline comments.
+ * It does not tell its handler the line number (Debian builds it without
+ * INI_HANDLER_LINENO) and never calls it for a section with no keys, so the
+ * line reader given to ini_parse_stream() does three small jobs itself: it
+ * counts lines, opens sections as their headers go by, and refuses lines
+ * inih would silently mangle (over-long lines, indented continuation lines).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <ini.h>
+
+#include "config/topology.h"
+
+#define MAX_KEYS 32
+#define LINE_MAX_LEN 1024
+
+enum sect_type { SECT_SWITCH, SECT_BRIDGE, SECT_PORT, SECT_MAX };
+
+static const char *const sect_names[SECT_MAX] = {
+	[SECT_SWITCH] = "switch",
+	[SECT_BRIDGE] = "bridge",
+	[SECT_PORT] = "port",
+};
+
+struct sect {
+	enum sect_type type;
+	int index;                      /* in topology's array for 'type' */
+	char title[TOPO_NAME_MAX + 16]; /* "port c1", for messages */
+	unsigned line;
+	unsigned key_line[MAX_KEYS];    /* 0: key absent */
+};
+
+struct message {
+	unsigned line;
+	unsigned seq;
+	char *text;
+};
+
+struct parser {
+	struct topology *topo;
+	FILE *err;
+	struct message *msgs;           /* printed sorted by line at the end */
+	unsigned n_msgs, cap_msgs;
+	const char *file;
+	char dir[TOPO_PATH_MAX];        /* the file's directory, for rx/tx paths */
+	unsigned lineno;
+	unsigned errors;
+	struct sect sects[TOPO_MAX_PORTS + TOPO_MAX_BRIDGES + 1];
+	unsigned n_sects;
+	struct sect *cur;               /* NULL: outside or in a bad section */
+	/* names waiting for the whole file before they can be resolved */
+	char port_bridge[TOPO_MAX_PORTS][TOPO_NAME_MAX];
+	/* input */
+	FILE *fp;
+	const char *str;
+	char buf[LINE_MAX_LEN + 2];
+};
+
+struct key {
+	const char *name;
+	int (*parse)(struct parser *, void *obj, const struct key *, const char *);
+	size_t off;
+	size_t size;
+	const char *const *choices;     /* enum keys: names, index = value */
+	unsigned min, max;              /* numeric keys */
+};
+
+static void __attribute__((format(printf, 4, 5)))
+report(struct parser *ps, unsigned line, const char *where, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	int n;
+
+	ps->errors++;
+	if (ps->err == NULL)
+		return;
+	n = snprintf(msg, sizeof(msg), "%s:%u: %s", ps->file, line,
+		     where != NULL ? where : "");
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (ps->n_msgs == ps->cap_msgs) {
+		unsigned cap = ps->cap_msgs ? ps->cap_msgs * 2 : 16;
+		struct message *m = realloc(ps->msgs, cap * sizeof(*m));
+
+		if (m == NULL) {
+			fprintf(ps->err, "%s\n", msg);
+			return;
+		}
+		ps->msgs = m;
+		ps->cap_msgs = cap;
+	}
+	ps->msgs[ps->n_msgs].line = line;
+	ps->msgs[ps->n_msgs].seq = ps->n_msgs;
+	ps->msgs[ps->n_msgs].text = strdup(msg);
+	ps->n_msgs++;
+}
+
+static int
+message_cmp(const void *a, const void *b)
+{
+	const struct message *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+flush_messages(struct parser *ps)
+{
+	unsigned i;
+
+	qsort(ps->msgs, ps->n_msgs, sizeof(*ps->msgs), message_cmp);
+	for (i = 0; i < ps->n_msgs; i++) {
+		if (ps->msgs[i].text != NULL)
+			fprintf(ps->err, "%s\n", ps->msgs[i].text);
+		free(ps->msgs[i].text);
+	}
+	free(ps->msgs);
+	ps->msgs = NULL;
+	ps->n_msgs = ps->cap_msgs = 0;
+}
+
+/* "[port c1] kind: " */
+static const char *
+key_where(const struct sect *s, const char *key, char *buf, size_t len)
+{
+	snprintf(buf, len, "[%s] %s: ", s->title, key);
+	return buf;
+}
+
+static void __attribute__((format(printf, 4, 5)))
+key_error(struct parser *ps, const struct sect *s, const char *key,
+	  const char *fmt, ...)
+{
+	char where[128], msg[512];
+	unsigned line = s->line;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (key != NULL)
+		key_where(s, key, where, sizeof(where));
+	else
+		snprintf(where, sizeof(where), "[%s] ", s->title);
+	/* the caller sets ps->lineno to the key's line when it knows it */
+	if (ps->lineno != 0)
+		line = ps->lineno;
+	report(ps, line, where, "%s", msg);
+}
+
+/* ---- value parsers ---------------------------------------------------- */
+
+static bool
+valid_name(const char *v)
+{
+	if (*v == '\0' || strlen(v) >= TOPO_NAME_MAX)
+		return false;
+	for (; *v; v++)
+		if (!isalnum((unsigned char)*v) && *v != '_' && *v != '-' &&
+		    *v != '.')
+			return false;
+	return true;
+}
+
+static int
+parse_uint(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 ||
+	    n < k->min || n > k->max) {
+		key_error(ps, ps->cur, k->name,
+			  "'%s' is not a number from %u to %u", v, k->min, k->max);
+		return -1;
+	}
+	*(unsigned *)((char *)obj + k->off) = (unsigned)n;
+	return 0;
+}
+
+static int
+parse_choice(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	char list[256] = "";
+	unsigned i;
+
+	for (i = 0; k->choices[i] != NULL; i++) {
+		if (strcmp(v, k->choices[i]) == 0) {
+			*(int *)((char *)obj + k->off) = (int)i;
+			return 0;
+		}
+		if (i > 0)
+			strncat(list, " | ", sizeof(list) - strlen(list) - 1);
+		strncat(list, k->choices[i], sizeof(list) - strlen(list) - 1);
+	}
+	key_error(ps, ps->cur, k->name, "'%s' is not one of: %s", v, list);
+	return -1;
+}
+
+static int
+parse_string(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	if (strlen(v) >= k->size) {
+		key_error(ps, ps->cur, k->name, "longer than %zu characters",
+			  k->size - 1);
+		return -1;
+	}
+	memcpy((char *)obj + k->off, v, strlen(v) + 1);
+	return 0;
+}
+
+static int
+parse_ifname(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	const char *c;
+
+	if (strlen(v) >= TOPO_IFNAME_MAX || strcmp(v, ".") == 0 ||
+	    strcmp(v, "..") == 0) {
+		key_error(ps, ps->cur, k->name,
+			  "'%s' is not an interface name (1 to %d characters)",
+			  v, TOPO_IFNAME_MAX - 1);
+		return -1;
+	}
+	for (c = v; *c; c++) {
+		if (*c == '/' || *c == ':' || isspace((unsigned char)*c)) {
+			key_error(ps, ps->cur, k->name,
+				  "'%s': an interface name has no '/', ':' or spaces", v);
+			return -1;
+		}
+	}
+	return parse_string(ps, obj, k, v);
+}
+
+/* A path relative to the topology file's directory. */
+static int
+parse_path(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	char full[TOPO_PATH_MAX * 2];
+
+	if (v[0] == '/' || ps->dir[0] == '\0')
+		snprintf(full, sizeof(full), "%s", v);
+	else
+		snprintf(full, sizeof(full), "%s/%s", ps->dir, v);
+	return parse_string(ps, obj, k, full);
+}
+
+static int
+parse_ref(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	if (!valid_name(v)) {
+		key_error(ps, ps->cur, k->name, "'%s' is not a valid name", v);
+		return -1;
+	}
+	return parse_string(ps, obj, k, v);
+}
+
+static int
+parse_cpus(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	const char *c;
+
+	for (c = v; *c; c++) {
+		if (!isdigit((unsigned char)*c) && *c != ',' && *c != '-') {
+			key_error(ps, ps->cur, k->name,
+				  "'%s' is not a CPU list such as 1 or 2-3,5", v);
+			return -1;
+		}
+	}
+	return parse_string(ps, obj, k, v);
+}
+
+/* ---- section tables --------------------------------------------------- */
+
+static const char *const hugepages_names[] = { "auto", "yes", "no", NULL };
+static const char *const poll_names[] = { "adaptive", "busy", NULL };
+static const char *const kind_names[] = { "tap", "afpacket", "dpdk", "pcap",
+					  NULL };
+
+#define SW(f) offsetof(struct topo_switch, f), sizeof(((struct topo_switch *)0)->f)
+#define PT(f) offsetof(struct topo_port, f), sizeof(((struct topo_port *)0)->f)
+
+static const struct key switch_keys[] = {
+	{ "hugepages", parse_choice, SW(hugepages), hugepages_names, 0, 0 },
+	{ "poll", parse_choice, SW(poll), poll_names, 0, 0 },
+	{ "workers", parse_uint, SW(workers), NULL, 1, TOPO_MAX_WORKERS },
+	{ "mbufs", parse_uint, SW(mbufs), NULL, 1024, 1u << 24 },
+	{ "control", parse_string, SW(control), NULL, 0, 0 },
+	{ "eal", parse_string, SW(eal), NULL, 0, 0 },
+	{ "cpus", parse_cpus, SW(cpus), NULL, 0, 0 },
+	{ NULL, NULL, 0, 0, NULL, 0, 0 },
+};
+
+enum { PK_KIND, PK_IFACE, PK_DEVARGS, PK_RX, PK_TX, PK_BRIDGE };
+static const struct key port_keys[] = {
+	[PK_KIND] = { "kind", parse_choice, PT(kind), kind_names, 0, 0 },
+	[PK_IFACE] = { "iface", parse_ifname, PT(iface), NULL, 0, 0 },
+	[PK_DEVARGS] = { "devargs", parse_string, PT(devargs), NULL, 0, 0 },
+	[PK_RX] = { "rx", parse_path, PT(rx), NULL, 0, 0 },
+	[PK_TX] = { "tx", parse_path, PT(tx), NULL, 0, 0 },
+	/* stored by name until every bridge is known */
+	[PK_BRIDGE] = { "bridge", parse_ref, 0, TOPO_NAME_MAX, NULL, 0, 0 },
+	{ NULL, NULL, 0, 0, NULL, 0, 0 },
+};
+
+static const struct key bridge_keys[] = {
+	{ NULL, NULL, 0, 0, NULL, 0, 0 },
+};
+
+static const struct key *const sect_keys[SECT_MAX] = {
+	[SECT_SWITCH] = switch_keys,
+	[SECT_BRIDGE] = bridge_keys,
+	[SECT_PORT] = port_keys,
+};
+
+/* ---- sections ---------------------------------------------------------- */
+
+static void
+open_section(struct parser *ps, char *hdr)
+{
+	struct topology *t = ps->topo;
+	char *close = strchr(hdr, ']');
+	char *type, *name, *rest;
+	struct sect *s;
+	unsigned i;
+	int st = -1;
+
+	ps->cur = NULL;
+	if (close == NULL) {
+		report(ps, ps->lineno, NULL, "section header has no closing ']'");
+		return;
+	}
+	*close = '\0';
+	for (rest = close + 1; *rest; rest++) {
+		if (*rest == ';' || *rest == '#')
+			break;
+		if (!isspace((unsigned char)*rest)) {
+			report(ps, ps->lineno, NULL, "text after the section header");
+			return;
+		}
+	}
+	type = hdr + 1;
+	while (isspace((unsigned char)*type))
+		type++;
+	name = type;
+	while (*name && !isspace((unsigned char)*name))
+		name++;
+	if (*name) {
+		*name++ = '\0';
+		while (isspace((unsigned char)*name))
+			name++;
+		rest = name + strlen(name);
+		while (rest > name && isspace((unsigned char)rest[-1]))
+			*--rest = '\0';
+	}
+	for (i = 0; i < SECT_MAX; i++)
+		if (strcmp(type, sect_names[i]) == 0)
+			st = (int)i;
+	if (st < 0) {
+		report(ps, ps->lineno, NULL,
+		       "[%s%s%s]: unknown section (known: [switch], [bridge NAME], [port NAME])",
+		       type, *name ? " " : "", name);
+		return;
+	}
+	if (st == SECT_SWITCH && *name) {
+		report(ps, ps->lineno, NULL, "[switch] takes no name");
+		return;
+	}
+	if (st != SECT_SWITCH && !valid_name(name)) {
+		report(ps, ps->lineno, NULL,
+		       "[%s %s]: a %s needs a name of 1 to %d letters, digits, '_', '-' or '.'",
+		       type, name, type, TOPO_NAME_MAX - 1);
+		return;
+	}
+	for (i = 0; i < ps->n_sects; i++) {
+		s = &ps->sects[i];
+		if ((int)s->type == st &&
+		    (st == SECT_SWITCH ||
+		     strcmp(s->title + strlen(sect_names[st]) + 1, name) == 0)) {
+			report(ps, ps->lineno, NULL,
+			       "[%s%s%s] appears twice (first at line %u)", type,
+			       *name ? " " : "", name, s->line);
+			return;
+		}
+	}
+	if ((st == SECT_PORT && t->n_ports == TOPO_MAX_PORTS) ||
+	    (st == SECT_BRIDGE && t->n_bridges == TOPO_MAX_BRIDGES)) {
+		report(ps, ps->lineno, NULL, "too many %s sections (at most %d)",
+		       type, st == SECT_PORT ? TOPO_MAX_PORTS : TOPO_MAX_BRIDGES);
+		return;
+	}
+
+	s = &ps->sects[ps->n_sects++];
+	memset(s, 0, sizeof(*s));
+	s->type = (enum sect_type)st;
+	s->line = ps->lineno;
+	snprintf(s->title, sizeof(s->title), "%s%s%s", type, *name ? " " : "",
+		 name);
+	switch (s->type) {
+	case SECT_SWITCH:
+		t->sw.line = ps->lineno;
+		s->index = 0;
+		break;
+	case SECT_BRIDGE:
+		s->index = (int)t->n_bridges++;
+		snprintf(t->bridges[s->index].name, TOPO_NAME_MAX, "%s", name);
+		t->bridges[s->index].line = ps->lineno;
+		break;
+	case SECT_PORT:
+		s->index = (int)t->n_ports++;
+		snprintf(t->ports[s->index].name, TOPO_NAME_MAX, "%s", name);
+		t->ports[s->index].line = ps->lineno;
+		t->ports[s->index].bridge = -1;
+		t->ports[s->index].kind = (enum topo_port_kind)-1;
+		break;
+	default:
+		break;
+	}
+	ps->cur = s;
+}
+
+static void *
+sect_obj(struct parser *ps, struct sect *s)
+{
+	switch (s->type) {
+	case SECT_SWITCH: return &ps->topo->sw;
+	case SECT_BRIDGE: return &ps->topo->bridges[s->index];
+	case SECT_PORT:
+		return &ps->topo->ports[s->index];
+	default: return NULL;
+	}
+}
+
+static int
+topo_ini_handler(void *user, const char *section, const char *name,
+	    const char *value)
+{
+	struct parser *ps = user;
+	struct sect *s = ps->cur;
+	const struct key *keys, *k;
+	char where[128];
+	void *obj;
+	unsigned i;
+
+	(void)section;
+	if (s == NULL) {
+		/* keys of a bad section were already reported with it */
+		if (ps->n_sects == 0 && section[0] == '\0')
+			report(ps, ps->lineno, NULL,
+			       "'%s' is outside any section", name);
+		return 1;
+	}
+	keys = sect_keys[s->type];
+	for (i = 0; keys[i].name != NULL; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			break;
+	k = &keys[i];
+	key_where(s, name, where, sizeof(where));
+	if (k->name == NULL) {
+		char list[256] = "";
+		unsigned j;
+
+		for (j = 0; keys[j].name != NULL; j++) {
+			strncat(list, j ? ", " : "", sizeof(list) - strlen(list) - 1);
+			strncat(list, keys[j].name, sizeof(list) - strlen(list) - 1);
+		}
+		report(ps, ps->lineno, where, "unknown key (known here: %s)",
+		       list[0] ? list : "none");
+		return 1;
+	}
+	if (s->key_line[i] != 0) {
+		report(ps, ps->lineno, where, "given twice (first at line %u)",
+		       s->key_line[i]);
+		return 1;
+	}
+	s->key_line[i] = ps->lineno;
+	if (value[0] == '\0') {
+		report(ps, ps->lineno, where, "needs a value");
+		return 1;
+	}
+	obj = sect_obj(ps, s);
+	if (s->type == SECT_PORT && i == PK_BRIDGE)
+		obj = ps->port_bridge[s->index];
+	k->parse(ps, obj, k, value);
+	return 1;
+}
+
+/* ---- reading lines ------------------------------------------------------ */
+
+static char *
+next_raw_line(struct parser *ps)
+{
+	size_t n = 0;
+
+	if (ps->fp != NULL)
+		return fgets(ps->buf, sizeof(ps->buf), ps->fp);
+	if (ps->str == NULL || *ps->str == '\0')
+		return NULL;
+	while (ps->str[n] != '\0' && ps->str[n] != '\n' && n < LINE_MAX_LEN)
+		n++;
+	if (ps->str[n] == '\n')
+		n++;
+	memcpy(ps->buf, ps->str, n);
+	ps->buf[n] = '\0';
+	ps->str += n;
+	return ps->buf;
+}
+
+/*
+ * The ini_reader: hand inih one line at a time, stripped of leading space,
+ * and open sections here so that empty ones exist too.
+ */
+static char *
+topo_ini_reader(char *out, int num, void *stream)
+{
+	struct parser *ps = stream;
+	char *line, *p;
+	size_t len;
+	bool bad = false;
+
+	line = next_raw_line(ps);
+	if (line == NULL)
+		return NULL;
+	ps->lineno++;
+	len = strlen(line);
+	if (len > 0 && line[len - 1] == '\n') {
+		line[--len] = '\0';
+	} else if (len >= LINE_MAX_LEN) {
+		int c;
+
+		report(ps, ps->lineno, NULL, "line longer than %d characters",
+		       LINE_MAX_LEN - 1);
+		/* skip the rest of the line */
+		if (ps->fp != NULL)
+			while ((c = fgetc(ps->fp)) != EOF && c != '\n')
+				;
+		else
+			while (*ps->str && *ps->str++ != '\n')
+				;
+		bad = true;
+	}
+	if (memchr(line, '\0', len) != NULL || strlen(line) != len) {
+		report(ps, ps->lineno, NULL, "line holds a NUL byte");
+		bad = true;
+	}
+	for (p = line; isspace((unsigned char)*p); p++)
+		;
+	if (!bad && *p == '[') {
+		open_section(ps, p);
+		/* inih needs the header too, to keep its own section name */
+		snprintf(out, (size_t)num, "[x]\n");
+		return out;
+	}
+	if (!bad && *p != '\0' && *p != ';' && *p != '#') {
+		if (strpbrk(p, "=:") == NULL) {
+			report(ps, ps->lineno, NULL,
+			       "'%s' is not a 'key = value' line", p);
+			bad = true;
+		} else if ((size_t)num <= strlen(p) + 1) {
+			report(ps, ps->lineno, NULL, "line too long");
+			bad = true;
+		}
+	}
+	if (bad || *p == '\0') {
+		snprintf(out, (size_t)num, ";\n");
+		return out;
+	}
+	snprintf(out, (size_t)num, "%s\n", p);
+	return out;
+}
+
+/* ---- whole-file checks -------------------------------------------------- */
+
+static struct sect *
+find_sect(struct parser *ps, enum sect_type type, int index)
+{
+	unsigned i;
+
+	for (i = 0; i < ps->n_sects; i++)
+		if (ps->sects[i].type == type && ps->sects[i].index == index)
+			return &ps->sects[i];
+	return NULL;
+}
+
+/* Report at the line of 'key' in 's' (or the section line when absent). */
+static void __attribute__((format(printf, 4, 5)))
+check_error(struct parser *ps, struct sect *s, int key, const char *fmt, ...)
+{
+	const struct key *keys = sect_keys[s->type];
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ps->lineno = key >= 0 && s->key_line[key] ? s->key_line[key] : s->line;
+	key_error(ps, s, key >= 0 ? keys[key].name : NULL, "%s", msg);
+	ps->lineno = 0;
+}
+
+static void
+check_port(struct parser *ps, struct sect *s)
+{
+	struct topology *t = ps->topo;
+	struct topo_port *p = &t->ports[s->index];
+	static const struct { int key; unsigned kinds; } used_by[] = {
+		{ PK_IFACE, 1u << TOPO_PORT_TAP | 1u << TOPO_PORT_AFPACKET },
+		{ PK_DEVARGS, 1u << TOPO_PORT_DPDK },
+		{ PK_RX, 1u << TOPO_PORT_PCAP },
+		{ PK_TX, 1u << TOPO_PORT_PCAP },
+	};
+	unsigned i;
+
+	if (s->key_line[PK_KIND] == 0) {
+		check_error(ps, s, -1, "kind is missing (tap | afpacket | dpdk | pcap)");
+		return;
+	}
+	if ((int)p->kind < 0)
+		return; /* bad value, already reported */
+	for (i = 0; i < sizeof(used_by) / sizeof(used_by[0]); i++) {
+		if (s->key_line[used_by[i].key] != 0 &&
+		    !(used_by[i].kinds & (1u << p->kind)))
+			check_error(ps, s, used_by[i].key,
+				    "not used by kind = %s",
+				    topo_port_kind_name(p->kind));
+	}
+	switch (p->kind) {
+	case TOPO_PORT_TAP:
+	case TOPO_PORT_AFPACKET:
+		if (s->key_line[PK_IFACE] == 0)
+			check_error(ps, s, -1, "kind = %s needs iface = NAME",
+				    topo_port_kind_name(p->kind));
+		break;
+	case TOPO_PORT_DPDK:
+		if (s->key_line[PK_DEVARGS] == 0)
+			check_error(ps, s, -1,
+				    "kind = dpdk needs devargs = ... (a PCI address or a vdev such as net_null0)");
+		break;
+	case TOPO_PORT_PCAP:
+		if (s->key_line[PK_RX] == 0 && s->key_line[PK_TX] == 0)
+			check_error(ps, s, -1,
+				    "kind = pcap needs rx = FILE, tx = FILE or both");
+		if (p->rx[0] && p->tx[0] && strcmp(p->rx, p->tx) == 0)
+			check_error(ps, s, PK_TX, "the same file as rx");
+		break;
+	}
+
+	if (s->key_line[PK_BRIDGE] != 0) {
+		const char *bn = ps->port_bridge[s->index];
+
+		if (bn[0] == '\0')
+			return;
+		p->bridge = topo_bridge_find(t, bn);
+		if (p->bridge < 0)
+			check_error(ps, s, PK_BRIDGE, "no [bridge %s] in this file", bn);
+	} else {
+		check_error(ps, s, -1, "the port has no role: give it bridge = NAME");
+	}
+}
+
+static void
+check_all(struct parser *ps)
+{
+	struct topology *t = ps->topo;
+	unsigned i, j;
+
+	for (i = 0; i < ps->n_sects; i++)
+		if (ps->sects[i].type == SECT_PORT)
+			check_port(ps, &ps->sects[i]);
+
+	/* one interface, one device, one file: one port */
+	for (i = 0; i < t->n_ports; i++) {
+		struct topo_port *a = &t->ports[i];
+
+		for (j = 0; j < i; j++) {
+			struct topo_port *b = &t->ports[j];
+			const char *what = NULL;
+			int key = -1;
+
+			if (a->iface[0] && strcmp(a->iface, b->iface) == 0) {
+				what = "iface";
+				key = PK_IFACE;
+			} else if (a->devargs[0] && strcmp(a->devargs, b->devargs) == 0) {
+				what = "devargs";
+				key = PK_DEVARGS;
+			} else if (a->tx[0] && (strcmp(a->tx, b->tx) == 0 ||
+						strcmp(a->tx, b->rx) == 0)) {
+				what = "tx";
+				key = PK_TX;
+			} else if (a->rx[0] && strcmp(a->rx, b->tx) == 0) {
+				what = "rx";
+				key = PK_RX;
+			}
+			if (what != NULL)
+				check_error(ps, find_sect(ps, SECT_PORT, (int)i), key,
+					    "port %s already uses this %s", b->name, what);
+		}
+	}
+	if (t->sw.workers > 1 && topo_is_replay(t)) {
+		struct sect *s = find_sect(ps, SECT_SWITCH, 0);
+
+		if (s != NULL)
+			check_error(ps, s, 2 /* workers */,
+				    "replay mode (only pcap ports) runs one worker");
+	}
+}
+
+/* ---- entry points -------------------------------------------------------- */
+
+static void
+topo_defaults(struct topology *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->sw.hugepages = TOPO_HUGE_AUTO;
+	t->sw.poll = TOPO_POLL_ADAPTIVE;
+	t->sw.workers = 1;
+	snprintf(t->sw.control, sizeof(t->sw.control), "/run/vsw/vsw.sock");
+}
+
+static int
+run_parser(struct parser *ps, FILE *err)
+{
+	int rc;
+
+	ps->err = err;
+	rc = ini_parse_stream(topo_ini_reader, ps, topo_ini_handler, ps);
+	if (rc < 0)
+		report(ps, 0, NULL, "cannot parse (out of memory)");
+	ps->lineno = 0;
+	check_all(ps);
+	flush_messages(ps);
+	if (ps->errors > 0) {
+		if (err != NULL)
+			fprintf(err, "%s: %u error%s\n", ps->file, ps->errors,
+				ps->errors == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+topo_load(struct topology *topo, const char *path, FILE *err)
+{
+	struct parser *ps;
+	struct stat st;
+	const char *slash;
+	int rc;
+
+	topo_defaults(topo);
+	snprintf(topo->file, sizeof(topo->file), "%s", path);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (err)
+			fprintf(err, "%s: is a directory\n", path);
+		return -EISDIR;
+	}
+	ps = calloc(1, sizeof(*ps));
+	if (ps == NULL)
+		return -ENOMEM;
+	ps->topo = topo;
+	ps->file = path;
+	slash = strrchr(path, '/');
+	if (slash != NULL)
+		snprintf(ps->dir, sizeof(ps->dir), "%.*s",
+			 (int)(slash - path ? slash - path : 1), path);
+	ps->fp = fopen(path, "r");
+	if (ps->fp == NULL) {
+		rc = -errno;
+		if (err)
+			fprintf(err, "%s: %s\n", path, strerror(errno));
+		free(ps);
+		return rc;
+	}
+	rc = run_parser(ps, err);
+	fclose(ps->fp);
+	free(ps);
+	return rc;
+}
+
+int
+topo_load_string(struct topology *topo, const char *name, const char *text,
+		 FILE *err)
+{
+	struct parser *ps;
+	int rc;
+
+	topo_defaults(topo);
+	snprintf(topo->file, sizeof(topo->file), "%s", name);
+	ps = calloc(1, sizeof(*ps));
+	if (ps == NULL)
+		return -ENOMEM;
+	ps->topo = topo;
+	ps->file = name;
+	ps->str = text;
+	rc = run_parser(ps, err);
+	free(ps);
+	return rc;
+}
+
+bool
+topo_is_replay(const struct topology *topo)
+{
+	unsigned i;
+
+	if (topo->n_ports == 0)
+		return false;
+	for (i = 0; i < topo->n_ports; i++)
+		if (topo->ports[i].kind != TOPO_PORT_PCAP)
+			return false;
+	return true;
+}
+
+const char *
+topo_port_kind_name(enum topo_port_kind kind)
+{
+	return (unsigned)kind < TOPO_PORT_PCAP + 1 ? kind_names[kind] : "?";
+}
+
+int
+topo_bridge_find(const struct topology *topo, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < topo->n_bridges; i++)
+		if (strcmp(topo->bridges[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+topo_port_find(const struct topology *topo, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < topo->n_ports; i++)
+		if (strcmp(topo->ports[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VSW_TOPOLOGY_H
+#define VSW_TOPOLOGY_H
+
+/*
+ * The topology file: an INI file read by inih and turned into a validated
+ * struct topology.
+ *
+ * topo_load() reads the whole file, checks every key of every section and
+ * every cross reference (a port's bridge exists, names are unique, ...)
+ * and only then returns. Every problem is reported as
+ *     FILE:LINE: [section name] key: what is wrong
+ * and all of them are reported, not just the first. Nothing outside the
+ * process is touched while loading, so a bad file changes nothing.
+ *
+ * The result is plain data: no DPDK object is created here, which keeps the
+ * parser usable from vswctl, the unit tests and the fuzzer.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <limits.h>
+
+#define TOPO_NAME_MAX   32      /* port, bridge, ... names incl. NUL */
+#define TOPO_IFNAME_MAX 16      /* IFNAMSIZ */
+#define TOPO_PATH_MAX   256
+#define TOPO_ARGS_MAX   512
+#define TOPO_MAX_PORTS  256
+#define TOPO_MAX_BRIDGES 64
+#define TOPO_MAX_WORKERS 64
+
+enum topo_hugepages { TOPO_HUGE_AUTO, TOPO_HUGE_YES, TOPO_HUGE_NO };
+enum topo_poll { TOPO_POLL_ADAPTIVE, TOPO_POLL_BUSY };
+enum topo_port_kind { TOPO_PORT_TAP, TOPO_PORT_AFPACKET, TOPO_PORT_DPDK,
+                      TOPO_PORT_PCAP };
+
+struct topo_switch {
+	enum topo_hugepages hugepages;
+	enum topo_poll poll;
+	unsigned workers;
+	unsigned mbufs;                 /* 0: sized from the ports */
+	char control[108];              /* sun_path */
+	char eal[TOPO_ARGS_MAX];        /* extra EAL arguments, escape hatch */
+	char cpus[64];                  /* worker CPUs, a list; "" = automatic */
+	unsigned line;
+};
+
+struct topo_bridge {
+	char name[TOPO_NAME_MAX];
+	unsigned line;
+};
+
+struct topo_port {
+	char name[TOPO_NAME_MAX];
+	enum topo_port_kind kind;
+	char iface[TOPO_IFNAME_MAX];    /* tap, afpacket */
+	char devargs[TOPO_ARGS_MAX];    /* dpdk */
+	char rx[TOPO_PATH_MAX];         /* pcap, resolved against the file's dir */
+	char tx[TOPO_PATH_MAX];
+	int bridge;                     /* index in topology.bridges, -1 none */
+	unsigned line;
+};
+
+struct topology {
+	char file[TOPO_PATH_MAX];
+	struct topo_switch sw;
+	struct topo_bridge bridges[TOPO_MAX_BRIDGES];
+	unsigned n_bridges;
+	struct topo_port ports[TOPO_MAX_PORTS];
+	unsigned n_ports;
+};
+
+/*
+ * Load and validate 'path' into 'topo'. Errors go to 'err' (one line each).
+ * Returns 0 when the file is valid, -EINVAL when it has errors (all of
+ * them printed), -errno when it cannot be read.
+ */
+int topo_load(struct topology *topo, const char *path, FILE *err);
+
+/* Same, from a string already in memory ('name' is used in messages). */
+int topo_load_string(struct topology *topo, const char *name,
+		     const char *text, FILE *err);
+
+/* True when every port is a pcap port: vsw then runs in replay mode. */
+bool topo_is_replay(const struct topology *topo);
+
+const char *topo_port_kind_name(enum topo_port_kind kind);
+
+/* Index of the bridge / port named 'name', or -1. */
+int topo_bridge_find(const struct topology *topo, const char *name);
+int topo_port_find(const struct topology *topo, const char *name);
+
+#endif

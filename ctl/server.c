@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl/server.h"
+#include "ctl/table.h"
+
+#include <rte_common.h>
+#include <rte_mempool.h>
+
+#define REQ_MAX 4096
+#define MAX_CLIENTS 32
+#define CLIENT_TIMEOUT_NS 2000000000ull
+#define MAX_WORDS 16
+
+struct client {
+	int fd;
+	size_t len;
+	uint64_t since;
+	char buf[REQ_MAX];
+};
+
+struct ctl {
+	struct vsw *sw;
+	int lfd;
+	int epfd;
+	int tfd;
+	char path[108];
+	struct client clients[MAX_CLIENTS];
+};
+
+struct cmd {
+	const char *words[3];           /* the command, NULL-terminated */
+	const char *usage;
+	const char *help;
+	/* 0, or -1 with the reason put in 'err' */
+	int (*run)(struct vsw *sw, struct reply *r, int argc, char **argv,
+		   char *err, size_t errlen);
+};
+
+/* ---- commands ----------------------------------------------------------- */
+
+static int
+cmd_show_ports(struct vsw *sw, struct reply *r, int argc, char **argv,
+	       char *err, size_t errlen)
+{
+	static const char *const cols[] = { "port", "kind", "role", "worker",
+					    "link", "mac", "offloads", "backend" };
+	unsigned i;
+
+	(void)argc; (void)argv; (void)err; (void)errlen;
+	reply_table(r, "ports", NULL, RTE_DIM(cols), cols);
+	for (i = 0; i < sw->n_ports; i++) {
+		struct port *p = &sw->ports[i];
+		char role[64], worker[16], mac[RTE_ETHER_ADDR_FMT_SIZE], off[64];
+		bool up = p->ops->link_up ? p->ops->link_up(p) : true;
+
+		if (p->bridge >= 0)
+			snprintf(role, sizeof(role), "bridge %s",
+				 sw->bridges[p->bridge].name);
+		else
+			snprintf(role, sizeof(role), "-");
+		snprintf(worker, sizeof(worker), "%u", p->owner);
+		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+		snprintf(off, sizeof(off), "%s%s%s%s",
+			 p->tx_offloads & PORT_OFF_L4_CSUM ? "csum," : "",
+			 p->tx_offloads & PORT_OFF_TSO ? "tso," : "",
+			 p->tx_offloads & PORT_OFF_USO ? "uso," : "",
+			 p->tx_offloads & PORT_OFF_MULTISEG ? "multiseg," : "");
+		if (off[0])
+			off[strlen(off) - 1] = '\0';
+		else
+			snprintf(off, sizeof(off), "-");
+		reply_row(r, p->name, p->ops->kind, role, worker, up ? "up" : "down",
+			  mac, off, p->info);
+	}
+	return 0;
+}
+
+static int
+cmd_show_stats(struct vsw *sw, struct reply *r, int argc, char **argv,
+	       char *err, size_t errlen)
+{
+	static const char *const cols[] = { "port", "#rx", "#rx_bytes", "#tx",
+					    "#tx_bytes", "#flood", "#drops",
+					    "#rx_kernel_drops" };
+	static const char *const dcols[] = { "port", "reason", "#count",
+					     "description" };
+	static const char *const wcols[] = { "worker", "lcore", "#iterations",
+					     "#busy", "#sleeps", "#ports" };
+	char b[8][32];
+	unsigned i, d;
+
+	(void)argc; (void)argv; (void)err; (void)errlen;
+	reply_table(r, "ports", NULL, RTE_DIM(cols), cols);
+	for (i = 0; i < sw->n_ports; i++) {
+		struct port *p = &sw->ports[i];
+		struct port_backend_stats bs = { 0 };
+		struct vsw_counters c;
+		uint64_t drops = 0;
+
+		vsw_port_counters(sw, (uint16_t)i, &c);
+		if (p->ops->stats)
+			p->ops->stats(p, &bs);
+		for (d = 0; d < VSW_DROP_MAX; d++)
+			drops += c.drops[d];
+		drops += bs.rx_nombuf + bs.rx_errors + bs.rx_truncated +
+			 bs.tx_errors;
+		reply_row(r, p->name, fmt_u64(b[0], 32, c.rx),
+			  fmt_u64(b[1], 32, c.rx_bytes), fmt_u64(b[2], 32, c.tx),
+			  fmt_u64(b[3], 32, c.tx_bytes), fmt_u64(b[4], 32, c.flood),
+			  fmt_u64(b[5], 32, drops), fmt_u64(b[6], 32, bs.rx_dropped));
+	}
+
+	reply_table(r, "drops", "drops by reason:", RTE_DIM(dcols), dcols);
+	for (i = 0; i < sw->n_ports; i++) {
+		struct port *p = &sw->ports[i];
+		struct port_backend_stats bs = { 0 };
+		struct vsw_counters c;
+		unsigned k;
+
+		vsw_port_counters(sw, (uint16_t)i, &c);
+		if (p->ops->stats)
+			p->ops->stats(p, &bs);
+		for (d = 0; d < VSW_DROP_MAX; d++)
+			if (c.drops[d])
+				reply_row(r, p->name, vsw_drop_name[d],
+					  fmt_u64(b[0], 32, c.drops[d]),
+					  vsw_drop_desc[d]);
+		{
+			const struct { const char *name, *desc; uint64_t v; } be[] = {
+				{ "rx_nombuf", "no mbuf for a received frame", bs.rx_nombuf },
+				{ "rx_errors", "malformed at the port", bs.rx_errors },
+				{ "rx_truncated", "larger than the port takes", bs.rx_truncated },
+				{ "tx_errors", "the kernel or PMD refused it", bs.tx_errors },
+			};
+
+			for (k = 0; k < RTE_DIM(be); k++)
+				if (be[k].v)
+					reply_row(r, p->name, be[k].name,
+						  fmt_u64(b[0], 32, be[k].v), be[k].desc);
+		}
+	}
+
+	reply_table(r, "workers", "workers:", RTE_DIM(wcols), wcols);
+	for (i = 0; i < sw->n_workers; i++) {
+		struct worker *w = sw->workers[i];
+
+		reply_row(r, fmt_u64(b[0], 32, w->id), fmt_u64(b[1], 32, w->lcore),
+			  fmt_u64(b[2], 32, w->stats.iterations),
+			  fmt_u64(b[3], 32, w->stats.busy),
+			  fmt_u64(b[4], 32, w->stats.sleeps),
+			  fmt_u64(b[5], 32, w->n_rx));
+	}
+	{
+		unsigned avail = rte_mempool_avail_count(sw->pool);
+
+		reply_note(r, "mbufs: %u of %u in use", sw->n_mbufs - avail,
+			   sw->n_mbufs);
+	}
+	return 0;
+}
+
+static int cmd_help(struct vsw *sw, struct reply *r, int argc, char **argv,
+		    char *err, size_t errlen);
+
+static const struct cmd commands[] = {
+	{ { "show", "ports", NULL }, "show ports",
+	  "ports: kind, role, link, offloads, backend", cmd_show_ports },
+	{ { "show", "stats", NULL }, "show stats",
+	  "counters per port, drops by reason, workers", cmd_show_stats },
+	{ { "help", NULL, NULL }, "help", "this list", cmd_help },
+};
+
+static int
+cmd_help(struct vsw *sw, struct reply *r, int argc, char **argv, char *err,
+	 size_t errlen)
+{
+	static const char *const cols[] = { "command", "what" };
+	unsigned i;
+
+	(void)sw; (void)argc; (void)argv; (void)err; (void)errlen;
+	reply_table(r, "commands", NULL, RTE_DIM(cols), cols);
+	for (i = 0; i < RTE_DIM(commands); i++)
+		reply_row(r, commands[i].usage, commands[i].help);
+	reply_note(r, "add --json to any command for JSON output");
+	return 0;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static char *
+err_reply(const char *fmt, ...)
+{
+	char msg[512], *out = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (asprintf(&out, "ERR %s\n", msg) < 0)
+		return NULL;
+	return out;
+}
+
+char *
+ctl_execute(struct vsw *sw, const char *request, size_t len)
+{
+	char buf[REQ_MAX], *words[MAX_WORDS], *tok, *save = NULL, err[256] = "";
+	int n = 0, i, args = 0;
+	bool json = false;
+	const struct cmd *best = NULL;
+	struct reply *r;
+	char *body, *out = NULL;
+	size_t blen;
+	unsigned c;
+
+	if (len >= sizeof(buf))
+		return err_reply("request longer than %d bytes", REQ_MAX - 1);
+	memcpy(buf, request, len);
+	buf[len] = '\0';
+	for (i = 0; i < (int)len; i++) {
+		unsigned char ch = (unsigned char)buf[i];
+
+		if (ch == '\n' || ch == '\r' || ch == '\t')
+			buf[i] = ' ';
+		else if (ch < 0x20 || ch >= 0x7f)
+			return err_reply("request holds a non-printable byte");
+	}
+	for (tok = strtok_r(buf, " ", &save); tok != NULL;
+	     tok = strtok_r(NULL, " ", &save)) {
+		if (strcmp(tok, "--json") == 0 || strcmp(tok, "-j") == 0) {
+			json = true;
+			continue;
+		}
+		if (n == MAX_WORDS)
+			return err_reply("too many words (at most %d)", MAX_WORDS);
+		words[n++] = tok;
+	}
+	if (n == 0)
+		return err_reply("empty request (try: help)");
+
+	for (c = 0; c < RTE_DIM(commands); c++) {
+		int k;
+
+		for (k = 0; commands[c].words[k] != NULL; k++)
+			if (k >= n || strcmp(commands[c].words[k], words[k]) != 0)
+				break;
+		if (commands[c].words[k] == NULL) {
+			best = &commands[c];
+			args = k;
+			break;
+		}
+	}
+	if (best == NULL)
+		return err_reply("unknown command '%s%s%s' (try: help)", words[0],
+				 n > 1 ? " " : "", n > 1 ? words[1] : "");
+	r = reply_new(json);
+	if (r == NULL)
+		return err_reply("out of memory");
+	if (best->run(sw, r, n - args, words + args, err, sizeof(err)) != 0) {
+		reply_free(r);
+		return err_reply("%s", err[0] ? err : "failed");
+	}
+	body = reply_render(r, &blen);
+	reply_free(r);
+	if (body == NULL)
+		return err_reply("out of memory");
+	if (asprintf(&out, "OK\n%s", body) < 0)
+		out = NULL;
+	free(body);
+	return out;
+}
+
+/* ---- the socket ------------------------------------------------------------ */
+
+static int
+mkdir_p(const char *path)
+{
+	char tmp[108], *p;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+struct ctl *
+ctl_open(struct vsw *sw, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	struct ctl *c;
+	unsigned i;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "control socket path too long: %s", path);
+		return NULL;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	/* a socket someone answers on is another vsw's; one nobody does is stale */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(fd);
+		snprintf(err, errlen,
+			 "control socket %s is in use by another vsw (set [switch] control)",
+			 path);
+		return NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	mkdir_p(path);
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->sw = sw;
+	c->epfd = c->tfd = -1;
+	for (i = 0; i < MAX_CLIENTS; i++)
+		c->clients[i].fd = -1;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->lfd < 0 ||
+	    bind(c->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(path, 0600) < 0 || listen(c->lfd, 16) < 0) {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		ctl_close(c);
+		return NULL;
+	}
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (c->epfd < 0 || c->tfd < 0 ||
+	    timerfd_settime(c->tfd, 0, &its, NULL) < 0) {
+		snprintf(err, errlen, "control loop: %s", strerror(errno));
+		ctl_close(c);
+		return NULL;
+	}
+	ev.data.u64 = 1;
+	epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->lfd, &ev);
+	ev.data.u64 = 3;
+	epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->tfd, &ev);
+	return c;
+}
+
+static void
+client_drop(struct ctl *c, struct client *cl)
+{
+	epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
+	close(cl->fd);
+	cl->fd = -1;
+}
+
+static void
+client_reply(struct ctl *c, struct client *cl, const char *msg)
+{
+	struct timeval tv = { 5, 0 };
+	size_t len = msg ? strlen(msg) : 0, off = 0;
+	int flags = fcntl(cl->fd, F_GETFL);
+
+	/* replies can be large (a big FDB): write them blocking, bounded */
+	fcntl(cl->fd, F_SETFL, flags & ~O_NONBLOCK);
+	setsockopt(cl->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (off < len) {
+		ssize_t w = send(cl->fd, msg + off, len - off, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	client_drop(c, cl);
+}
+
+static void
+client_accept(struct ctl *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	struct client *cl = NULL;
+	unsigned i;
+	int fd;
+
+	fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (i = 0; i < MAX_CLIENTS; i++)
+		if (c->clients[i].fd < 0) {
+			cl = &c->clients[i];
+			break;
+		}
+	if (cl == NULL) {
+		close(fd);          /* too many at once: the client sees EOF */
+		return;
+	}
+	cl->fd = fd;
+	cl->len = 0;
+	cl->since = loop_clock_ns();
+	ev.data.u64 = 16 + i;
+	epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0 ||
+	    cred.uid != 0) {
+		char *e = err_reply("permission denied: vsw is controlled by root only");
+
+		client_reply(c, cl, e);
+		free(e);
+	}
+}
+
+static void
+client_read(struct ctl *c, struct client *cl)
+{
+	ssize_t r = recv(cl->fd, cl->buf + cl->len, sizeof(cl->buf) - cl->len, 0);
+	char *nl, *out;
+
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+		client_drop(c, cl);
+		return;
+	}
+	if (r < 0)
+		return;
+	cl->len += (size_t)r;
+	nl = memchr(cl->buf, '\n', cl->len);
+	if (nl == NULL) {
+		if (cl->len == sizeof(cl->buf)) {
+			out = err_reply("request longer than %d bytes", REQ_MAX - 1);
+			client_reply(c, cl, out);
+			free(out);
+		}
+		return;
+	}
+	out = ctl_execute(c->sw, cl->buf, (size_t)(nl - cl->buf));
+	client_reply(c, cl, out ? out : "ERR out of memory\n");
+	free(out);
+}
+
+static void
+periodic(struct ctl *c)
+{
+	uint64_t now = loop_clock_ns(), junk;
+	unsigned i;
+
+	if (read(c->tfd, &junk, sizeof(junk)) < 0)
+		return;
+	for (i = 0; i < MAX_CLIENTS; i++) {
+		struct client *cl = &c->clients[i];
+
+		if (cl->fd >= 0 && now - cl->since > CLIENT_TIMEOUT_NS) {
+			char *e = err_reply("request timed out (end it with a newline)");
+
+			client_reply(c, cl, e);
+			free(e);
+		}
+	}
+}
+
+void
+ctl_run(struct ctl *c, int sigfd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 2 };
+	struct epoll_event evs[16];
+	int n, i;
+
+	if (sigfd >= 0)
+		epoll_ctl(c->epfd, EPOLL_CTL_ADD, sigfd, &ev);
+	while (!c->sw->stop) {
+		n = epoll_wait(c->epfd, evs, RTE_DIM(evs), 500);
+		for (i = 0; i < n; i++) {
+			uint64_t id = evs[i].data.u64;
+
+			if (id == 1) {
+				client_accept(c);
+			} else if (id == 2) {
+				struct signalfd_siginfo si;
+
+				if (read(sigfd, &si, sizeof(si)) == sizeof(si))
+					c->sw->stop = true;
+			} else if (id == 3) {
+				periodic(c);
+			} else if (id >= 16 && id < 16 + MAX_CLIENTS &&
+				   c->clients[id - 16].fd >= 0) {
+				client_read(c, &c->clients[id - 16]);
+			}
+		}
+	}
+	if (sigfd >= 0)
+		epoll_ctl(c->epfd, EPOLL_CTL_DEL, sigfd, NULL);
+}
+
+void
+ctl_close(struct ctl *c)
+{
+	unsigned i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < MAX_CLIENTS; i++)
+		if (c->clients[i].fd >= 0)
+			close(c->clients[i].fd);
+	if (c->lfd >= 0) {
+		close(c->lfd);
+		unlink(c->path);
+	}
+	if (c->epfd >= 0)
+		close(c->epfd);
+	if (c->tfd >= 0)
+		close(c->tfd);
+	free(c);
+}

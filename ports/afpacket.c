@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * kind = afpacket: an existing interface (a veth's host end, a NIC) through
+ * PACKET_MMAP rings.
+ *
+ * Why not DPDK's net_af_packet: it cannot read or write virtio-net headers,
+ * so a veth's partial checksums and GSO super-frames (what every container
+ * TCP stream is made of) arrive unfinished or truncated. This backend:
+ *  - rx: a TPACKET_V2 ring of 2 KiB frames with PACKET_VNET_HDR. A frame that
+ *    does not fit a slot (a super-frame) is flagged TP_STATUS_COPY by the
+ *    kernel and also queued whole on the socket (PACKET_COPY_THRESH), where
+ *    it is read with recvmsg(). No syscall at all for ordinary frames.
+ *  - tx: one TPACKET_V2 TX ring per worker (its own socket, bound with
+ *    protocol 0 so it receives nothing), PACKET_QDISC_BYPASS, one sendto()
+ *    per burst. Frames too big for a slot go out with sendmsg() on the rx
+ *    socket after the ring is flushed, so order is kept.
+ *  - VLAN tags the kernel took off into tp_vlan_tci are put back in the
+ *    frame while copying it out of the ring, so the bridge sees them.
+ *  - The interface is claimed (netif_claim) so that two vsw cannot share it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "ports/netif.h"
+#include "ports/port.h"
+
+#define RX_FRAMES 4096
+#define TX_FRAMES 1024
+#define BIG_FRAME (64 * 1024 + 256)
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+
+struct ring {
+	uint8_t *map;
+	size_t map_len;
+	uint32_t frame_size;
+	uint32_t frame_nr;
+	uint32_t head;
+};
+
+struct afp_txq {
+	int fd;
+	struct ring ring;
+	uint64_t tx_errors;
+} __attribute__((aligned(64)));
+
+struct afpacket {
+	char ifname[IFNAMSIZ];
+	int ifindex;
+	int fd;                         /* rx ring, and big frames out */
+	int claim_fd;
+	struct ring rx;
+	unsigned n_txq;
+	struct afp_txq *txq;
+	struct port_backend_stats st;   /* rx side, worker-owned */
+	uint64_t kernel_drops;          /* PACKET_STATISTICS, control-owned */
+	uint8_t scratch[BIG_FRAME];
+};
+
+static inline struct tpacket2_hdr *
+ring_frame(const struct ring *r, uint32_t i)
+{
+	return (struct tpacket2_hdr *)(r->map + (size_t)i * r->frame_size);
+}
+
+static int
+set_int(int fd, int level, int opt, int val)
+{
+	return setsockopt(fd, level, opt, &val, sizeof(val)) < 0 ? -errno : 0;
+}
+
+/* A PACKET_MMAP ring of 'nr' frames of 'size' bytes on 'fd'. */
+static int
+ring_setup(int fd, int which, struct ring *r, uint32_t size, uint32_t nr)
+{
+	struct tpacket_req req;
+	uint32_t block = 1u << 16;      /* 64 KiB blocks of 2 KiB frames */
+
+	while (block < size)
+		block <<= 1;
+	memset(&req, 0, sizeof(req));
+	req.tp_block_size = block;
+	req.tp_frame_size = size;
+	req.tp_block_nr = (nr * size + block - 1) / block;
+	req.tp_frame_nr = req.tp_block_nr * (block / size);
+	if (setsockopt(fd, SOL_PACKET, which, &req, sizeof(req)) < 0)
+		return -errno;
+	r->frame_size = size;
+	r->frame_nr = req.tp_frame_nr;
+	r->map_len = (size_t)req.tp_block_size * req.tp_block_nr;
+	r->head = 0;
+	r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_LOCKED | MAP_POPULATE, fd, 0);
+	if (r->map == MAP_FAILED) {
+		r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_POPULATE, fd, 0);
+		if (r->map == MAP_FAILED) {
+			r->map = NULL;
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int
+bind_iface(int fd, int ifindex, uint16_t proto)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(proto),
+		.sll_ifindex = ifindex,
+	};
+
+	return bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0 ? -errno : 0;
+}
+
+static uint32_t
+frame_size_for(unsigned mtu)
+{
+	/* tpacket2 header + sockaddr_ll + vnet header + Ethernet + 2 tags */
+	uint32_t need = TPACKET_ALIGN(TPACKET2_HDRLEN) + 16 + mtu + 14 + 8;
+	uint32_t size = 2048;
+
+	while (size < need)
+		size <<= 1;
+	return size;
+}
+
+static void
+afp_free(struct afpacket *a)
+{
+	unsigned q;
+
+	if (a->txq != NULL) {
+		for (q = 0; q < a->n_txq; q++) {
+			if (a->txq[q].ring.map != NULL)
+				munmap(a->txq[q].ring.map, a->txq[q].ring.map_len);
+			if (a->txq[q].fd >= 0)
+				close(a->txq[q].fd);
+		}
+		rte_free(a->txq);
+	}
+	if (a->rx.map != NULL)
+		munmap(a->rx.map, a->rx.map_len);
+	if (a->fd >= 0)
+		close(a->fd);       /* drops the promiscuous membership too */
+	if (a->claim_fd >= 0)
+		close(a->claim_fd);
+	rte_free(a);
+}
+
+static int
+afp_open(struct port *p, const struct topo_port *tp, const struct port_env *env,
+	 char *err, size_t errlen)
+{
+	struct packet_mreq mr = { 0 };
+	struct afpacket *a;
+	unsigned mtu = RTE_ETHER_MTU, q;
+	uint32_t fsize;
+	int rc;
+
+	a = rte_zmalloc("afpacket", sizeof(*a), RTE_CACHE_LINE_SIZE);
+	if (a == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	a->fd = -1;
+	a->claim_fd = -1;
+	snprintf(a->ifname, sizeof(a->ifname), "%s", tp->iface);
+	a->ifindex = netif_index(tp->iface);
+	if (a->ifindex < 0) {
+		rc = a->ifindex;
+		snprintf(err, errlen, "no interface named %s", tp->iface);
+		goto fail;
+	}
+	a->claim_fd = netif_claim(a->ifindex);
+	if (a->claim_fd < 0) {
+		rc = a->claim_fd;
+		if (rc == -EADDRINUSE)
+			snprintf(err, errlen,
+				 "interface %s is already used by another vsw",
+				 tp->iface);
+		else
+			snprintf(err, errlen, "cannot claim %s: %s", tp->iface,
+				 strerror(-rc));
+		goto fail;
+	}
+	netif_mtu(tp->iface, &mtu);
+	netif_mac(tp->iface, &p->mac);
+	fsize = frame_size_for(mtu);
+
+	a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (a->fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "AF_PACKET socket: %s", strerror(errno));
+		goto fail;
+	}
+	if ((rc = set_int(a->fd, SOL_PACKET, PACKET_VNET_HDR, 1)) != 0 ||
+	    (rc = set_int(a->fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2)) != 0 ||
+	    (rc = set_int(a->fd, SOL_PACKET, PACKET_COPY_THRESH, 1)) != 0 ||
+	    (rc = set_int(a->fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1)) != 0) {
+		snprintf(err, errlen, "AF_PACKET options: %s", strerror(-rc));
+		goto fail;
+	}
+	/* room on the socket queue for super-frames (PACKET_COPY_THRESH) */
+	if (set_int(a->fd, SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20) != 0)
+		set_int(a->fd, SOL_SOCKET, SO_RCVBUF, 8 << 20);
+	set_int(a->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
+	rc = ring_setup(a->fd, PACKET_RX_RING, &a->rx, fsize, RX_FRAMES);
+	if (rc != 0) {
+		snprintf(err, errlen, "rx ring: %s", strerror(-rc));
+		goto fail;
+	}
+	mr.mr_ifindex = a->ifindex;
+	mr.mr_type = PACKET_MR_PROMISC;
+	if (setsockopt(a->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
+		       sizeof(mr)) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "promiscuous mode: %s", strerror(errno));
+		goto fail;
+	}
+	rc = bind_iface(a->fd, a->ifindex, ETH_P_ALL);
+	if (rc != 0) {
+		snprintf(err, errlen, "bind to %s: %s", tp->iface, strerror(-rc));
+		goto fail;
+	}
+
+	a->n_txq = env->n_txq;
+	a->txq = rte_zmalloc("afpacket_txq", sizeof(*a->txq) * a->n_txq,
+			     RTE_CACHE_LINE_SIZE);
+	if (a->txq == NULL) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (q = 0; q < a->n_txq; q++)
+		a->txq[q].fd = -1;
+	for (q = 0; q < a->n_txq; q++) {
+		struct afp_txq *t = &a->txq[q];
+
+		t->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (t->fd < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "AF_PACKET socket: %s", strerror(errno));
+			goto fail;
+		}
+		if ((rc = set_int(t->fd, SOL_PACKET, PACKET_VNET_HDR, 1)) != 0 ||
+		    (rc = set_int(t->fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2)) != 0 ||
+		    (rc = set_int(t->fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1)) != 0 ||
+		    (rc = set_int(t->fd, SOL_PACKET, PACKET_LOSS, 1)) != 0 ||
+		    (rc = ring_setup(t->fd, PACKET_TX_RING, &t->ring, fsize,
+				     TX_FRAMES)) != 0 ||
+		    (rc = bind_iface(t->fd, a->ifindex, 0)) != 0) {
+			snprintf(err, errlen, "tx ring: %s", strerror(-rc));
+			goto fail;
+		}
+	}
+
+	rc = netif_set_up(tp->iface);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot bring %s up: %s", tp->iface,
+			 strerror(-rc));
+		goto fail;
+	}
+	p->tx_offloads = PORT_OFF_L4_CSUM | PORT_OFF_TSO | PORT_OFF_USO |
+			 PORT_OFF_MULTISEG;
+	p->mtu = (uint16_t)(mtu > UINT16_MAX ? UINT16_MAX : mtu);
+	p->max_frame = BIG_FRAME;
+	p->rx_fd = a->fd;
+	p->priv = a;
+	snprintf(p->info, sizeof(p->info), "afpacket %s (%u+%u x %u B rings)",
+		 tp->iface, a->rx.frame_nr, a->txq[0].ring.frame_nr, fsize);
+	return 0;
+fail:
+	afp_free(a);
+	return rc;
+}
+
+/* A super-frame the kernel queued on the socket (TP_STATUS_COPY). */
+static struct rte_mbuf *
+rx_queued(struct port *p, struct afpacket *a, struct virtio_net_hdr *vh)
+{
+	struct iovec iov[2] = {
+		{ .iov_base = vh, .iov_len = sizeof(*vh) },
+		{ .iov_base = a->scratch, .iov_len = sizeof(a->scratch) },
+	};
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t r = recvmsg(a->fd, &msg, MSG_DONTWAIT);
+	struct rte_mbuf *m;
+
+	if (r <= (ssize_t)sizeof(*vh) || (msg.msg_flags & MSG_TRUNC)) {
+		a->st.rx_truncated++;
+		return NULL;
+	}
+	m = rte_pktmbuf_alloc(p->pool);
+	if (m == NULL || port_mbuf_append(p->pool, m, a->scratch,
+					  (uint32_t)r - sizeof(*vh)) != 0) {
+		rte_pktmbuf_free(m);
+		a->st.rx_nombuf++;
+		return NULL;
+	}
+	return m;
+}
+
+/* Copy a ring frame into 'm', putting back a VLAN tag the kernel lifted. */
+static int
+rx_copy(struct rte_mbuf *m, const uint8_t *data, uint32_t len,
+	const struct tpacket2_hdr *h, struct virtio_net_hdr *vh)
+{
+	uint32_t room = rte_pktmbuf_tailroom(m);
+	uint8_t *d;
+
+	if (h->tp_status & TP_STATUS_VLAN_VALID) {
+		uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ?
+				h->tp_vlan_tpid : ETH_P_8021Q;
+		uint16_t tag[2] = { htons(tpid), htons(h->tp_vlan_tci) };
+
+		if (len < 12 || len + 4 > room)
+			return -1;
+		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(len + 4));
+		memcpy(d, data, 12);
+		memcpy(d + 12, tag, 4);
+		memcpy(d + 16, data + 12, len - 12);
+		if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+			vh->csum_start += 4;
+		if (vh->hdr_len)
+			vh->hdr_len += 4;
+		return 0;
+	}
+	if (len > room)
+		return -1;
+	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	rte_memcpy(d, data, len);
+	return 0;
+}
+
+static uint16_t
+afp_rx_burst(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct afpacket *a = p->priv;
+	struct ring *r = &a->rx;
+	uint16_t got = 0;
+
+	while (got < n) {
+		struct tpacket2_hdr *h = ring_frame(r, r->head);
+		struct virtio_net_hdr vh;
+		struct rte_mbuf *m;
+		uint32_t status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+
+		if (!(status & TP_STATUS_USER))
+			break;
+		rte_prefetch0(ring_frame(r, (r->head + 1) % r->frame_nr));
+		if (unlikely(status & TP_STATUS_COPY)) {
+			m = rx_queued(p, a, &vh);
+		} else if (unlikely(h->tp_snaplen < h->tp_len)) {
+			a->st.rx_truncated++;
+			m = NULL;
+		} else {
+			const uint8_t *data = (const uint8_t *)h + h->tp_mac;
+
+			memcpy(&vh, data - sizeof(vh), sizeof(vh));
+			m = rte_pktmbuf_alloc(p->pool);
+			if (m == NULL) {
+				a->st.rx_nombuf++;
+			} else if (rx_copy(m, data, h->tp_snaplen, h, &vh) != 0) {
+				rte_pktmbuf_free(m);
+				m = NULL;
+				a->st.rx_truncated++;
+			}
+		}
+		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		r->head = r->head + 1 == r->frame_nr ? 0 : r->head + 1;
+		if (m == NULL)
+			continue;
+		if (unlikely(offload_from_vnet(m, &vh) != 0)) {
+			rte_pktmbuf_free(m);
+			a->st.rx_errors++;
+			continue;
+		}
+		pkts[got++] = m;
+	}
+	return got;
+}
+
+static void
+tx_kick(struct afp_txq *t)
+{
+	if (sendto(t->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
+	    errno != EAGAIN && errno != ENOBUFS)
+		t->tx_errors++;
+}
+
+/* Send one frame too big for a ring slot, whole, with sendmsg(). */
+static int
+tx_big(struct afpacket *a, struct rte_mbuf *m)
+{
+	struct iovec iov[1 + OFFLOAD_MAX_SEGS];
+	struct virtio_net_hdr vh;
+	struct msghdr msg = { .msg_iov = iov };
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_ifindex = a->ifindex,
+	};
+	const struct rte_mbuf *s;
+	unsigned k = 1;
+
+	if (m->nb_segs >= RTE_DIM(iov))
+		return -EMSGSIZE;
+	offload_to_vnet(m, &vh);
+	iov[0].iov_base = &vh;
+	iov[0].iov_len = sizeof(vh);
+	for (s = m; s != NULL; s = s->next, k++) {
+		iov[k].iov_base = rte_pktmbuf_mtod(s, void *);
+		iov[k].iov_len = s->data_len;
+	}
+	msg.msg_iovlen = k;
+	msg.msg_name = &sll;
+	msg.msg_namelen = sizeof(sll);
+	return sendmsg(a->fd, &msg, MSG_DONTWAIT) < 0 ? -errno : 0;
+}
+
+static uint16_t
+afp_tx_burst(struct port *p, unsigned txq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct afpacket *a = p->priv;
+	struct afp_txq *t = &a->txq[txq];
+	struct ring *r = &t->ring;
+	const uint32_t off = TPACKET_ALIGN(sizeof(struct tpacket2_hdr));
+	const uint32_t room = r->frame_size - off - sizeof(struct virtio_net_hdr);
+	unsigned queued = 0;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct tpacket2_hdr *h;
+		uint8_t *d;
+
+		if (unlikely(m->pkt_len > room)) {
+			if (queued) {
+				tx_kick(t);
+				queued = 0;
+			}
+			if (tx_big(a, m) != 0)
+				t->tx_errors++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		h = ring_frame(r, r->head);
+		if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) !=
+		    TP_STATUS_AVAILABLE) {
+			/* let the kernel drain what is queued, then look again */
+			if (queued) {
+				tx_kick(t);
+				queued = 0;
+			}
+			if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) !=
+			    TP_STATUS_AVAILABLE) {
+				break;  /* the caller counts the rest */
+			}
+		}
+		d = (uint8_t *)h + off;
+		offload_to_vnet(m, (struct virtio_net_hdr *)d);
+		d += sizeof(struct virtio_net_hdr);
+		port_mbuf_copy_out(m, d);
+		h->tp_len = m->pkt_len + (uint32_t)sizeof(struct virtio_net_hdr);
+		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST,
+				 __ATOMIC_RELEASE);
+		r->head = r->head + 1 == r->frame_nr ? 0 : r->head + 1;
+		queued++;
+		rte_pktmbuf_free(m);
+	}
+	if (queued)
+		tx_kick(t);
+	return i;
+}
+
+static void
+afp_stats(struct port *p, struct port_backend_stats *st)
+{
+	struct afpacket *a = p->priv;
+	struct tpacket_stats ks;
+	socklen_t len = sizeof(ks);
+	unsigned q;
+
+	/* the kernel zeroes its counters on each read: keep the sum */
+	if (getsockopt(a->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len) == 0)
+		a->kernel_drops += ks.tp_drops;
+	*st = a->st;
+	st->rx_dropped = a->kernel_drops;
+	for (q = 0; q < a->n_txq; q++) {
+		st->tx_errors += a->txq[q].tx_errors;
+	}
+}
+
+static bool
+afp_link_up(struct port *p)
+{
+	struct afpacket *a = p->priv;
+
+	return netif_is_up(a->ifname);
+}
+
+static void
+afp_close(struct port *p)
+{
+	if (p->priv != NULL)
+		afp_free(p->priv);
+}
+
+const struct port_ops port_afpacket_ops = {
+	.kind = "afpacket",
+	.open = afp_open,
+	.rx_burst = afp_rx_burst,
+	.tx_burst = afp_tx_burst,
+	.stats = afp_stats,
+	.close = afp_close,
+	.link_up = afp_link_up,
+};

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+
+#include "ports/port.h"
+
+#define DROP_NAME(e, n, d) [VSW_DROP_##e] = n,
+#define DROP_DESC(e, n, d) [VSW_DROP_##e] = d,
+const char *const vsw_drop_name[VSW_DROP_MAX] = { VSW_DROPS(DROP_NAME) };
+const char *const vsw_drop_desc[VSW_DROP_MAX] = { VSW_DROPS(DROP_DESC) };
+
+const struct port_ops *
+port_ops_for(enum topo_port_kind kind)
+{
+	switch (kind) {
+	case TOPO_PORT_TAP: return &port_tap_ops;
+	case TOPO_PORT_AFPACKET: return &port_afpacket_ops;
+	case TOPO_PORT_DPDK: return &port_dpdk_ops;
+	case TOPO_PORT_PCAP: return &port_pcap_ops;
+	}
+	return NULL;
+}
+
+int
+port_open(struct port *p, uint16_t id, const struct topo_port *tp,
+	  const struct port_env *env, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", tp->name);
+	p->id = id;
+	p->kind = tp->kind;
+	p->ops = port_ops_for(tp->kind);
+	p->pool = env->pool;
+	p->rx_fd = -1;
+	p->mtu = RTE_ETHER_MTU;
+	p->max_frame = RTE_ETHER_MAX_LEN;
+	p->bridge = tp->bridge;
+	if (p->ops == NULL) {
+		snprintf(err, errlen, "unknown port kind");
+		return -EINVAL;
+	}
+	rc = p->ops->open(p, tp, env, err, errlen);
+	if (rc != 0)
+		p->ops = NULL;
+	return rc;
+}
+
+void
+port_close(struct port *p)
+{
+	if (p->ops != NULL && p->ops->close != NULL)
+		p->ops->close(p);
+	p->ops = NULL;
+	p->priv = NULL;
+}
+
+int
+port_mbuf_append(struct rte_mempool *pool, struct rte_mbuf *head,
+		 const void *data, uint32_t len)
+{
+	struct rte_mbuf *last = rte_pktmbuf_lastseg(head);
+	const uint8_t *src = data;
+
+	while (len > 0) {
+		uint32_t n = RTE_MIN(rte_pktmbuf_tailroom(last), len);
+
+		if (n == 0) {
+			struct rte_mbuf *s = rte_pktmbuf_alloc(pool);
+
+			if (s == NULL)
+				return -ENOMEM;
+			last->next = s;
+			last = s;
+			head->nb_segs++;
+			continue;
+		}
+		memcpy(rte_pktmbuf_mtod_offset(last, uint8_t *, last->data_len),
+		       src, n);
+		last->data_len = (uint16_t)(last->data_len + n);
+		head->pkt_len += n;
+		src += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static void
+tx_flush(struct port *p, unsigned txq, struct rte_mbuf **pkts, unsigned n,
+	 struct vsw_counters *c)
+{
+	uint64_t bytes = 0;
+	unsigned i, sent;
+
+	for (i = 0; i < n; i++)
+		bytes += pkts[i]->pkt_len;
+	sent = p->ops->tx_burst(p, txq, pkts, (uint16_t)n);
+	for (i = sent; i < n; i++) {
+		bytes -= pkts[i]->pkt_len;
+		rte_pktmbuf_free(pkts[i]);
+	}
+	c->tx += sent;
+	c->tx_bytes += bytes;
+	c->drops[VSW_DROP_TX_FULL] += n - sent;
+}
+
+void
+port_tx_burst(struct port *p, unsigned txq, struct rte_mbuf **pkts,
+	      uint16_t n, struct vsw_counters *c)
+{
+	struct rte_mbuf *out[2 * OFFLOAD_MAX_SEGS];
+	unsigned i, k = 0;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (likely(!offload_needs_finish(m, p->tx_offloads))) {
+			out[k++] = m;
+		} else {
+			r = offload_finish(m, p->tx_offloads, p->pool, out + k,
+					   RTE_DIM(out) - k);
+			if (r == -ENOSPC && k > 0) {
+				tx_flush(p, txq, out, k, c);
+				k = 0;
+				r = offload_finish(m, p->tx_offloads, p->pool,
+						   out, RTE_DIM(out));
+			}
+			if (unlikely(r < 0)) {
+				rte_pktmbuf_free(m);
+				c->drops[VSW_DROP_TX_OFFLOAD]++;
+				continue;
+			}
+			k += (unsigned)r;
+		}
+		if (k >= RTE_DIM(out) - OFFLOAD_MAX_SEGS / 2) {
+			tx_flush(p, txq, out, k, c);
+			k = 0;
+		}
+	}
+	if (k > 0)
+		tx_flush(p, txq, out, k, c);
+}

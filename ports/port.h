@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VSW_PORT_H
+#define VSW_PORT_H
+
+/*
+ * Ports: where frames enter and leave vsw.
+ *
+ * A port is one backend (tap, afpacket, dpdk, pcap) behind a small table of
+ * operations: open, rx_burst, tx_burst, stats, close. Frames are rte_mbufs
+ * from the one vsw mempool.
+ *
+ * Offloads travel with the mbuf, in DPDK's own TX-offload convention:
+ *  - RTE_MBUF_F_TX_{TCP,UDP}_CKSUM with l2_len/l3_len: the L4 checksum field
+ *    holds the pseudo-header sum and the rest is still to be added. This is
+ *    exactly what Linux leaves in a CHECKSUM_PARTIAL packet, so a partial
+ *    checksum read from a veth's virtio-net header maps onto it 1:1.
+ *  - RTE_MBUF_F_TX_TCP_SEG / _UDP_SEG with tso_segsz: a GSO super-frame.
+ * A port advertises in 'tx_offloads' which of these it can carry further;
+ * port_tx_burst() finishes the others in software (checksum completion,
+ * rte_gso) before the backend sees the frame.
+ *
+ * Threads: rx_burst is called by the one worker that owns the port; tx_burst
+ * by any worker, each with its own txq index (0 .. workers-1). Open and close
+ * run on the main thread while no worker runs the port.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+
+#include "config/topology.h"
+#include "ports/offload.h"
+#include "switch/drop.h"
+
+struct port;
+struct rte_mempool;
+
+/* Backend counters, read by the control thread. */
+struct port_backend_stats {
+	uint64_t rx_dropped;    /* lost before vsw saw them (ring/kernel) */
+	uint64_t rx_nombuf;     /* no mbuf for a received frame */
+	uint64_t rx_errors;     /* malformed at the backend (bad vnet hdr, ...) */
+	uint64_t rx_truncated;  /* larger than the backend could take */
+	uint64_t tx_errors;     /* the kernel or PMD refused the frame */
+};
+
+/* Everything a backend needs from the rest of vsw at open time. */
+struct port_env {
+	struct rte_mempool *pool;
+	unsigned n_txq;         /* one per worker */
+	bool replay;            /* all ports are pcap: virtual time */
+	const uint64_t *clock;  /* replay: the virtual clock, ns since epoch */
+};
+
+struct port_ops {
+	const char *kind;
+	/* 0 or -errno, with a one-line reason in 'err' */
+	int (*open)(struct port *p, const struct topo_port *tp,
+		    const struct port_env *env, char *err, size_t errlen);
+	uint16_t (*rx_burst)(struct port *p, struct rte_mbuf **pkts, uint16_t n);
+	/* takes ownership of the frames it returns as sent (sent or dropped
+	 * and counted by the backend); the caller frees the rest */
+	uint16_t (*tx_burst)(struct port *p, unsigned txq, struct rte_mbuf **pkts,
+			     uint16_t n);
+	void (*stats)(struct port *p, struct port_backend_stats *st);
+	void (*close)(struct port *p);
+	/* optional: link state (true = up) */
+	bool (*link_up)(struct port *p);
+	/* optional: arm / disarm rx wake-ups for the port's 'rx_fd' */
+	void (*rx_intr)(struct port *p, bool enable);
+	/* optional, replay: timestamp of the next frame, false when drained */
+	bool (*rx_peek_time)(struct port *p, uint64_t *ns);
+};
+
+struct port {
+	char name[TOPO_NAME_MAX];
+	uint16_t id;
+	enum topo_port_kind kind;
+	const struct port_ops *ops;
+	void *priv;                     /* the backend's state */
+	struct rte_mempool *pool;       /* where rx mbufs come from */
+	uint32_t tx_offloads;           /* PORT_OFF_* */
+	uint16_t mtu;                   /* largest L3 payload, 1500 default */
+	uint32_t max_frame;             /* largest frame rx takes */
+	int rx_fd;                      /* pollable when rx is ready, -1: none */
+	unsigned owner;                 /* the worker polling rx */
+	struct rte_ether_addr mac;      /* the backend's own MAC, if any */
+	char info[128];                 /* a line for 'show ports' */
+	/* the port's role, filled in by the switch */
+	int bridge;                     /* index, -1 when not bridged */
+	void *input;                    /* set by the switch */
+};
+
+extern const struct port_ops port_tap_ops;
+extern const struct port_ops port_afpacket_ops;
+extern const struct port_ops port_dpdk_ops;
+extern const struct port_ops port_pcap_ops;
+
+const struct port_ops *port_ops_for(enum topo_port_kind kind);
+
+/*
+ * Open 'tp' into 'p'. On failure nothing of the port is left behind and
+ * 'err' says why (without the port's name: the caller adds it).
+ */
+int port_open(struct port *p, uint16_t id, const struct topo_port *tp,
+	      const struct port_env *env, char *err, size_t errlen);
+void port_close(struct port *p);
+
+static inline uint16_t
+port_rx_burst(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+{
+	return p->ops->rx_burst(p, pkts, n);
+}
+
+/*
+ * Send 'n' frames on 'txq' and count them in 'c' (tx, tx_bytes, drops).
+ * Offloads the port cannot carry are finished first (see offload.h).
+ * Always consumes every frame: what the backend refuses is freed and
+ * counted as a drop.
+ */
+void port_tx_burst(struct port *p, unsigned txq, struct rte_mbuf **pkts,
+		   uint16_t n, struct vsw_counters *c);
+
+/*
+ * Append 'len' bytes of 'data' to the frame 'head', chaining mbufs from
+ * 'pool' as needed. 0, or -ENOMEM (then 'head' may hold part of it).
+ */
+int port_mbuf_append(struct rte_mempool *pool, struct rte_mbuf *head,
+		     const void *data, uint32_t len);
+
+/* Copy the whole frame 'm' (any number of segments) to 'dst'. */
+static inline void
+port_mbuf_copy_out(const struct rte_mbuf *m, void *dst)
+{
+	uint8_t *d = dst;
+
+	for (; m != NULL; m = m->next) {
+		rte_memcpy(d, rte_pktmbuf_mtod(m, const void *), m->data_len);
+		d += m->data_len;
+	}
+}
+
+#endif

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * kind = tap: a TAP device that vsw creates and that disappears with it.
+ *
+ * The device is opened with IFF_VNET_HDR and told (TUNSETOFFLOAD) that vsw
+ * takes partial checksums and TSO/USO super-frames, so the kernel hands
+ * them over unfinished and vsw passes them on as they are. Frames vsw
+ * writes carry the same header, so the kernel takes them unfinished too.
+ * DPDK's net_tap does not speak virtio-net headers, hence this backend.
+ *
+ * A TAP is read and written one frame per syscall (the kernel has no
+ * batched interface for it); an rx burst stops at the first EAGAIN.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "ports/netif.h"
+#include "ports/port.h"
+
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+
+#define TAP_SCRATCH (64 * 1024 + 256)  /* the largest super-frame */
+
+struct tap {
+	int fd;
+	char ifname[IFNAMSIZ];
+	struct port_backend_stats st;
+	uint8_t scratch[TAP_SCRATCH];   /* rx: the part of a frame past the mbuf */
+};
+
+static int
+tap_open(struct port *p, const struct topo_port *tp, const struct port_env *env,
+	 char *err, size_t errlen)
+{
+	struct ifreq ifr = { 0 };
+	unsigned offloads;
+	struct tap *t;
+	int hdrsz = sizeof(struct virtio_net_hdr);
+	int rc;
+
+	(void)env;
+	if (netif_index(tp->iface) > 0) {
+		snprintf(err, errlen,
+			 "interface %s already exists (kind = tap creates it; use kind = afpacket to attach to an existing one)",
+			 tp->iface);
+		return -EEXIST;
+	}
+	t = rte_zmalloc("tap", sizeof(*t), 0);
+	if (t == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (t->fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "/dev/net/tun: %s", strerror(errno));
+		goto fail;
+	}
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", tp->iface);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create TAP %s: %s", tp->iface,
+			 strerror(errno));
+		goto fail;
+	}
+	snprintf(t->ifname, sizeof(t->ifname), "%s", ifr.ifr_name);
+	if (ioctl(t->fd, TUNSETVNETHDRSZ, &hdrsz) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "TUNSETVNETHDRSZ: %s", strerror(errno));
+		goto fail;
+	}
+	p->tx_offloads = PORT_OFF_L4_CSUM | PORT_OFF_TSO | PORT_OFF_MULTISEG;
+	offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN |
+		   TUN_F_USO4 | TUN_F_USO6;
+	if (ioctl(t->fd, TUNSETOFFLOAD, offloads) == 0) {
+		p->tx_offloads |= PORT_OFF_USO;
+	} else {
+		offloads &= ~(unsigned)(TUN_F_USO4 | TUN_F_USO6);
+		if (ioctl(t->fd, TUNSETOFFLOAD, offloads) < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "TUNSETOFFLOAD: %s", strerror(errno));
+			goto fail;
+		}
+	}
+	rc = netif_set_up(t->ifname);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot bring %s up: %s", t->ifname,
+			 strerror(-rc));
+		goto fail;
+	}
+	netif_mac(t->ifname, &p->mac);
+	p->rx_fd = t->fd;
+	p->max_frame = TAP_SCRATCH;
+	p->priv = t;
+	snprintf(p->info, sizeof(p->info), "tap %s", t->ifname);
+	return 0;
+fail:
+	if (t->fd >= 0)
+		close(t->fd);       /* a non-persistent TAP goes with its fd */
+	rte_free(t);
+	return rc;
+}
+
+static uint16_t
+tap_rx_burst(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct tap *t = p->priv;
+	struct virtio_net_hdr vh;
+	uint16_t got = 0;
+
+	while (got < n) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(p->pool);
+		struct iovec iov[3];
+		uint32_t room;
+		ssize_t r;
+
+		if (m == NULL) {
+			t->st.rx_nombuf++;
+			break;
+		}
+		room = rte_pktmbuf_tailroom(m);
+		iov[0].iov_base = &vh;
+		iov[0].iov_len = sizeof(vh);
+		iov[1].iov_base = rte_pktmbuf_mtod(m, void *);
+		iov[1].iov_len = room;
+		iov[2].iov_base = t->scratch;
+		iov[2].iov_len = sizeof(t->scratch);
+		r = readv(t->fd, iov, 3);
+		if (r <= (ssize_t)sizeof(vh)) {
+			rte_pktmbuf_free(m);
+			if (r < 0 && errno != EAGAIN && errno != EINTR)
+				t->st.rx_errors++;
+			if (r < 0)
+				break;
+			continue;
+		}
+		r -= (ssize_t)sizeof(vh);
+		m->data_len = (uint16_t)RTE_MIN((uint32_t)r, room);
+		m->pkt_len = m->data_len;
+		if ((uint32_t)r > room &&
+		    port_mbuf_append(p->pool, m, t->scratch, (uint32_t)r - room) != 0) {
+			rte_pktmbuf_free(m);
+			t->st.rx_nombuf++;
+			continue;
+		}
+		if (offload_from_vnet(m, &vh) != 0) {
+			rte_pktmbuf_free(m);
+			t->st.rx_errors++;
+			continue;
+		}
+		pkts[got++] = m;
+	}
+	return got;
+}
+
+static uint16_t
+tap_tx_burst(struct port *p, unsigned txq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct tap *t = p->priv;
+	uint16_t i;
+
+	(void)txq;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i], *s;
+		struct iovec iov[1 + OFFLOAD_MAX_SEGS];
+		struct virtio_net_hdr vh;
+		unsigned k = 1;
+
+		if (unlikely(m->nb_segs >= RTE_DIM(iov))) {
+			t->st.tx_errors++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		offload_to_vnet(m, &vh);
+		iov[0].iov_base = &vh;
+		iov[0].iov_len = sizeof(vh);
+		for (s = m; s != NULL && k < RTE_DIM(iov); s = s->next, k++) {
+			iov[k].iov_base = rte_pktmbuf_mtod(s, void *);
+			iov[k].iov_len = s->data_len;
+		}
+		if (writev(t->fd, iov, (int)k) < 0) {
+			if (errno == EAGAIN || errno == ENOBUFS)
+				break;  /* full: the caller drops the rest */
+			t->st.tx_errors++;
+		}
+		rte_pktmbuf_free(m);
+	}
+	return i;
+}
+
+static void
+tap_stats(struct port *p, struct port_backend_stats *st)
+{
+	struct tap *t = p->priv;
+
+	*st = t->st;
+}
+
+static bool
+tap_link_up(struct port *p)
+{
+	struct tap *t = p->priv;
+
+	return netif_is_up(t->ifname);
+}
+
+static void
+tap_close(struct port *p)
+{
+	struct tap *t = p->priv;
+
+	if (t == NULL)
+		return;
+	close(t->fd);
+	rte_free(t);
+}
+
+const struct port_ops port_tap_ops = {
+	.kind = "tap",
+	.open = tap_open,
+	.rx_burst = tap_rx_burst,
+	.tx_burst = tap_tx_burst,
+	.stats = tap_stats,
+	.close = tap_close,
+	.link_up = tap_link_up,
+};

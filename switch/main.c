@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vsw: a userspace virtual switch and NAT router.
+ *
+ *   vsw -c FILE            run in the foreground, log to stderr
+ *   vsw --check -c FILE    validate FILE and exit (0 valid, 2 invalid)
+ *
+ * Exit status: 0 clean stop, 1 could not start, 2 bad topology file or
+ * usage, 3 stopped but mbufs leaked.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include "config/topology.h"
+#include "ctl/server.h"
+#include "switch/eal.h"
+#include "switch/vsw.h"
+
+static struct vsw the_switch;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vsw -c FILE [--check]\n"
+		"  -c, --config FILE  the topology file (INI)\n"
+		"      --check        validate the file and exit: 0 valid, 2 invalid\n"
+		"  -h, --help         this text\n");
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	the_switch.stop = true;
+}
+
+/* Memory DPDK needs, in MB: the mbufs and room for the tables. */
+static size_t
+memory_mb(const struct topology *t)
+{
+	size_t mbufs = vsw_mbufs_needed(t);
+
+	return mbufs * (RTE_MBUF_DEFAULT_BUF_SIZE + 256) / (1024 * 1024) + 256;
+}
+
+static void
+print_summary(const struct topology *t)
+{
+	unsigned i;
+
+	fprintf(stderr, "vsw: %s: %u bridge%s, %u port%s%s\n", t->file,
+		t->n_bridges, t->n_bridges == 1 ? "" : "s", t->n_ports,
+		t->n_ports == 1 ? "" : "s",
+		topo_is_replay(t) ? " (replay mode: every port is a pcap port)" : "");
+	for (i = 0; i < t->n_ports; i++)
+		fprintf(stderr, "vsw:   port %s: %s%s%s\n", t->ports[i].name,
+			topo_port_kind_name(t->ports[i].kind),
+			t->ports[i].bridge >= 0 ? " on bridge " : "",
+			t->ports[i].bridge >= 0 ?
+			t->bridges[t->ports[i].bridge].name : "");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct topology topo;
+	struct vsw *sw = &the_switch;
+	const char *file = NULL;
+	bool check = false;
+	struct ctl *ctl = NULL;
+	char err[1024];
+	sigset_t sigs;
+	int opt, rc, sigfd = -1;
+	unsigned i, leaked;
+
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': file = optarg; break;
+		case 'k': check = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (file == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	rc = topo_load(&topo, file, stderr);
+	if (rc != 0)
+		return 2;
+	if (check) {
+		printf("%s: valid (%u bridges, %u ports)\n", file, topo.n_bridges,
+		       topo.n_ports);
+		return 0;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "vsw: must run as root (it creates and attaches to network interfaces)\n");
+		return 1;
+	}
+	print_summary(&topo);
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	if (topo_is_replay(&topo)) {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+	} else {
+		/* every thread EAL makes inherits the mask: only signalfd sees them */
+		pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+		sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	}
+
+	rc = vsw_eal_init(&topo, argv[0], memory_mb(&topo), err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "vsw: %s\n", err);
+		return 1;
+	}
+	rc = vsw_start(sw, &topo, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "vsw: cannot start: %s\n", err);
+		vsw_eal_cleanup();
+		return 1;
+	}
+	fprintf(stderr, "vsw: %u mbufs, %u worker%s, %s polling\n", sw->n_mbufs,
+		sw->n_workers, sw->n_workers == 1 ? "" : "s",
+		sw->replay ? "replay" : sw->busy_poll ? "busy" : "adaptive");
+
+	if (sw->replay) {
+		loop_replay(sw->workers[0]);
+	} else {
+		ctl = ctl_open(sw, topo.sw.control, err, sizeof(err));
+		if (ctl == NULL) {
+			fprintf(stderr, "vsw: cannot start: %s\n", err);
+			vsw_stop(sw);
+			vsw_eal_cleanup();
+			return 1;
+		}
+		for (i = 0; i < sw->n_workers; i++) {
+			rc = rte_eal_remote_launch(loop_worker_main, sw->workers[i],
+						   vsw_eal_worker_lcore(i));
+			if (rc != 0) {
+				fprintf(stderr, "vsw: cannot launch worker %u: %s\n", i,
+					strerror(-rc));
+				sw->stop = true;
+			}
+		}
+		fprintf(stderr, "vsw: running; control socket %s\n", topo.sw.control);
+		ctl_run(ctl, sigfd);
+		sw->stop = true;
+		for (i = 0; i < sw->n_workers; i++)
+			loop_wake(sw->workers[i]);
+		rte_eal_mp_wait_lcore();
+		ctl_close(ctl);
+	}
+
+	fprintf(stderr, "vsw: stopping\n");
+	leaked = vsw_stop(sw);
+	vsw_eal_cleanup();
+	if (sigfd >= 0)
+		close(sigfd);
+	if (leaked != 0) {
+		fprintf(stderr, "vsw: %u mbufs were not returned to the pool\n", leaked);
+		return 3;
+	}
+	fprintf(stderr, "vsw: stopped; every mbuf back in its pool\n");
+	return 0;
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "switch/vsw.h"
+
+#define POOL_CACHE 256
+
+/* mbufs a port may hold at once: rings, tx buffers, bursts in flight */
+static unsigned
+mbufs_for_port(const struct topo_port *tp, unsigned workers)
+{
+	switch (tp->kind) {
+	case TOPO_PORT_DPDK:
+		return 1024 + 1024 * workers + 512;
+	default:
+		return 256 * workers + 256;
+	}
+}
+
+unsigned
+vsw_mbufs_needed(const struct topology *topo)
+{
+	unsigned n = 4096, i, pool = 1;
+
+	if (topo->sw.mbufs != 0)
+		return topo->sw.mbufs;
+	for (i = 0; i < topo->n_ports; i++)
+		n += mbufs_for_port(&topo->ports[i], topo->sw.workers);
+	n += topo->sw.workers * (POOL_CACHE * 3 / 2 + TOPO_MAX_PORTS);
+	while (pool - 1 < n)
+		pool <<= 1;
+	return pool - 1;               /* 2^k - 1: the ring's best size */
+}
+
+void
+vsw_port_counters(const struct vsw *sw, uint16_t port_id,
+		  struct vsw_counters *sum)
+{
+	unsigned w, d;
+
+	memset(sum, 0, sizeof(*sum));
+	for (w = 0; w < sw->n_workers; w++) {
+		const struct vsw_counters *c = &sw->workers[w]->cnt[port_id];
+
+		sum->rx += c->rx;
+		sum->rx_bytes += c->rx_bytes;
+		sum->tx += c->tx;
+		sum->tx_bytes += c->tx_bytes;
+		sum->flood += c->flood;
+		for (d = 0; d < VSW_DROP_MAX; d++)
+			sum->drops[d] += c->drops[d];
+	}
+}
+
+static void
+close_ports(struct vsw *sw)
+{
+	while (sw->n_ports > 0)
+		port_close(&sw->ports[--sw->n_ports]);
+}
+
+static void
+free_workers(struct vsw *sw)
+{
+	while (sw->n_workers > 0) {
+		struct worker *w = sw->workers[--sw->n_workers];
+
+		loop_worker_fini(w);
+		rte_free(w);
+	}
+}
+
+int
+vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
+{
+	struct port_env env;
+	char why[256];
+	unsigned i;
+	int rc;
+
+	memset(sw, 0, sizeof(*sw));
+	sw->topo = topo;
+	sw->replay = topo_is_replay(topo);
+	sw->busy_poll = topo->sw.poll == TOPO_POLL_BUSY;
+	sw->started = loop_clock_ns();
+	sw->n_mbufs = vsw_mbufs_needed(topo);
+	sw->pool = rte_pktmbuf_pool_create("vsw_mbufs", sw->n_mbufs, POOL_CACHE, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (sw->pool == NULL) {
+		snprintf(err, errlen, "cannot make a pool of %u mbufs: %s",
+			 sw->n_mbufs, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+
+	/* workers first: replay mode's virtual clock lives in worker 0 */
+	sw->n_workers = sw->replay ? 1 : topo->sw.workers;
+	for (i = 0; i < sw->n_workers; i++) {
+		sw->workers[i] = rte_zmalloc("worker", sizeof(struct worker),
+					     RTE_CACHE_LINE_SIZE);
+		if (sw->workers[i] == NULL) {
+			sw->n_workers = i;
+			snprintf(err, errlen, "out of memory for workers");
+			rc = -ENOMEM;
+			goto fail;
+		}
+		sw->workers[i]->epfd = sw->workers[i]->evfd = -1;
+	}
+
+	env.pool = sw->pool;
+	env.n_txq = sw->n_workers;
+	env.replay = sw->replay;
+	env.clock = &sw->workers[0]->now;
+	for (i = 0; i < topo->n_ports; i++) {
+		const struct topo_port *tp = &topo->ports[i];
+
+		rc = port_open(&sw->ports[i], (uint16_t)i, tp, &env, why, sizeof(why));
+		if (rc != 0) {
+			snprintf(err, errlen, "port %s (%s): %s", tp->name,
+				 topo_port_kind_name(tp->kind), why);
+			goto fail;
+		}
+		sw->ports[i].owner = i % sw->n_workers;
+		sw->n_ports = i + 1;
+	}
+
+	sw->n_bridges = topo->n_bridges;
+	for (i = 0; i < topo->n_bridges; i++)
+		bridge_init(&sw->bridges[i], &topo->bridges[i], (uint16_t)i);
+	for (i = 0; i < sw->n_ports; i++)
+		if (sw->ports[i].bridge >= 0)
+			bridge_add_port(&sw->bridges[sw->ports[i].bridge],
+					&sw->ports[i]);
+
+	for (i = 0; i < sw->n_workers; i++) {
+		rc = loop_worker_init(sw, sw->workers[i], i);
+		if (rc != 0) {
+			snprintf(err, errlen, "worker %u: %s", i, strerror(-rc));
+			goto fail;
+		}
+		sw->workers[i]->lcore = 1 + i;
+	}
+	return 0;
+fail:
+	free_workers(sw);
+	close_ports(sw);
+	rte_mempool_free(sw->pool);
+	sw->pool = NULL;
+	return rc;
+}
+
+unsigned
+vsw_stop(struct vsw *sw)
+{
+	unsigned in_use = 0;
+
+	free_workers(sw);
+	close_ports(sw);
+	if (sw->pool != NULL) {
+		in_use = rte_mempool_in_use_count(sw->pool);
+		rte_mempool_free(sw->pool);
+		sw->pool = NULL;
+	}
+	return in_use;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VSW_VSW_H
+#define VSW_VSW_H
+
+/*
+ * The running switch: the mempool, the ports, the bridges and the workers
+ * built from a validated topology.
+ *
+ * Ownership: the main thread builds and tears down everything; workers only
+ * read the port and bridge tables (and write their own counters and the
+ * tables they own, such as the FDB). The control thread changes shared
+ * tables only under the worker barrier (loop.h).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config/topology.h"
+#include "ports/port.h"
+#include "switch/bridge.h"
+#include "switch/loop.h"
+
+struct rte_mempool;
+
+struct vsw {
+	const struct topology *topo;
+	bool replay;
+	bool busy_poll;
+	struct rte_mempool *pool;
+	unsigned n_mbufs;
+	unsigned n_ports;
+	struct port ports[TOPO_MAX_PORTS];
+	unsigned n_bridges;
+	struct bridge bridges[TOPO_MAX_BRIDGES];
+	unsigned n_workers;
+	struct worker *workers[TOPO_MAX_WORKERS];
+	volatile bool stop;
+	/* worker barrier (loop.c) */
+	uint32_t barrier_req;
+	uint32_t barrier_parked;
+	uint64_t started;               /* loop_clock_ns() at start */
+};
+
+/*
+ * Build the switch from 'topo': mempool, ports, bridges, workers.
+ * On failure, everything made so far is undone and 'err' names the port
+ * and the reason. 0 or -errno.
+ */
+int vsw_start(struct vsw *sw, const struct topology *topo, char *err,
+	      size_t errlen);
+
+/*
+ * Tear down: close every port and free the workers. Returns the number of
+ * mbufs that did not come back to the pool (0 when nothing leaked).
+ */
+unsigned vsw_stop(struct vsw *sw);
+
+/* mbufs the pool needs for 'topo' ([switch] mbufs, or sized from the ports). */
+unsigned vsw_mbufs_needed(const struct topology *topo);
+
+/* Sum of one port's counters over all workers. */
+void vsw_port_counters(const struct vsw *sw, uint16_t port_id,
+		       struct vsw_counters *sum);
+
+#endif
