@@ -122,6 +122,8 @@ flush_messages(struct parser *ps)
 {
 	unsigned i;
 
+	if (ps->n_msgs == 0)
+		return;
 	qsort(ps->msgs, ps->n_msgs, sizeof(*ps->msgs), message_cmp);
 	for (i = 0; i < ps->n_msgs; i++) {
 		if (ps->msgs[i].text != NULL)

@@ -391,6 +391,16 @@ client_reply(struct ctl *c, struct client *cl, const char *msg)
 			break;
 		off += (size_t)w;
 	}
+	/* closing with unread input would reset the connection before the
+	 * client reads the reply: say we are done, then discard what is left */
+	shutdown(cl->fd, SHUT_WR);
+	for (off = 0; off < (1u << 20); ) {
+		ssize_t r = recv(cl->fd, cl->buf, sizeof(cl->buf), MSG_DONTWAIT);
+
+		if (r <= 0)
+			break;
+		off += (size_t)r;
+	}
 	client_drop(c, cl);
 }
 
