@@ -308,7 +308,7 @@ static const struct key switch_keys[] = {
 	{ NULL, NULL, 0, 0, NULL, 0, 0 },
 };
 
-enum { PK_KIND, PK_IFACE, PK_DEVARGS, PK_RX, PK_TX, PK_BRIDGE };
+enum { PK_KIND, PK_IFACE, PK_DEVARGS, PK_RX, PK_TX, PK_BRIDGE, PK_MBUFS };
 static const struct key port_keys[] = {
 	[PK_KIND] = { "kind", parse_choice, PT(kind), kind_names, 0, 0 },
 	[PK_IFACE] = { "iface", parse_ifname, PT(iface), NULL, 0, 0 },
@@ -317,6 +317,7 @@ static const struct key port_keys[] = {
 	[PK_TX] = { "tx", parse_path, PT(tx), NULL, 0, 0 },
 	/* stored by name until every bridge is known */
 	[PK_BRIDGE] = { "bridge", parse_ref, 0, TOPO_NAME_MAX, NULL, 0, 0 },
+	[PK_MBUFS] = { "mbufs", parse_uint, PT(mbufs), NULL, 512, 1u << 24 },
 	{ NULL, NULL, 0, 0, NULL, 0, 0 },
 };
 
@@ -623,6 +624,7 @@ check_port(struct parser *ps, struct sect *s)
 	static const struct { int key; unsigned kinds; } used_by[] = {
 		{ PK_IFACE, 1u << TOPO_PORT_TAP | 1u << TOPO_PORT_AFPACKET },
 		{ PK_DEVARGS, 1u << TOPO_PORT_DPDK },
+		{ PK_MBUFS, 1u << TOPO_PORT_DPDK },
 		{ PK_RX, 1u << TOPO_PORT_PCAP },
 		{ PK_TX, 1u << TOPO_PORT_PCAP },
 	};

@@ -59,6 +59,7 @@ struct topo_port {
 	char rx[TOPO_PATH_MAX];         /* pcap, resolved against the file's dir */
 	char tx[TOPO_PATH_MAX];
 	int bridge;                     /* index in topology.bridges, -1 none */
+	unsigned mbufs;                 /* dpdk: the port's rx pool, 0 = auto */
 	unsigned line;
 };
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <rte_dev.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_spinlock.h>
@@ -34,6 +35,18 @@ struct dpdk_port {
 	char devname[RTE_DEV_NAME_MAX_LEN];
 	rte_spinlock_t txq_lock[RTE_MAX_QUEUES_PER_PORT];
 };
+
+unsigned
+dpdk_pool_default(bool af_xdp, unsigned n_txq)
+{
+	unsigned n = 2 * RX_DESC + n_txq * TX_DESC + 1024, pool = 1;
+
+	if (af_xdp)
+		n = 16384;
+	while (pool - 1 < n)
+		pool <<= 1;
+	return pool - 1;
+}
 
 static bool
 is_vdev(const char *devargs)
@@ -82,7 +95,7 @@ offloads_to_caps(uint64_t tx)
 }
 
 static int
-dev_configure(struct dpdk_port *d, const struct port_env *env,
+dev_configure(struct dpdk_port *d, struct rte_mempool *pool,
 	      struct rte_eth_dev_info *info, uint64_t txoff, bool intr)
 {
 	struct rte_eth_conf conf;
@@ -100,7 +113,7 @@ dev_configure(struct dpdk_port *d, const struct port_env *env,
 		return rc;
 	rc = rte_eth_rx_queue_setup(d->port_id, 0, nrx,
 				    (unsigned)rte_eth_dev_socket_id(d->port_id),
-				    NULL, env->pool);
+				    NULL, pool);
 	if (rc != 0)
 		return rc;
 	for (q = 0; q < d->n_txq; q++) {
@@ -186,10 +199,34 @@ dpdk_open(struct port *p, const struct topo_port *tp,
 					RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
 					RTE_ETH_TX_OFFLOAD_TCP_TSO |
 					RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+	/*
+	 * The port's own rx pool: sized for the device (net_pcap with
+	 * infinite_rx holds the whole file), on its NUMA node, and a PMD that
+	 * does not give its mbufs back at close cannot hide a leak of vsw's in
+	 * the shared pool. The af_xdp PMD fills its 4096-slot fill ring and
+	 * copies every frame it sends into a buffer of this same pool until
+	 * the kernel completes it: a small pool starves its rx.
+	 */
+	p->pmd_keeps_mbufs = strcmp(info.driver_name, "net_af_xdp") == 0;
+	{
+		char pname[RTE_MEMPOOL_NAMESIZE];
+		unsigned n = tp->mbufs ? tp->mbufs :
+			     dpdk_pool_default(p->pmd_keeps_mbufs, env->n_txq);
+
+		snprintf(pname, sizeof(pname), "vsw_port%u", p->id);
+		p->own_pool = rte_pktmbuf_pool_create(pname, n, 256, 0,
+				RTE_MBUF_DEFAULT_BUF_SIZE, rte_eth_dev_socket_id(d->port_id));
+		if (p->own_pool == NULL) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "cannot make a pool of %u mbufs: %s", n,
+				 rte_strerror(rte_errno));
+			goto fail;
+		}
+	}
 	/* ask for rx interrupts (adaptive polling); not every PMD has them */
-	rc = dev_configure(d, env, &info, txoff, true);
+	rc = dev_configure(d, p->own_pool, &info, txoff, true);
 	if (rc != 0)
-		rc = dev_configure(d, env, &info, txoff, false);
+		rc = dev_configure(d, p->own_pool, &info, txoff, false);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot configure %s: %s", name, strerror(-rc));
 		goto fail;
@@ -219,6 +256,8 @@ fail:
 	if (probed || started)
 		dpdk_release(d, started);
 	rte_free(d);
+	rte_mempool_free(p->own_pool);
+	p->own_pool = NULL;
 	return rc;
 }
 

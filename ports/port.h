@@ -81,7 +81,14 @@ struct port {
 	enum topo_port_kind kind;
 	const struct port_ops *ops;
 	void *priv;                     /* the backend's state */
-	struct rte_mempool *pool;       /* where rx mbufs come from */
+	struct rte_mempool *pool;       /* vsw's pool: rx of the non-DPDK
+					 * backends, and frames vsw makes for
+					 * the port (segments, copies) */
+	struct rte_mempool *own_pool;   /* a dpdk port's rx pool;
+					 * checked and freed after every port
+					 * is closed (vsw_stop) */
+	bool pmd_keeps_mbufs;           /* its PMD is known not to return
+					 * its rx ring's mbufs at close */
 	uint32_t tx_offloads;           /* PORT_OFF_* */
 	uint16_t mtu;                   /* largest L3 payload, 1500 default */
 	uint32_t max_frame;             /* largest frame rx takes */
@@ -93,6 +100,10 @@ struct port {
 	int bridge;                     /* index, -1 when not bridged */
 	void *input;                    /* set by the switch */
 };
+
+/* mbufs in a dpdk port's own rx pool unless [port] mbufs says otherwise;
+ * the af_xdp PMD needs many more (ports/dpdk.c). */
+unsigned dpdk_pool_default(bool af_xdp, unsigned n_txq);
 
 extern const struct port_ops port_tap_ops;
 extern const struct port_ops port_afpacket_ops;

@@ -38,6 +38,7 @@
 
 struct tap {
 	int fd;
+	bool carrier_off;               /* the last write found the link down */
 	char ifname[IFNAMSIZ];
 	struct port_backend_stats st;
 	uint8_t scratch[TAP_SCRATCH];   /* rx: the part of a frame past the mbuf */
@@ -197,7 +198,11 @@ tap_tx_burst(struct port *p, unsigned txq, struct rte_mbuf **pkts, uint16_t n)
 		if (writev(t->fd, iov, (int)k) < 0) {
 			if (errno == EAGAIN || errno == ENOBUFS)
 				break;  /* full: the caller drops the rest */
+			/* EIO: the interface is down where it lives */
+			t->carrier_off = errno == EIO;
 			t->st.tx_errors++;
+		} else {
+			t->carrier_off = false;
 		}
 		rte_pktmbuf_free(m);
 	}
@@ -212,12 +217,16 @@ tap_stats(struct port *p, struct port_backend_stats *st)
 	*st = t->st;
 }
 
+/*
+ * The TAP may have been moved into another namespace (a container's), where
+ * vsw cannot look it up by name: the link is what the last write found.
+ */
 static bool
 tap_link_up(struct port *p)
 {
 	struct tap *t = p->priv;
 
-	return netif_is_up(t->ifname);
+	return !t->carrier_off;
 }
 
 static void

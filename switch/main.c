@@ -46,15 +46,6 @@ on_signal(int sig)
 	the_switch.stop = true;
 }
 
-/* Memory DPDK needs, in MB: the mbufs and room for the tables. */
-static size_t
-memory_mb(const struct topology *t)
-{
-	size_t mbufs = vsw_mbufs_needed(t);
-
-	return mbufs * (RTE_MBUF_DEFAULT_BUF_SIZE + 256) / (1024 * 1024) + 256;
-}
-
 static void
 print_summary(const struct topology *t)
 {
@@ -131,7 +122,7 @@ main(int argc, char **argv)
 		sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	}
 
-	rc = vsw_eal_init(&topo, argv[0], memory_mb(&topo), err, sizeof(err));
+	rc = vsw_eal_init(&topo, argv[0], vsw_memory_mb(&topo), err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "vsw: %s\n", err);
 		return 1;

@@ -59,6 +59,9 @@ unsigned vsw_stop(struct vsw *sw);
 /* mbufs the pool needs for 'topo' ([switch] mbufs, or sized from the ports). */
 unsigned vsw_mbufs_needed(const struct topology *topo);
 
+/* Memory DPDK needs for 'topo', in MB: every pool plus room for tables. */
+size_t vsw_memory_mb(const struct topology *topo);
+
 /* Sum of one port's counters over all workers. */
 void vsw_port_counters(const struct vsw *sw, uint16_t port_id,
 		       struct vsw_counters *sum);

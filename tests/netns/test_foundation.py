@@ -98,6 +98,39 @@ def test_software_offload_towards_a_dpdk_port(lab):
     v.stop()
 
 
+def test_af_xdp_port(lab):
+    """A DPDK af_xdp port: TCP both ways with super-frames cut for it, and the
+    mbufs its PMD keeps at close are named as the PMD's."""
+    a, ha = lab.container("a", "10.85.0.1/24")
+    b, hb = lab.container("b", "10.85.0.2/24")
+    lab.run(b, "ethtool -K eth0 tx off")     # see the net_af_packet test
+    v = lab.vsw(bridge_ini([("a", "afpacket", "iface", ha),
+                            ("b", "dpdk", "devargs", "net_af_xdp0,iface=%s" % hb)]))
+    lab.run(a, "ping -c 2 -i 0.2 -W 2 10.85.0.2")
+    tcp_transfer(lab, a, b, "10.85.0.2", size=16 << 20, port=5001)
+    tcp_transfer(lab, b, a, "10.85.0.1", size=4 << 20, port=5002)
+    log = v.stop()
+    assert "its DPDK PMD kept" in log or "every mbuf" in log
+
+
+def test_two_workers(lab):
+    a, ha = lab.container("a", "10.86.0.1/24")
+    b, hb = lab.container("b", "10.86.0.2/24")
+    c, hc = lab.container("c", "10.86.0.3/24")
+    v = lab.vsw("[switch]\nworkers = 2\ncontrol = @SOCK@\n" +
+                bridge_ini([("a", "afpacket", "iface", ha),
+                            ("b", "afpacket", "iface", hb),
+                            ("c", "afpacket", "iface", hc)]))
+    workers = v.ctl("show", "stats", as_json=True)["workers"]
+    assert len(workers) == 2
+    assert sorted(w["ports"] for w in workers) == [1, 2]
+    lab.run(a, "ping -c 2 -i 0.2 -W 2 10.86.0.2")
+    lab.run(c, "ping -c 2 -i 0.2 -W 2 10.86.0.1")
+    tcp_transfer(lab, a, b, "10.86.0.2", port=5001)
+    tcp_transfer(lab, b, c, "10.86.0.3", port=5002)
+    v.stop()
+
+
 def test_partial_udp_checksums_are_completed_for_pcap(lab):
     """UDP from a container leaves its checksum to offload; the pcap port
     (a capture of the wire) must hold the finished, correct checksum."""
