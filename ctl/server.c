@@ -28,6 +28,7 @@
 
 struct client {
 	int fd;
+	bool denied;                    /* not root: refused once it has asked */
 	size_t len;
 	uint64_t since;
 	char buf[REQ_MAX];
@@ -431,13 +432,8 @@ client_accept(struct ctl *c)
 	cl->since = loop_clock_ns();
 	ev.data.u64 = 16 + i;
 	epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0 ||
-	    cred.uid != 0) {
-		char *e = err_reply("permission denied: vsw is controlled by root only");
-
-		client_reply(c, cl, e);
-		free(e);
-	}
+	cl->denied = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0 ||
+		     cred.uid != 0;
 }
 
 static void
@@ -462,7 +458,10 @@ client_read(struct ctl *c, struct client *cl)
 		}
 		return;
 	}
-	out = ctl_execute(c->sw, cl->buf, (size_t)(nl - cl->buf));
+	if (cl->denied)
+		out = err_reply("permission denied: vsw is controlled by root only");
+	else
+		out = ctl_execute(c->sw, cl->buf, (size_t)(nl - cl->buf));
 	client_reply(c, cl, out ? out : "ERR out of memory\n");
 	free(out);
 }

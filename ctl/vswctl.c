@@ -73,7 +73,9 @@ main(int argc, char **argv)
 			strerror(errno));
 		return 2;
 	}
-	if (write(fd, req, len) != (ssize_t)len) {
+	/* vsw may refuse before reading (permission): read its reply anyway */
+	if (send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len && errno != EPIPE &&
+	    errno != ECONNRESET) {
 		fprintf(stderr, "vswctl: cannot send the request: %s\n",
 			strerror(errno));
 		return 2;
