@@ -60,6 +60,12 @@ struct parser {
 	struct sect *cur;               /* NULL: outside or in a bad section */
 	/* names waiting for the whole file before they can be resolved */
 	char port_bridge[TOPO_MAX_PORTS][TOPO_NAME_MAX];
+	struct pending_static {
+		int bridge;
+		unsigned line;
+		char text[LINE_MAX_LEN];
+	} *statics;
+	unsigned n_pending_statics, cap_pending_statics;
 	/* input */
 	FILE *fp;
 	const char *str;
@@ -68,6 +74,7 @@ struct parser {
 
 struct key {
 	const char *name;
+	bool repeat;                    /* may be given more than once */
 	int (*parse)(struct parser *, void *obj, const struct key *, const char *);
 	size_t off;
 	size_t size;
@@ -287,6 +294,131 @@ parse_cpus(struct parser *ps, void *obj, const struct key *k, const char *v)
 	return parse_string(ps, obj, k, v);
 }
 
+static int
+parse_bool(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", NULL };
+	static const char *const no[] = { "no", "false", "off", "0", NULL };
+	unsigned i;
+
+	for (i = 0; yes[i] != NULL; i++) {
+		if (strcmp(v, yes[i]) == 0 || strcmp(v, no[i]) == 0) {
+			*(bool *)((char *)obj + k->off) = strcmp(v, yes[i]) == 0;
+			return 0;
+		}
+	}
+	key_error(ps, ps->cur, k->name, "'%s' is not yes or no", v);
+	return -1;
+}
+
+/* A VLAN ID, 1 to 4094. */
+static int
+vid_value(struct parser *ps, const struct key *k, const char *v, unsigned *vid)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 ||
+	    n < 1 || n > TOPO_VID_MAX) {
+		key_error(ps, ps->cur, k->name, "'%s' is not a VLAN ID from 1 to %d",
+			  v, TOPO_VID_MAX);
+		return -1;
+	}
+	*vid = (unsigned)n;
+	return 0;
+}
+
+static int
+parse_access_vlan(struct parser *ps, void *obj, const struct key *k,
+		  const char *v)
+{
+	struct topo_port *p = obj;
+	unsigned vid;
+
+	if (vid_value(ps, k, v, &vid) != 0)
+		return -1;
+	p->vlan_mode = TOPO_VLAN_ACCESS;
+	p->pvid = (uint16_t)vid;
+	return 0;
+}
+
+static int
+parse_native(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	struct topo_port *p = obj;
+	unsigned vid;
+
+	if (vid_value(ps, k, v, &vid) != 0)
+		return -1;
+	p->pvid = (uint16_t)vid;
+	return 0;
+}
+
+/* trunk = 10,20-29,100 */
+static int
+parse_trunk(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	struct topo_port *p = obj;
+	char buf[LINE_MAX_LEN], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *dash, *a = tok, *e;
+		unsigned lo, hi, i;
+
+		while (isspace((unsigned char)*a))
+			a++;
+		for (e = a + strlen(a); e > a && isspace((unsigned char)e[-1]); )
+			*--e = '\0';
+		dash = strchr(a, '-');
+		if (dash != NULL)
+			*dash = '\0';
+		if (vid_value(ps, k, a, &lo) != 0 ||
+		    (dash != NULL && vid_value(ps, k, dash + 1, &hi) != 0))
+			return -1;
+		if (dash == NULL)
+			hi = lo;
+		if (hi < lo) {
+			key_error(ps, ps->cur, k->name, "'%s-%s' is an empty range",
+				  a, dash + 1);
+			return -1;
+		}
+		for (i = lo; i <= hi; i++)
+			p->trunk[i / 64] |= 1ull << (i % 64);
+	}
+	p->vlan_mode = TOPO_VLAN_TRUNK;
+	return 0;
+}
+
+/* static = MAC@PORT[.VID], ...: kept as text until every port is known */
+static int
+parse_static(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	struct pending_static *st;
+
+	(void)obj;
+	(void)k;
+	if (ps->n_pending_statics == ps->cap_pending_statics) {
+		unsigned cap = ps->cap_pending_statics ? ps->cap_pending_statics * 2 : 8;
+		struct pending_static *n = realloc(ps->statics, cap * sizeof(*n));
+
+		if (n == NULL) {
+			key_error(ps, ps->cur, "static", "out of memory");
+			return -1;
+		}
+		ps->statics = n;
+		ps->cap_pending_statics = cap;
+	}
+	st = &ps->statics[ps->n_pending_statics++];
+	st->bridge = ps->cur->index;
+	st->line = ps->lineno;
+	snprintf(st->text, sizeof(st->text), "%s", v);
+	return 0;
+}
+
 /* ---- section tables --------------------------------------------------- */
 
 static const char *const hugepages_names[] = { "auto", "yes", "no", NULL };
@@ -296,33 +428,47 @@ static const char *const kind_names[] = { "tap", "afpacket", "dpdk", "pcap",
 
 #define SW(f) offsetof(struct topo_switch, f), sizeof(((struct topo_switch *)0)->f)
 #define PT(f) offsetof(struct topo_port, f), sizeof(((struct topo_port *)0)->f)
+#define BR(f) offsetof(struct topo_bridge, f), sizeof(((struct topo_bridge *)0)->f)
 
 static const struct key switch_keys[] = {
-	{ "hugepages", parse_choice, SW(hugepages), hugepages_names, 0, 0 },
-	{ "poll", parse_choice, SW(poll), poll_names, 0, 0 },
-	{ "workers", parse_uint, SW(workers), NULL, 1, TOPO_MAX_WORKERS },
-	{ "mbufs", parse_uint, SW(mbufs), NULL, 1024, 1u << 24 },
-	{ "control", parse_string, SW(control), NULL, 0, 0 },
-	{ "eal", parse_string, SW(eal), NULL, 0, 0 },
-	{ "cpus", parse_cpus, SW(cpus), NULL, 0, 0 },
-	{ NULL, NULL, 0, 0, NULL, 0, 0 },
+	{ "hugepages", false, parse_choice, SW(hugepages), hugepages_names, 0, 0 },
+	{ "poll", false, parse_choice, SW(poll), poll_names, 0, 0 },
+	{ "workers", false, parse_uint, SW(workers), NULL, 1, TOPO_MAX_WORKERS },
+	{ "mbufs", false, parse_uint, SW(mbufs), NULL, 1024, 1u << 24 },
+	{ "control", false, parse_string, SW(control), NULL, 0, 0 },
+	{ "eal", false, parse_string, SW(eal), NULL, 0, 0 },
+	{ "cpus", false, parse_cpus, SW(cpus), NULL, 0, 0 },
+	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
-enum { PK_KIND, PK_IFACE, PK_DEVARGS, PK_RX, PK_TX, PK_BRIDGE, PK_MBUFS };
+enum { PK_KIND, PK_IFACE, PK_DEVARGS, PK_RX, PK_TX, PK_BRIDGE, PK_MBUFS,
+       PK_VLAN, PK_TRUNK, PK_NATIVE, PK_HAIRPIN, PK_MAC_LIMIT };
 static const struct key port_keys[] = {
-	[PK_KIND] = { "kind", parse_choice, PT(kind), kind_names, 0, 0 },
-	[PK_IFACE] = { "iface", parse_ifname, PT(iface), NULL, 0, 0 },
-	[PK_DEVARGS] = { "devargs", parse_string, PT(devargs), NULL, 0, 0 },
-	[PK_RX] = { "rx", parse_path, PT(rx), NULL, 0, 0 },
-	[PK_TX] = { "tx", parse_path, PT(tx), NULL, 0, 0 },
+	[PK_KIND] = { "kind", false, parse_choice, PT(kind), kind_names, 0, 0 },
+	[PK_IFACE] = { "iface", false, parse_ifname, PT(iface), NULL, 0, 0 },
+	[PK_DEVARGS] = { "devargs", false, parse_string, PT(devargs), NULL, 0, 0 },
+	[PK_RX] = { "rx", false, parse_path, PT(rx), NULL, 0, 0 },
+	[PK_TX] = { "tx", false, parse_path, PT(tx), NULL, 0, 0 },
 	/* stored by name until every bridge is known */
-	[PK_BRIDGE] = { "bridge", parse_ref, 0, TOPO_NAME_MAX, NULL, 0, 0 },
-	[PK_MBUFS] = { "mbufs", parse_uint, PT(mbufs), NULL, 512, 1u << 24 },
-	{ NULL, NULL, 0, 0, NULL, 0, 0 },
+	[PK_BRIDGE] = { "bridge", false, parse_ref, 0, TOPO_NAME_MAX, NULL, 0, 0 },
+	[PK_MBUFS] = { "mbufs", false, parse_uint, PT(mbufs), NULL, 512, 1u << 24 },
+	[PK_VLAN] = { "vlan", false, parse_access_vlan, 0, 0, NULL, 0, 0 },
+	[PK_TRUNK] = { "trunk", false, parse_trunk, 0, 0, NULL, 0, 0 },
+	[PK_NATIVE] = { "native", false, parse_native, 0, 0, NULL, 0, 0 },
+	[PK_HAIRPIN] = { "hairpin", false, parse_bool, PT(hairpin), NULL, 0, 0 },
+	[PK_MAC_LIMIT] = { "mac_limit", false, parse_uint, PT(mac_limit), NULL, 1,
+			   TOPO_MAC_LIMIT_MAX },
+	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
+enum { BK_MAC_AGING, BK_MAC_LIMIT, BK_STATIC };
 static const struct key bridge_keys[] = {
-	{ NULL, NULL, 0, 0, NULL, 0, 0 },
+	[BK_MAC_AGING] = { "mac_aging", false, parse_uint, BR(mac_aging), NULL, 0,
+			   TOPO_AGING_MAX },
+	[BK_MAC_LIMIT] = { "mac_limit", false, parse_uint, BR(mac_limit), NULL, 1,
+			   TOPO_MAC_LIMIT_MAX },
+	[BK_STATIC] = { "static", true, parse_static, 0, 0, NULL, 0, 0 },
+	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
 static const struct key *const sect_keys[SECT_MAX] = {
@@ -423,6 +569,8 @@ open_section(struct parser *ps, char *hdr)
 		s->index = (int)t->n_bridges++;
 		snprintf(t->bridges[s->index].name, TOPO_NAME_MAX, "%s", name);
 		t->bridges[s->index].line = ps->lineno;
+		t->bridges[s->index].mac_aging = 300;
+		t->bridges[s->index].mac_limit = 65536;
 		break;
 	case SECT_PORT:
 		s->index = (int)t->n_ports++;
@@ -486,7 +634,7 @@ topo_ini_handler(void *user, const char *section, const char *name,
 		       list[0] ? list : "none");
 		return 1;
 	}
-	if (s->key_line[i] != 0) {
+	if (s->key_line[i] != 0 && !k->repeat) {
 		report(ps, ps->lineno, where, "given twice (first at line %u)",
 		       s->key_line[i]);
 		return 1;
@@ -664,6 +812,14 @@ check_port(struct parser *ps, struct sect *s)
 		break;
 	}
 
+	if (s->key_line[PK_VLAN] && s->key_line[PK_TRUNK])
+		check_error(ps, s, PK_TRUNK,
+			    "a port is either an access port (vlan = N) or a trunk (trunk = ...)");
+	if (s->key_line[PK_NATIVE] && !s->key_line[PK_TRUNK])
+		check_error(ps, s, PK_NATIVE, "native is for trunk ports (give trunk = ...)");
+	if (p->vlan_mode == TOPO_VLAN_TRUNK && p->pvid != 0)
+		p->trunk[p->pvid / 64] |= 1ull << (p->pvid % 64);  /* allowed too */
+
 	if (s->key_line[PK_BRIDGE] != 0) {
 		const char *bn = ps->port_bridge[s->index];
 
@@ -677,6 +833,153 @@ check_port(struct parser *ps, struct sect *s)
 	}
 }
 
+/* "02:42:ac:11:00:02" */
+static bool
+parse_mac(const char *v, uint8_t mac[6])
+{
+	unsigned m[6];
+	char tail;
+	int i;
+
+	if (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3],
+		   &m[4], &m[5], &tail) != 6 || strlen(v) != 17)
+		return false;
+	for (i = 0; i < 6; i++)
+		mac[i] = (uint8_t)m[i];
+	return true;
+}
+
+/* static = MAC@PORT[.VID], ...: resolved once every port is known. */
+static void
+check_static(struct parser *ps, const struct pending_static *ps_st)
+{
+	struct topology *t = ps->topo;
+	struct sect *s = find_sect(ps, SECT_BRIDGE, ps_st->bridge);
+	char buf[LINE_MAX_LEN], *item, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", ps_st->text);
+	for (item = strtok_r(buf, ",", &save); item != NULL;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *at, *e, *dot;
+		struct topo_static *st;
+		const struct topo_port *tp;
+		uint8_t mac[6];
+		int port;
+		unsigned vid = 0, i;
+		bool vid_given = false;
+
+		while (isspace((unsigned char)*item))
+			item++;
+		for (e = item + strlen(item); e > item && isspace((unsigned char)e[-1]); )
+			*--e = '\0';
+		ps->lineno = ps_st->line;
+		at = strchr(item, '@');
+		if (at == NULL) {
+			key_error(ps, s, "static", "'%s' is not MAC@PORT or MAC@PORT.VID", item);
+			continue;
+		}
+		*at = '\0';
+		if (!parse_mac(item, mac)) {
+			key_error(ps, s, "static", "'%s' is not a MAC address like 02:42:ac:11:00:02", item);
+			continue;
+		}
+		if (mac[0] & 1) {
+			key_error(ps, s, "static", "%s is a multicast address", item);
+			continue;
+		}
+		if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5])) {
+			key_error(ps, s, "static", "%s is the zero address", item);
+			continue;
+		}
+		/* the port name may itself hold a dot: an exact name wins */
+		port = topo_port_find(t, at + 1);
+		dot = strrchr(at + 1, '.');
+		if (port < 0 && dot != NULL) {
+			char *end;
+			unsigned long n;
+
+			*dot = '\0';
+			port = topo_port_find(t, at + 1);
+			errno = 0;
+			n = strtoul(dot + 1, &end, 10);
+			if (*end != '\0' || !isdigit((unsigned char)dot[1]) || errno ||
+			    n < 1 || n > TOPO_VID_MAX) {
+				key_error(ps, s, "static", "'%s' is not a VLAN ID from 1 to %d",
+					  dot + 1, TOPO_VID_MAX);
+				continue;
+			}
+			vid = (unsigned)n;
+			vid_given = true;
+		}
+		if (port < 0) {
+			key_error(ps, s, "static", "no [port %s] in this file", at + 1);
+			continue;
+		}
+		tp = &t->ports[port];
+		if (tp->bridge != ps_st->bridge) {
+			key_error(ps, s, "static", "port %s is not on bridge %s", tp->name,
+				  t->bridges[ps_st->bridge].name);
+			continue;
+		}
+		switch (tp->vlan_mode) {
+		case TOPO_VLAN_NONE:
+			if (vid_given) {
+				key_error(ps, s, "static",
+					  "port %s is not VLAN-aware (give it vlan or trunk, or drop .%u)",
+					  tp->name, vid);
+				continue;
+			}
+			break;
+		case TOPO_VLAN_ACCESS:
+			if (vid_given && vid != tp->pvid) {
+				key_error(ps, s, "static", "port %s carries only VLAN %u",
+					  tp->name, tp->pvid);
+				continue;
+			}
+			vid = tp->pvid;
+			break;
+		case TOPO_VLAN_TRUNK:
+			if (!vid_given && tp->pvid == 0) {
+				key_error(ps, s, "static",
+					  "port %s is a trunk without native VLAN: write %s@%s.VID",
+					  tp->name, item, tp->name);
+				continue;
+			}
+			if (!vid_given)
+				vid = tp->pvid;
+			if (!topo_trunk_has(tp, vid)) {
+				key_error(ps, s, "static", "VLAN %u is not on trunk port %s",
+					  vid, tp->name);
+				continue;
+			}
+			break;
+		}
+		for (i = 0; i < t->n_statics; i++) {
+			st = &t->statics[i];
+			if (st->bridge == ps_st->bridge && st->vid == vid &&
+			    memcmp(st->mac, mac, 6) == 0)
+				break;
+		}
+		if (i < t->n_statics) {
+			key_error(ps, s, "static", "%s in VLAN %u is given twice", item, vid);
+			continue;
+		}
+		if (t->n_statics == TOPO_MAX_STATICS) {
+			key_error(ps, s, "static", "more than %d static entries",
+				  TOPO_MAX_STATICS);
+			break;
+		}
+		st = &t->statics[t->n_statics++];
+		memcpy(st->mac, mac, 6);
+		st->vid = (uint16_t)vid;
+		st->bridge = ps_st->bridge;
+		st->port = port;
+		st->line = ps_st->line;
+		t->bridges[ps_st->bridge].n_statics++;
+	}
+	ps->lineno = 0;
+}
+
 static void
 check_all(struct parser *ps)
 {
@@ -686,6 +989,8 @@ check_all(struct parser *ps)
 	for (i = 0; i < ps->n_sects; i++)
 		if (ps->sects[i].type == SECT_PORT)
 			check_port(ps, &ps->sects[i]);
+	for (i = 0; i < ps->n_pending_statics; i++)
+		check_static(ps, &ps->statics[i]);
 
 	/* one interface, one device, one file: one port */
 	for (i = 0; i < t->n_ports; i++) {
@@ -748,6 +1053,8 @@ run_parser(struct parser *ps, FILE *err)
 	ps->lineno = 0;
 	check_all(ps);
 	flush_messages(ps);
+	free(ps->statics);
+	ps->statics = NULL;
 	if (ps->errors > 0) {
 		if (err != NULL)
 			fprintf(err, "%s: %u error%s\n", ps->file, ps->errors,

@@ -29,11 +29,21 @@
 #define TOPO_MAX_PORTS  256
 #define TOPO_MAX_BRIDGES 64
 #define TOPO_MAX_WORKERS 64
+#define TOPO_MAX_STATICS 4096           /* static FDB entries, all bridges */
+#define TOPO_VID_MAX 4094
+#define TOPO_AGING_MAX 30000            /* seconds (see switch/fdb.h) */
+#define TOPO_MAC_LIMIT_MAX (1u << 24)
 
 enum topo_hugepages { TOPO_HUGE_AUTO, TOPO_HUGE_YES, TOPO_HUGE_NO };
 enum topo_poll { TOPO_POLL_ADAPTIVE, TOPO_POLL_BUSY };
 enum topo_port_kind { TOPO_PORT_TAP, TOPO_PORT_AFPACKET, TOPO_PORT_DPDK,
                       TOPO_PORT_PCAP };
+/* How a bridge port treats 802.1Q tags. */
+enum topo_vlan_mode {
+	TOPO_VLAN_NONE,         /* VLAN-unaware: frames pass as they are */
+	TOPO_VLAN_ACCESS,       /* vlan = N: untagged on the wire, VLAN N inside */
+	TOPO_VLAN_TRUNK,        /* trunk = ...: tagged, native = N untagged */
+};
 
 struct topo_switch {
 	enum topo_hugepages hugepages;
@@ -48,6 +58,18 @@ struct topo_switch {
 
 struct topo_bridge {
 	char name[TOPO_NAME_MAX];
+	unsigned mac_aging;             /* seconds, 0 = never; default 300 */
+	unsigned mac_limit;             /* learned entries; default 65536 */
+	unsigned n_statics;             /* entries in topology.statics */
+	unsigned line;
+};
+
+/* static = MAC@PORT[.VID] of a bridge */
+struct topo_static {
+	uint8_t mac[6];
+	uint16_t vid;                   /* resolved: 0 on a VLAN-unaware port */
+	int bridge;
+	int port;
 	unsigned line;
 };
 
@@ -60,6 +82,12 @@ struct topo_port {
 	char tx[TOPO_PATH_MAX];
 	int bridge;                     /* index in topology.bridges, -1 none */
 	unsigned mbufs;                 /* dpdk: the port's rx pool, 0 = auto */
+	/* on a bridge */
+	enum topo_vlan_mode vlan_mode;
+	uint16_t pvid;                  /* access VLAN, or trunk native (0 none) */
+	uint64_t trunk[64];             /* allowed VIDs (bitmap), native included */
+	bool hairpin;                   /* may send a frame back where it came */
+	unsigned mac_limit;             /* learned MACs on this port, 0 = none */
 	unsigned line;
 };
 
@@ -70,6 +98,8 @@ struct topology {
 	unsigned n_bridges;
 	struct topo_port ports[TOPO_MAX_PORTS];
 	unsigned n_ports;
+	struct topo_static statics[TOPO_MAX_STATICS];
+	unsigned n_statics;
 };
 
 /*
@@ -87,6 +117,24 @@ int topo_load_string(struct topology *topo, const char *name,
 bool topo_is_replay(const struct topology *topo);
 
 const char *topo_port_kind_name(enum topo_port_kind kind);
+
+/* Is 'vid' allowed on a trunk port? */
+static inline bool
+topo_trunk_has(const struct topo_port *p, unsigned vid)
+{
+	return vid < 4096 && (p->trunk[vid / 64] >> (vid % 64) & 1);
+}
+
+/* Does the bridge port carry VLAN 'vid' (0: the VLAN-unaware domain)? */
+static inline bool
+topo_port_in_vlan(const struct topo_port *p, unsigned vid)
+{
+	switch (p->vlan_mode) {
+	case TOPO_VLAN_ACCESS: return p->pvid == vid;
+	case TOPO_VLAN_TRUNK: return topo_trunk_has(p, vid);
+	default: return vid == 0;
+	}
+}
 
 /* Index of the bridge / port named 'name', or -1. */
 int topo_bridge_find(const struct topology *topo, const char *name);

@@ -45,6 +45,7 @@ struct ctl {
 
 struct cmd {
 	const char *words[3];           /* the command, NULL-terminated */
+	int max_args;                   /* words after the command */
 	const char *usage;
 	const char *help;
 	/* 0, or -1 with the reason put in 'err' */
@@ -175,15 +176,217 @@ cmd_show_stats(struct vsw *sw, struct reply *r, int argc, char **argv,
 	return 0;
 }
 
+/* The bridge named argv[0], or all of them (NULL) when argc == 0. */
+static int
+find_bridge(struct vsw *sw, int argc, char **argv, struct bridge **br,
+	    char *err, size_t errlen)
+{
+	unsigned i;
+
+	*br = NULL;
+	if (argc == 0)
+		return 0;
+	for (i = 0; i < sw->n_bridges; i++)
+		if (strcmp(sw->bridges[i].name, argv[0]) == 0) {
+			*br = &sw->bridges[i];
+			return 0;
+		}
+	snprintf(err, errlen, "no bridge named '%s'", argv[0]);
+	return -1;
+}
+
+static void
+vlan_list(const struct vsw *sw, const struct bridge *br, char *buf, size_t len)
+{
+	uint64_t seen[64] = { 0 };
+	unsigned i, v, n = 0;
+	size_t off = 0;
+
+	for (i = 0; i < br->n_ports; i++) {
+		const struct topo_port *c = sw->ports[br->ports[i]].cfg;
+
+		if (c->vlan_mode == TOPO_VLAN_ACCESS)
+			seen[c->pvid / 64] |= 1ull << (c->pvid % 64);
+		else if (c->vlan_mode == TOPO_VLAN_TRUNK)
+			for (v = 0; v < 64; v++)
+				seen[v] |= c->trunk[v];
+	}
+	buf[0] = '\0';
+	for (v = 1; v <= TOPO_VID_MAX && off < len; v++) {
+		unsigned end = v;
+
+		if (!(seen[v / 64] >> (v % 64) & 1))
+			continue;
+		while (end + 1 <= TOPO_VID_MAX && (seen[(end + 1) / 64] >> ((end + 1) % 64) & 1))
+			end++;
+		off += (size_t)snprintf(buf + off, len - off, "%s%u", n++ ? "," : "", v);
+		if (end > v && off < len)
+			off += (size_t)snprintf(buf + off, len - off, "-%u", end);
+		v = end;
+	}
+	if (n == 0)
+		snprintf(buf, len, "-");
+}
+
+static int
+cmd_show_bridges(struct vsw *sw, struct reply *r, int argc, char **argv,
+		 char *err, size_t errlen)
+{
+	static const char *const cols[] = { "bridge", "ports", "vlans", "#entries",
+		"#static", "#mac_limit", "#mac_aging", "#learned", "#moved", "#aged",
+		"#flushed", "#flooded", "#unicast", "#fdb_full", "#static_conflict" };
+	struct bridge *only;
+	char b[16][32];
+	unsigned i, j;
+
+	if (find_bridge(sw, argc, argv, &only, err, errlen) != 0)
+		return -1;
+	reply_table(r, "bridges", NULL, RTE_DIM(cols), cols);
+	for (i = 0; i < sw->n_bridges; i++) {
+		struct bridge *br = &sw->bridges[i];
+		struct fdb *f = br->fdb;
+		struct fdb_stats st;
+		uint64_t flooded = 0, unicast = 0;
+		uint32_t count, n_static;
+		char ports[512] = "", vlans[256];
+		size_t off = 0;
+
+		if (only != NULL && br != only)
+			continue;
+		for (j = 0; j < br->n_ports && off < sizeof(ports); j++)
+			off += (size_t)snprintf(ports + off, sizeof(ports) - off, "%s%s",
+						j ? "," : "", sw->ports[br->ports[j]].name);
+		vlan_list(sw, br, vlans, sizeof(vlans));
+		for (j = 0; j < sw->n_workers; j++) {
+			flooded += sw->workers[j]->bcnt[i].flooded;
+			unicast += sw->workers[j]->bcnt[i].unicast;
+		}
+		loop_barrier_sync(sw);
+		st = f->st;
+		count = f->count;
+		n_static = f->n_static;
+		loop_barrier_release(sw);
+		reply_row(r, br->name, ports[0] ? ports : "-", vlans,
+			  fmt_u64(b[0], 32, count + n_static), fmt_u64(b[1], 32, n_static),
+			  fmt_u64(b[2], 32, f->limit), fmt_u64(b[3], 32, f->aging),
+			  fmt_u64(b[4], 32, st.learned), fmt_u64(b[5], 32, st.moved),
+			  fmt_u64(b[6], 32, st.aged), fmt_u64(b[7], 32, st.flushed),
+			  fmt_u64(b[8], 32, flooded), fmt_u64(b[9], 32, unicast),
+			  fmt_u64(b[10], 32, st.fdb_full),
+			  fmt_u64(b[11], 32, st.static_conflict));
+	}
+	return 0;
+}
+
+struct fdb_dump {
+	struct reply *r;
+	struct vsw *sw;
+	const char *bridge;
+	unsigned rows;
+};
+
+static void
+fdb_dump_one(void *arg, uint64_t key, uint16_t port, bool is_static, uint32_t age)
+{
+	struct fdb_dump *d = arg;
+	struct rte_ether_addr mac;
+	char m[RTE_ETHER_ADDR_FMT_SIZE], vid[8], a[16];
+
+	fdb_key_mac(key, &mac);
+	rte_ether_format_addr(m, sizeof(m), &mac);
+	snprintf(vid, sizeof(vid), "%u", fdb_key_vid(key));
+	snprintf(a, sizeof(a), "%u", age);
+	reply_row(d->r, d->bridge, m, vid, d->sw->ports[port].name,
+		  is_static ? "" : a, is_static ? "static" : "learned");
+	d->rows++;
+}
+
+static int
+cmd_show_fdb(struct vsw *sw, struct reply *r, int argc, char **argv,
+	     char *err, size_t errlen)
+{
+	static const char *const cols[] = { "bridge", "mac", "#vlan", "port",
+					    "#age", "type" };
+	struct fdb_dump d = { .r = r, .sw = sw };
+	struct bridge *only;
+	uint32_t now;
+	unsigned i;
+
+	if (find_bridge(sw, argc, argv, &only, err, errlen) != 0)
+		return -1;
+	reply_table(r, "fdb", NULL, RTE_DIM(cols), cols);
+	loop_barrier_sync(sw);
+	now = sw->n_workers ? bridge_now(sw->workers[0]->now) : 0;
+	for (i = 0; i < sw->n_bridges; i++) {
+		if (only != NULL && &sw->bridges[i] != only)
+			continue;
+		d.bridge = sw->bridges[i].name;
+		fdb_walk(sw->bridges[i].fdb, now, fdb_dump_one, &d);
+	}
+	loop_barrier_release(sw);
+	reply_note(r, "%u entr%s (age in seconds)", d.rows, d.rows == 1 ? "y" : "ies");
+	return 0;
+}
+
+static int
+cmd_fdb_flush(struct vsw *sw, struct reply *r, int argc, char **argv,
+	      char *err, size_t errlen)
+{
+	struct bridge *only;
+	uint64_t before = 0, after = 0;
+	int port = -1;
+	unsigned i;
+
+	if (argc > 2) {
+		snprintf(err, errlen, "usage: fdb flush [BRIDGE [PORT]]");
+		return -1;
+	}
+	if (find_bridge(sw, argc, argv, &only, err, errlen) != 0)
+		return -1;
+	if (argc == 2) {
+		for (i = 0; i < sw->n_ports; i++)
+			if (strcmp(sw->ports[i].name, argv[1]) == 0)
+				port = (int)i;
+		if (port < 0 || sw->ports[port].bridge != only->id) {
+			snprintf(err, errlen, "no port '%s' on bridge %s", argv[1],
+				 only->name);
+			return -1;
+		}
+	}
+	loop_barrier_sync(sw);
+	for (i = 0; i < sw->n_bridges; i++) {
+		struct fdb *f = sw->bridges[i].fdb;
+
+		if (only != NULL && &sw->bridges[i] != only)
+			continue;
+		before += f->st.flushed;
+		if (port >= 0)
+			fdb_flush_port(f, (uint16_t)port);
+		else
+			fdb_flush(f);
+		after += f->st.flushed;
+	}
+	loop_barrier_release(sw);
+	reply_note(r, "flushed %llu learned entr%s", (unsigned long long)(after - before),
+		   after - before == 1 ? "y" : "ies");
+	return 0;
+}
+
 static int cmd_help(struct vsw *sw, struct reply *r, int argc, char **argv,
 		    char *err, size_t errlen);
 
 static const struct cmd commands[] = {
-	{ { "show", "ports", NULL }, "show ports",
+	{ { "show", "ports", NULL }, 0, "show ports",
 	  "ports: kind, role, link, offloads, backend", cmd_show_ports },
-	{ { "show", "stats", NULL }, "show stats",
+	{ { "show", "stats", NULL }, 0, "show stats",
 	  "counters per port, drops by reason, workers", cmd_show_stats },
-	{ { "help", NULL, NULL }, "help", "this list", cmd_help },
+	{ { "show", "bridges", NULL }, 1, "show bridges [BRIDGE]",
+	  "bridges: ports, VLANs, FDB entries, limits, counters", cmd_show_bridges },
+	{ { "show", "fdb", NULL }, 1, "show fdb [BRIDGE]",
+	  "MAC table: MAC, VLAN, port, age, learned/static", cmd_show_fdb },
+	{ { "fdb", "flush", NULL }, 2, "fdb flush [BRIDGE [PORT]]",
+	  "forget learned MACs (static entries stay)", cmd_fdb_flush },
+	{ { "help", NULL, NULL }, 0, "help", "this list", cmd_help },
 };
 
 static int
@@ -269,6 +472,8 @@ ctl_execute(struct vsw *sw, const char *request, size_t len)
 	if (best == NULL)
 		return err_reply("unknown command '%s%s%s' (try: help)", words[0],
 				 n > 1 ? " " : "", n > 1 ? words[1] : "");
+	if (n - args > best->max_args)
+		return err_reply("too many arguments: %s", best->usage);
 	r = reply_new(json);
 	if (r == NULL)
 		return err_reply("out of memory");
@@ -474,6 +679,7 @@ periodic(struct ctl *c)
 
 	if (read(c->tfd, &junk, sizeof(junk)) < 0)
 		return;
+	vsw_poll_links(c->sw);
 	for (i = 0; i < MAX_CLIENTS; i++) {
 		struct client *cl = &c->clients[i];
 

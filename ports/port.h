@@ -99,6 +99,8 @@ struct port {
 	/* the port's role, filled in by the switch */
 	int bridge;                     /* index, -1 when not bridged */
 	void *input;                    /* set by the switch */
+	const struct topo_port *cfg;    /* VLAN mode, hairpin, limits */
+	volatile bool link_down;        /* set by the control thread */
 };
 
 /* mbufs in a dpdk port's own rx pool unless [port] mbufs says otherwise;

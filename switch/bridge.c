@@ -1,21 +1,81 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_ether.h>
+#include <rte_net.h>
+#include <rte_random.h>
 
 #include "ports/offload.h"
 #include "switch/bridge.h"
 #include "switch/loop.h"
 #include "switch/vsw.h"
 
-void
-bridge_init(struct bridge *br, const struct topo_bridge *tb, uint16_t id)
+/* One frame's VLAN as the bridge sees it. */
+struct l2_meta {
+	uint16_t vid;                   /* 0: the VLAN-unaware domain */
+	bool tagged;                    /* the frame carries a tag for 'vid' */
+};
+
+int
+bridge_init(struct bridge *br, const struct topology *topo, uint16_t id,
+	    unsigned n_workers, char *err, size_t errlen)
 {
+	const struct topo_bridge *tb = &topo->bridges[id];
+	struct fdb_params fp = {
+		.limit = tb->mac_limit,
+		.n_static = tb->n_statics,
+		.aging = tb->mac_aging,
+		.n_ports = TOPO_MAX_PORTS,
+		.seed = (uint32_t)rte_rand(),
+		.concurrent = n_workers > 1,
+		.socket = SOCKET_ID_ANY,
+	};
+	unsigned i;
+
 	memset(br, 0, sizeof(*br));
 	snprintf(br->name, sizeof(br->name), "%s", tb->name);
 	br->id = id;
+	br->cfg = tb;
 	br->common_offloads = PORT_OFF_L4_CSUM | PORT_OFF_TSO | PORT_OFF_USO |
 			      PORT_OFF_MULTISEG;
+	/* replay mode must give the same output every run */
+	if (topo_is_replay(topo))
+		fp.seed = 0x5eed0000u + id;
+	br->fdb = fdb_create(&fp);
+	if (br->fdb == NULL) {
+		snprintf(err, errlen, "bridge %s: no memory for a table of %u MACs",
+			 tb->name, tb->mac_limit);
+		return -ENOMEM;
+	}
+	for (i = 0; i < topo->n_ports; i++)
+		if (topo->ports[i].bridge == id)
+			br->fdb->port_limit[i] = topo->ports[i].mac_limit;
+	for (i = 0; i < topo->n_statics; i++) {
+		const struct topo_static *st = &topo->statics[i];
+		int rc;
+
+		if (st->bridge != id)
+			continue;
+		rc = fdb_add_static(br->fdb, fdb_key(st->mac, st->vid),
+				    (uint16_t)st->port);
+		if (rc != 0) {
+			snprintf(err, errlen, "bridge %s: static entry of line %u: %s",
+				 tb->name, st->line, strerror(-rc));
+			fdb_free(br->fdb);
+			br->fdb = NULL;
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void
+bridge_fini(struct bridge *br)
+{
+	fdb_free(br->fdb);
+	br->fdb = NULL;
 }
 
 void
@@ -23,73 +83,307 @@ bridge_add_port(struct bridge *br, struct port *p)
 {
 	br->ports[br->n_ports++] = p->id;
 	br->common_offloads &= p->tx_offloads;
+	if (p->cfg->vlan_mode != TOPO_VLAN_NONE)
+		br->vlan_aware = true;
 	p->input = (void *)bridge_input;
 }
 
-/* Send one finished frame to every port of 'br' but 'in'. */
-static void
-flood_one(struct worker *w, struct bridge *br, uint16_t in, struct rte_mbuf *m)
+/* ---- VLANs -------------------------------------------------------------- */
+
+static inline bool
+has_tag(const struct rte_mbuf *m)
 {
-	uint16_t i, k = (uint16_t)(br->n_ports - 1);
+	return rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->ether_type ==
+	       RTE_BE16(RTE_ETHER_TYPE_VLAN);
+}
 
-	mbuf_ref_add(m, (int16_t)(k - 1));
-	for (i = 0; i < br->n_ports; i++) {
-		uint16_t out = br->ports[i];
+static inline int
+tag_strip(struct rte_mbuf *m)
+{
+	if (rte_vlan_strip(m) != 0)
+		return -1;
+	m->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
+	if (m->ol_flags & OFFLOAD_ANY_FLAGS)
+		m->l2_len -= sizeof(struct rte_vlan_hdr);
+	return 0;
+}
 
-		if (out == in)
-			continue;
-		w->cnt[out].flood++;
-		loop_tx(w, out, m);
+static inline int
+tag_push(struct rte_mbuf **m, uint16_t vid)
+{
+	(*m)->vlan_tci = vid;
+	if (rte_vlan_insert(m) != 0)
+		return -1;
+	if ((*m)->ol_flags & OFFLOAD_ANY_FLAGS)
+		(*m)->l2_len += sizeof(struct rte_vlan_hdr);
+	return 0;
+}
+
+/*
+ * Find the frame's VLAN on ingress port 'c'. A priority tag (VID 0) is
+ * taken off, so after this a frame is either untagged or tagged with its
+ * VLAN. Returns false when the port does not carry the frame's VLAN.
+ */
+static inline bool
+classify(const struct topo_port *c, struct rte_mbuf *m, struct l2_meta *md)
+{
+	uint16_t tv = 0;
+	bool tagged = has_tag(m);
+
+	if (tagged) {
+		if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr))
+			return false;
+		tv = rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m,
+			struct rte_vlan_hdr *, RTE_ETHER_HDR_LEN)->vlan_tci) & 0xfff;
+	}
+	switch (c->vlan_mode) {
+	case TOPO_VLAN_ACCESS:
+		if (tagged && tv != 0)
+			return false;
+		md->vid = c->pvid;
+		break;
+	case TOPO_VLAN_TRUNK:
+		if (tagged && tv != 0) {
+			if (!topo_trunk_has(c, tv))
+				return false;
+			md->vid = tv;
+			md->tagged = true;
+			return true;
+		}
+		if (c->pvid == 0)
+			return false;   /* untagged, and no native VLAN */
+		md->vid = c->pvid;
+		break;
+	default:
+		md->vid = 0;
+		md->tagged = tagged;
+		return true;
+	}
+	md->tagged = false;
+	return !tagged || tag_strip(m) == 0;
+}
+
+/* Does 'q' send VLAN 'vid' tagged? (Untagged ports take it as it is.) */
+static inline bool
+wants_tag(const struct topo_port *q, uint16_t vid)
+{
+	return q->vlan_mode == TOPO_VLAN_TRUNK && vid != q->pvid;
+}
+
+/* Make the frame the way egress port 'q' sends it. 'm' is not shared. */
+static inline int
+egress_fix(struct rte_mbuf **m, const struct topo_port *q,
+	   const struct l2_meta *md)
+{
+	bool want;
+
+	if (q->vlan_mode == TOPO_VLAN_NONE)
+		return 0;
+	want = wants_tag(q, md->vid);
+	if (want == md->tagged)
+		return 0;
+	return want ? tag_push(m, md->vid) : tag_strip(*m);
+}
+
+/* ---- flooding ----------------------------------------------------------- */
+
+/* Send 'm' to 'n' ports sharing it (the caller holds one reference). */
+static void
+send_shared(struct worker *w, struct rte_mbuf *m, const uint16_t *to, unsigned n)
+{
+	unsigned i;
+
+	if (n > 1)
+		mbuf_ref_add(m, (int16_t)(n - 1));
+	for (i = 0; i < n; i++) {
+		w->cnt[to[i]].flood++;
+		loop_tx(w, to[i], m);
 	}
 }
 
+/*
+ * Flood one finished frame: ports that take it as it is share 'm'; ports
+ * that want the other tagging share one copy.
+ */
 static void
-flood(struct worker *w, struct bridge *br, struct port *in, struct rte_mbuf *m)
+flood_one(struct worker *w, struct port *in, struct rte_mbuf *m,
+	  const struct l2_meta *md, const uint16_t *as_is, unsigned n_as_is,
+	  const uint16_t *other, unsigned n_other, const struct topo_port *other_cfg)
 {
-	struct rte_mbuf *segs[OFFLOAD_MAX_SEGS];
-	int n, i;
+	struct rte_mbuf *c = NULL;
 
-	if (unlikely(br->n_ports < 2)) {
+	if (n_other > 0) {
+		c = n_as_is > 0 ? rte_pktmbuf_copy(m, w->sw->pool, 0, UINT32_MAX) : m;
+		if (c == NULL || egress_fix(&c, other_cfg, md) != 0) {
+			w->cnt[in->id].drops[VSW_DROP_NOMEM] += n_other;
+			if (c != NULL)
+				rte_pktmbuf_free(c);
+			if (n_as_is == 0)
+				return;
+			c = NULL;
+			n_other = 0;
+		}
+	}
+	if (n_as_is > 0)
+		send_shared(w, m, as_is, n_as_is);
+	if (n_other > 0)
+		send_shared(w, c, other, n_other);
+}
+
+static void
+flood(struct worker *w, struct bridge *br, struct port *in, struct rte_mbuf *m,
+      const struct l2_meta *md)
+{
+	struct vsw *sw = w->sw;
+	uint16_t as_is[TOPO_MAX_PORTS], other[TOPO_MAX_PORTS];
+	unsigned n_as_is = 0, n_other = 0, i;
+	const struct topo_port *other_cfg = NULL;
+	uint32_t offloads = PORT_OFF_L4_CSUM | PORT_OFF_TSO | PORT_OFF_USO |
+			    PORT_OFF_MULTISEG;
+	struct rte_mbuf *segs[OFFLOAD_MAX_SEGS];
+	int n;
+
+	for (i = 0; i < br->n_ports; i++) {
+		uint16_t q = br->ports[i];
+		const struct port *qp = &sw->ports[q];
+
+		if ((q == in->id && !in->cfg->hairpin) || qp->link_down ||
+		    !topo_port_in_vlan(qp->cfg, md->vid))
+			continue;
+		offloads &= qp->tx_offloads;
+		if (qp->cfg->vlan_mode == TOPO_VLAN_NONE ||
+		    wants_tag(qp->cfg, md->vid) == md->tagged) {
+			as_is[n_as_is++] = q;
+		} else {
+			other[n_other++] = q;
+			other_cfg = qp->cfg;
+		}
+	}
+	w->bcnt[br->id].flooded++;
+	if (unlikely(n_as_is + n_other == 0)) {
 		loop_drop(w, in->id, VSW_DROP_NO_ROUTE_L2, m);
 		return;
 	}
 	/* a shared frame must not be finished by each port on its own */
-	if (unlikely(br->n_ports > 2 &&
-		     offload_needs_finish(m, br->common_offloads))) {
-		n = offload_finish(m, br->common_offloads, w->sw->pool, segs,
-				   RTE_DIM(segs));
+	if (unlikely(n_as_is + n_other > 1 && offload_needs_finish(m, offloads))) {
+		n = offload_finish(m, offloads, sw->pool, segs, RTE_DIM(segs));
 		if (n < 0) {
 			loop_drop(w, in->id, VSW_DROP_TX_OFFLOAD, m);
 			return;
 		}
-		for (i = 0; i < n; i++)
-			flood_one(w, br, in->id, segs[i]);
+		for (i = 0; i < (unsigned)n; i++)
+			flood_one(w, in, segs[i], md, as_is, n_as_is, other, n_other,
+				  other_cfg);
 		return;
 	}
-	flood_one(w, br, in->id, m);
+	flood_one(w, in, m, md, as_is, n_as_is, other, n_other, other_cfg);
 }
+
+/* ---- the stage ------------------------------------------------------------ */
 
 void
 bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 	     uint16_t n)
 {
-	struct bridge *br = &w->sw->bridges[in->bridge];
-	uint16_t i;
+	struct vsw *sw = w->sw;
+	struct bridge *br = &sw->bridges[in->bridge];
+	struct fdb *fdb = br->fdb;
+	uint64_t keys[2 * LOOP_BURST];
+	uint32_t val[2 * LOOP_BURST], slot[2 * LOOP_BURST];
+	struct l2_meta md[LOOP_BURST];
+	uint32_t now = bridge_now(w->now);
+	const struct topo_port *c = in->cfg;
+	uint16_t i, k = 0;
 
+	/* classify: keep the frames that may enter, with their keys */
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *eh;
 
 		if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)) {
 			loop_drop(w, in->id, VSW_DROP_RX_RUNT, m);
 			continue;
 		}
-		flood(w, br, in, m);
+		if (!br->vlan_aware) {
+			md[k].vid = 0;
+			md[k].tagged = false;
+		} else if (unlikely(!classify(c, m, &md[k]))) {
+			loop_drop(w, in->id, VSW_DROP_VLAN_NOT_ALLOWED, m);
+			continue;
+		}
+		eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		keys[k] = fdb_key(eh->src_addr.addr_bytes, md[k].vid);
+		if (unlikely(rte_is_multicast_ether_addr(&eh->src_addr))) {
+			loop_drop(w, in->id, VSW_DROP_SRC_MCAST, m);
+			continue;
+		}
+		if (unlikely((keys[k] & FDB_MAC_MASK) == 0)) {
+			loop_drop(w, in->id, VSW_DROP_SRC_ZERO, m);
+			continue;
+		}
+		keys[LOOP_BURST + k] = fdb_key(eh->dst_addr.addr_bytes, md[k].vid);
+		pkts[k++] = m;
+	}
+	if (k == 0)
+		return;
+	/* one bulk lookup: sources in [0, k), destinations in [k, 2k) */
+	if (k < LOOP_BURST)
+		memmove(&keys[k], &keys[LOOP_BURST], k * sizeof(keys[0]));
+	fdb_lookup_bulk(fdb, keys, 2u * k, now, val, slot);
+
+	for (i = 0; i < k; i++) {
+		if (likely(val[i] != FDB_MISS && fdb_val_port(val[i]) == in->id))
+			fdb_refresh(fdb, slot[i], now);
+		else
+			fdb_learn(fdb, keys[i], in->id, now);
+	}
+
+	for (i = 0; i < k; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t v = val[k + i];
+		uint16_t out;
+
+		if (v == FDB_MISS ||
+		    rte_is_multicast_ether_addr(&rte_pktmbuf_mtod(m,
+				struct rte_ether_hdr *)->dst_addr)) {
+			flood(w, br, in, m, &md[i]);
+			continue;
+		}
+		out = fdb_val_port(v);
+		if (unlikely(out == in->id && !c->hairpin)) {
+			loop_drop(w, in->id, VSW_DROP_SAME_PORT, m);
+			continue;
+		}
+		if (unlikely(sw->ports[out].link_down)) {
+			loop_drop(w, out, VSW_DROP_TX_LINK_DOWN, m);
+			continue;
+		}
+		if (unlikely(br->vlan_aware &&
+			     egress_fix(&m, sw->ports[out].cfg, &md[i]) != 0)) {
+			loop_drop(w, in->id, VSW_DROP_NOMEM, m);
+			continue;
+		}
+		w->bcnt[br->id].unicast++;
+		loop_tx(w, out, m);
 	}
 }
 
 void
 bridge_housekeeping(struct bridge *br, struct worker *w)
 {
-	(void)br;
-	(void)w;
+	uint64_t n;
+
+	/* one worker sweeps, paced by time: a whole pass about every second,
+	 * whether the worker runs hot or wakes up ten times a second */
+	if (w->id != 0)
+		return;
+	if (br->swept_at == 0 || w->now < br->swept_at) {
+		br->swept_at = w->now;
+		return;
+	}
+	n = ((uint64_t)br->fdb->mask + 1) * (w->now - br->swept_at) / 1000000000ull;
+	if (n == 0)
+		return;          /* less than a bucket's worth of time */
+	fdb_sweep(br->fdb, bridge_now(w->now), (unsigned)RTE_MIN(n, (uint64_t)br->fdb->mask + 1));
+	br->swept_at = w->now;
 }

@@ -3,25 +3,38 @@
 #define VSW_BRIDGE_H
 
 /*
- * A bridge: one L2 broadcast domain made of ports.
+ * A bridge: one L2 broadcast domain with its own MAC learning table.
  *
- * bridge_input() is the input stage of every port that belongs to a bridge.
- * Frames are flooded to every other port of the bridge; replication shares
- * the one mbuf by reference count (no copies) unless an egress port needs
- * the frame finished differently, in which case it is finished once first.
+ * bridge_input() is the input stage of every port on a bridge. Per burst:
+ *   classify  runts, multicast/zero source MACs and VLANs the port does not
+ *             carry are dropped and counted; the frame's VLAN is found
+ *             (access port: its VLAN; trunk: the tag, or native; a
+ *             VLAN-unaware port: none, frames pass as they are);
+ *   lookup    one bulk FDB lookup for every source and destination key;
+ *   learn     sources are refreshed, or learned/moved on the slow path;
+ *   forward   known unicast goes to its one port (never back where it came
+ *             from unless the port has hairpin = yes); unknown unicast,
+ *             broadcast and multicast flood to every other port of the same
+ *             VLAN. Flood copies share the mbuf by reference count; ports
+ *             that want the frame tagged differently share one copy.
+ * Egress: an access port sends untagged, a trunk tags every VLAN but its
+ * native one.
  *
- * Threads: the port list is built before workers start and changed only
- * under the worker barrier.
+ * Threads: the port lists are built before the workers start and change
+ * only under the worker barrier. The FDB is the bridge's (see fdb.h).
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
 
 #include "config/topology.h"
+#include "switch/fdb.h"
 
 struct port;
 struct worker;
+struct vsw;
 
 struct bridge {
 	char name[TOPO_NAME_MAX];
@@ -29,15 +42,28 @@ struct bridge {
 	uint16_t n_ports;
 	uint16_t ports[TOPO_MAX_PORTS];
 	uint32_t common_offloads;       /* what every port can carry */
+	bool vlan_aware;                /* some port has vlan or trunk */
+	struct fdb *fdb;
+	const struct topo_bridge *cfg;
+	uint64_t swept_at;              /* worker 0's clock at the last sweep */
 };
 
-void bridge_init(struct bridge *br, const struct topo_bridge *tb, uint16_t id);
+/* Per worker, per bridge. */
+struct bridge_counters {
+	uint64_t flooded;               /* frames flooded (not copies) */
+	uint64_t unicast;               /* frames sent to one known port */
+};
+
+/* 0 or -errno ('err' says why). */
+int bridge_init(struct bridge *br, const struct topology *topo, uint16_t id,
+		unsigned n_workers, char *err, size_t errlen);
+void bridge_fini(struct bridge *br);
 void bridge_add_port(struct bridge *br, struct port *p);
 
 void bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 		  uint16_t n);
 
-/* Periodic work (aging), from the worker loop every few milliseconds. */
+/* Periodic work (the aging sweep), from the worker loop. */
 void bridge_housekeeping(struct bridge *br, struct worker *w);
 
 /* Add 'n' references to every segment of 'm'. */
@@ -46,6 +72,13 @@ mbuf_ref_add(struct rte_mbuf *m, int16_t n)
 {
 	for (; m != NULL; m = m->next)
 		rte_mbuf_refcnt_update(m, n);
+}
+
+/* Seconds on the loop's clock, as the FDB counts them. */
+static inline uint32_t
+bridge_now(uint64_t now_ns)
+{
+	return (uint32_t)(now_ns / 1000000000ull);
 }
 
 #endif

@@ -15,7 +15,12 @@
 	X(TX_OFFLOAD, "tx_offload", "could not finish checksum/segmentation") \
 	X(TX_LINK_DOWN, "tx_link_down", "egress port is down") \
 	X(RX_RUNT, "rx_runt", "frame shorter than an Ethernet header") \
-	X(NO_ROUTE_L2, "no_port", "no other port in the bridge") \
+	X(NO_ROUTE_L2, "no_port", "no other port in the bridge and VLAN") \
+	X(SRC_MCAST, "src_multicast", "multicast or broadcast source MAC") \
+	X(SRC_ZERO, "src_zero", "all-zero source MAC") \
+	X(VLAN_NOT_ALLOWED, "vlan_not_allowed", "VLAN not allowed on the port") \
+	X(SAME_PORT, "same_port", "destination is behind the port it came in on") \
+	X(NOMEM, "nomem", "no mbuf for a copy") \
 
 #define VSW_DROP_ENUM(e, n, d) VSW_DROP_##e,
 enum vsw_drop { VSW_DROPS(VSW_DROP_ENUM) VSW_DROP_MAX };

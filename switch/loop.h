@@ -32,6 +32,7 @@
 
 #include "config/topology.h"
 #include "ports/port.h"
+#include "switch/bridge.h"
 #include "switch/drop.h"
 
 #define LOOP_BURST 32
@@ -67,6 +68,7 @@ struct worker {
 	uint16_t dirty[TOPO_MAX_PORTS];
 	struct loop_txbuf txb[TOPO_MAX_PORTS];
 	struct vsw_counters cnt[TOPO_MAX_PORTS];
+	struct bridge_counters bcnt[TOPO_MAX_BRIDGES];
 	struct worker_stats stats;
 	/* adaptive polling */
 	int epfd;

@@ -52,10 +52,17 @@ vsw_memory_mb(const struct topology *topo)
 	size_t mbufs = vsw_mbufs_needed(topo);
 	unsigned i;
 
+	size_t tables = 0;
+
 	for (i = 0; i < topo->n_ports; i++)
 		if (topo->ports[i].kind == TOPO_PORT_DPDK)
 			mbufs += dpdk_pool_mbufs(&topo->ports[i], topo->sw.workers);
-	return mbufs * (RTE_MBUF_DEFAULT_BUF_SIZE + 256) / (1024 * 1024) + 256;
+	/* an FDB is twice its limit, in 64-byte buckets of 4 */
+	for (i = 0; i < topo->n_bridges; i++)
+		tables += ((size_t)topo->bridges[i].mac_limit +
+			   topo->bridges[i].n_statics) * 2 / 4 * 64 * 2;
+	return mbufs * (RTE_MBUF_DEFAULT_BUF_SIZE + 256) / (1024 * 1024) +
+	       tables / (1024 * 1024) + 256;
 }
 
 void
@@ -112,6 +119,13 @@ close_ports(struct vsw *sw)
 	}
 	sw->n_ports = 0;
 	return missing;
+}
+
+static void
+free_bridges(struct vsw *sw)
+{
+	while (sw->n_bridges > 0)
+		bridge_fini(&sw->bridges[--sw->n_bridges]);
 }
 
 static void
@@ -178,9 +192,13 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 		sw->n_ports = i + 1;
 	}
 
-	sw->n_bridges = topo->n_bridges;
-	for (i = 0; i < topo->n_bridges; i++)
-		bridge_init(&sw->bridges[i], &topo->bridges[i], (uint16_t)i);
+	for (i = 0; i < topo->n_bridges; i++) {
+		rc = bridge_init(&sw->bridges[i], topo, (uint16_t)i, sw->n_workers,
+				 err, errlen);
+		if (rc != 0)
+			goto fail;
+		sw->n_bridges = i + 1;
+	}
 	for (i = 0; i < sw->n_ports; i++)
 		if (sw->ports[i].bridge >= 0)
 			bridge_add_port(&sw->bridges[sw->ports[i].bridge],
@@ -198,6 +216,7 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 fail:
 	free_workers(sw);
 	close_ports(sw);
+	free_bridges(sw);
 	rte_mempool_free(sw->pool);
 	sw->pool = NULL;
 	return rc;
@@ -210,10 +229,39 @@ vsw_stop(struct vsw *sw)
 
 	free_workers(sw);
 	in_use = close_ports(sw);
+	free_bridges(sw);
 	if (sw->pool != NULL) {
 		in_use += rte_mempool_in_use_count(sw->pool);
 		rte_mempool_free(sw->pool);
 		sw->pool = NULL;
 	}
 	return in_use;
+}
+
+void
+vsw_poll_links(struct vsw *sw)
+{
+	unsigned i;
+
+	for (i = 0; i < sw->n_ports; i++) {
+		struct port *p = &sw->ports[i];
+		bool up = p->ops->link_up == NULL || p->ops->link_up(p);
+
+		if (up == !p->link_down)
+			continue;
+		p->link_down = !up;
+		if (!up && p->bridge >= 0) {
+			struct fdb *f = sw->bridges[p->bridge].fdb;
+			uint32_t n;
+
+			loop_barrier_sync(sw);
+			n = fdb_port_count(f, p->id);
+			fdb_flush_port(f, p->id);
+			loop_barrier_release(sw);
+			fprintf(stderr, "vsw: port %s is down: %u learned MACs flushed\n",
+				p->name, n);
+		} else {
+			fprintf(stderr, "vsw: port %s is %s\n", p->name, up ? "up" : "down");
+		}
+	}
 }

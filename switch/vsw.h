@@ -62,6 +62,12 @@ unsigned vsw_mbufs_needed(const struct topology *topo);
 /* Memory DPDK needs for 'topo', in MB: every pool plus room for tables. */
 size_t vsw_memory_mb(const struct topology *topo);
 
+/*
+ * Look at every port's link (control thread, about once a second): a port
+ * that went down stops receiving floods and its learned MACs are flushed.
+ */
+void vsw_poll_links(struct vsw *sw);
+
 /* Sum of one port's counters over all workers. */
 void vsw_port_counters(const struct vsw *sw, uint16_t port_id,
 		       struct vsw_counters *sum);
