@@ -214,8 +214,8 @@ dpdk_open(struct port *p, const struct topo_port *tp,
 			     dpdk_pool_default(p->pmd_keeps_mbufs, env->n_txq);
 
 		snprintf(pname, sizeof(pname), "vsw_port%u", p->id);
-		p->own_pool = rte_pktmbuf_pool_create(pname, n, 256, 0,
-				RTE_MBUF_DEFAULT_BUF_SIZE, rte_eth_dev_socket_id(d->port_id));
+		p->own_pool = port_pool_create(pname, n,
+				rte_eth_dev_socket_id(d->port_id), p->pmd_keeps_mbufs);
 		if (p->own_pool == NULL) {
 			rc = -ENOMEM;
 			snprintf(err, errlen, "cannot make a pool of %u mbufs: %s", n,

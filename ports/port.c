@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_eal.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 
 #include "ports/port.h"
 
@@ -12,6 +14,46 @@
 #define DROP_DESC(e, n, d) [VSW_DROP_##e] = d,
 const char *const vsw_drop_name[VSW_DROP_MAX] = { VSW_DROPS(DROP_NAME) };
 const char *const vsw_drop_desc[VSW_DROP_MAX] = { VSW_DROPS(DROP_DESC) };
+
+struct rte_mempool *
+port_pool_create(const char *name, unsigned n, int socket, bool page_objects)
+{
+	struct rte_pktmbuf_pool_private priv = {
+		.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE,
+	};
+	struct rte_mempool *mp;
+
+	if (rte_eal_has_hugepages() || page_objects)
+		return rte_pktmbuf_pool_create(name, n, PORT_POOL_CACHE, 0,
+					       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	/* On 4 KiB pages DPDK keeps each mbuf inside one page, which costs
+	 * 4 KiB a mbuf; IOVA is the virtual address here, so let them span. */
+	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) +
+				      RTE_MBUF_DEFAULT_BUF_SIZE, PORT_POOL_CACHE,
+				      sizeof(priv), socket,
+				      RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (mp == NULL)
+		return NULL;
+	if (rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL) != 0)
+		goto fail;
+	rte_pktmbuf_pool_init(mp, &priv);
+	if (rte_mempool_populate_default(mp) < 0)
+		goto fail;
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+fail:
+	rte_mempool_free(mp);
+	return NULL;
+}
+
+size_t
+port_pool_bytes(unsigned n, bool page_objects)
+{
+	/* mbuf, data room, mempool header and trailer */
+	size_t obj = sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE + 64;
+
+	return (size_t)n * (page_objects ? 4096 : obj) + (size_t)n * 16 + (1u << 20);
+}
 
 const struct port_ops *
 port_ops_for(enum topo_port_kind kind)

@@ -103,6 +103,18 @@ struct port {
 	volatile bool link_down;        /* set by the control thread */
 };
 
+#define PORT_POOL_CACHE 256
+
+/*
+ * An mbuf pool of 'n' mbufs. 'page_objects': keep every mbuf inside one
+ * 4 KiB page even without hugepages (AF_XDP UMEM chunks must not cross
+ * pages); otherwise they are packed. NULL with rte_errno set on failure.
+ */
+struct rte_mempool *port_pool_create(const char *name, unsigned n, int socket,
+				     bool page_objects);
+/* Memory such a pool takes, for sizing DPDK's memory up front. */
+size_t port_pool_bytes(unsigned n, bool page_objects);
+
 /* mbufs in a dpdk port's own rx pool unless [port] mbufs says otherwise;
  * the af_xdp PMD needs many more (ports/dpdk.c). */
 unsigned dpdk_pool_default(bool af_xdp, unsigned n_txq);

@@ -241,22 +241,34 @@ flood(struct worker *w, struct bridge *br, struct port *in, struct rte_mbuf *m,
 	uint32_t offloads = PORT_OFF_L4_CSUM | PORT_OFF_TSO | PORT_OFF_USO |
 			    PORT_OFF_MULTISEG;
 	struct rte_mbuf *segs[OFFLOAD_MAX_SEGS];
+	bool hairpin = in->cfg->hairpin;
 	int n;
 
-	for (i = 0; i < br->n_ports; i++) {
-		uint16_t q = br->ports[i];
-		const struct port *qp = &sw->ports[q];
+	if (!br->vlan_aware) {
+		/* one VLAN, no tagging: every port up but this one */
+		for (i = 0; i < br->n_ports; i++) {
+			uint16_t q = br->ports[i];
 
-		if ((q == in->id && !in->cfg->hairpin) || qp->link_down ||
-		    !topo_port_in_vlan(qp->cfg, md->vid))
-			continue;
-		offloads &= qp->tx_offloads;
-		if (qp->cfg->vlan_mode == TOPO_VLAN_NONE ||
-		    wants_tag(qp->cfg, md->vid) == md->tagged) {
-			as_is[n_as_is++] = q;
-		} else {
-			other[n_other++] = q;
-			other_cfg = qp->cfg;
+			if ((q != in->id || hairpin) && !sw->ports[q].link_down)
+				as_is[n_as_is++] = q;
+		}
+		offloads = br->common_offloads;
+	} else {
+		for (i = 0; i < br->n_ports; i++) {
+			uint16_t q = br->ports[i];
+			const struct port *qp = &sw->ports[q];
+
+			if ((q == in->id && !hairpin) || qp->link_down ||
+			    !topo_port_in_vlan(qp->cfg, md->vid))
+				continue;
+			offloads &= qp->tx_offloads;
+			if (qp->cfg->vlan_mode == TOPO_VLAN_NONE ||
+			    wants_tag(qp->cfg, md->vid) == md->tagged) {
+				as_is[n_as_is++] = q;
+			} else {
+				other[n_other++] = q;
+				other_cfg = qp->cfg;
+			}
 		}
 	}
 	w->bcnt[br->id].flooded++;
@@ -289,6 +301,7 @@ bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 	struct bridge *br = &sw->bridges[in->bridge];
 	struct fdb *fdb = br->fdb;
 	uint64_t keys[2 * LOOP_BURST];
+	uint32_t homes[2 * LOOP_BURST];
 	uint32_t val[2 * LOOP_BURST], slot[2 * LOOP_BURST];
 	struct l2_meta md[LOOP_BURST];
 	uint32_t now = bridge_now(w->now);
@@ -312,7 +325,7 @@ bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 			continue;
 		}
 		eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-		keys[k] = fdb_key(eh->src_addr.addr_bytes, md[k].vid);
+		keys[k] = fdb_key_hdr(eh->src_addr.addr_bytes, md[k].vid);
 		if (unlikely(rte_is_multicast_ether_addr(&eh->src_addr))) {
 			loop_drop(w, in->id, VSW_DROP_SRC_MCAST, m);
 			continue;
@@ -321,15 +334,20 @@ bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 			loop_drop(w, in->id, VSW_DROP_SRC_ZERO, m);
 			continue;
 		}
-		keys[LOOP_BURST + k] = fdb_key(eh->dst_addr.addr_bytes, md[k].vid);
+		keys[LOOP_BURST + k] = fdb_key_hdr(eh->dst_addr.addr_bytes, md[k].vid);
+		/* the buckets load while the rest of the burst is classified */
+		homes[k] = fdb_prefetch(fdb, keys[k]);
+		homes[LOOP_BURST + k] = fdb_prefetch(fdb, keys[LOOP_BURST + k]);
 		pkts[k++] = m;
 	}
 	if (k == 0)
 		return;
 	/* one bulk lookup: sources in [0, k), destinations in [k, 2k) */
-	if (k < LOOP_BURST)
+	if (k < LOOP_BURST) {
 		memmove(&keys[k], &keys[LOOP_BURST], k * sizeof(keys[0]));
-	fdb_lookup_bulk(fdb, keys, 2u * k, now, val, slot);
+		memmove(&homes[k], &homes[LOOP_BURST], k * sizeof(homes[0]));
+	}
+	fdb_lookup_homes(fdb, keys, homes, 2u * k, now, val, slot);
 
 	for (i = 0; i < k; i++) {
 		if (likely(val[i] != FDB_MISS && fdb_val_port(val[i]) == in->id))

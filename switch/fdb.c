@@ -123,18 +123,26 @@ read_slot(const struct fdb *f, uint32_t home, uint64_t key, uint16_t now16,
 }
 
 void
+fdb_lookup_homes(const struct fdb *f, const uint64_t *keys,
+		 const uint32_t *homes, unsigned n, uint32_t now, uint32_t *val,
+		 uint32_t *slot)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		read_slot(f, homes[i], keys[i], (uint16_t)now, &val[i], &slot[i]);
+}
+
+void
 fdb_lookup_bulk(const struct fdb *f, const uint64_t *keys, unsigned n,
 		uint32_t now, uint32_t *val, uint32_t *slot)
 {
 	uint32_t home[FDB_BULK_MAX];
 	unsigned i;
 
-	for (i = 0; i < n; i++) {
-		home[i] = fdb_home(f, keys[i]);
-		rte_prefetch0(&f->b[home[i]]);
-	}
 	for (i = 0; i < n; i++)
-		read_slot(f, home[i], keys[i], (uint16_t)now, &val[i], &slot[i]);
+		home[i] = fdb_prefetch(f, keys[i]);
+	fdb_lookup_homes(f, keys, home, n, now, val, slot);
 }
 
 /* ---- writing ------------------------------------------------------------ */

@@ -35,7 +35,7 @@
 #include "switch/bridge.h"
 #include "switch/drop.h"
 
-#define LOOP_BURST 32
+#define LOOP_BURST 64
 #define LOOP_TXBUF 64
 
 struct vsw;

@@ -11,7 +11,6 @@
 
 #include "switch/vsw.h"
 
-#define POOL_CACHE 256
 
 /* mbufs a port may hold at once: rings, tx buffers, bursts in flight */
 static unsigned
@@ -30,7 +29,7 @@ vsw_mbufs_needed(const struct topology *topo)
 		return topo->sw.mbufs;
 	for (i = 0; i < topo->n_ports; i++)
 		n += mbufs_for_port(&topo->ports[i], topo->sw.workers);
-	n += topo->sw.workers * (POOL_CACHE * 3 / 2 + TOPO_MAX_PORTS);
+	n += topo->sw.workers * (PORT_POOL_CACHE * 3 / 2 + TOPO_MAX_PORTS);
 	while (pool - 1 < n)
 		pool <<= 1;
 	return pool - 1;               /* 2^k - 1: the ring's best size */
@@ -49,20 +48,23 @@ dpdk_pool_mbufs(const struct topo_port *tp, unsigned workers)
 size_t
 vsw_memory_mb(const struct topology *topo)
 {
-	size_t mbufs = vsw_mbufs_needed(topo);
+	size_t bytes = port_pool_bytes(vsw_mbufs_needed(topo), false);
 	unsigned i;
 
 	size_t tables = 0;
 
-	for (i = 0; i < topo->n_ports; i++)
-		if (topo->ports[i].kind == TOPO_PORT_DPDK)
-			mbufs += dpdk_pool_mbufs(&topo->ports[i], topo->sw.workers);
+	for (i = 0; i < topo->n_ports; i++) {
+		const struct topo_port *tp = &topo->ports[i];
+
+		if (tp->kind == TOPO_PORT_DPDK)
+			bytes += port_pool_bytes(dpdk_pool_mbufs(tp, topo->sw.workers),
+						 strncmp(tp->devargs, "net_af_xdp", 10) == 0);
+	}
 	/* an FDB is twice its limit, in 64-byte buckets of 4 */
 	for (i = 0; i < topo->n_bridges; i++)
 		tables += ((size_t)topo->bridges[i].mac_limit +
 			   topo->bridges[i].n_statics) * 2 / 4 * 64 * 2;
-	return mbufs * (RTE_MBUF_DEFAULT_BUF_SIZE + 256) / (1024 * 1024) +
-	       tables / (1024 * 1024) + 256;
+	return (bytes + tables) / (1024 * 1024) + 256;
 }
 
 void
@@ -153,8 +155,7 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 	sw->busy_poll = topo->sw.poll == TOPO_POLL_BUSY;
 	sw->started = loop_clock_ns();
 	sw->n_mbufs = vsw_mbufs_needed(topo);
-	sw->pool = rte_pktmbuf_pool_create("vsw_mbufs", sw->n_mbufs, POOL_CACHE, 0,
-					   RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	sw->pool = port_pool_create("vsw_mbufs", sw->n_mbufs, SOCKET_ID_ANY, false);
 	if (sw->pool == NULL) {
 		snprintf(err, errlen, "cannot make a pool of %u mbufs: %s",
 			 sw->n_mbufs, rte_strerror(rte_errno));

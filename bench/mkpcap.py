@@ -1,0 +1,56 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Write a pcap of UDP frames for the pipeline benchmarks, fast (no scapy).
+
+  mkpcap.py OUT --flows N [--size 64] [--dst unknown|fixed]
+
+Frame i carries source MAC 02:00:xx:xx:xx:xx (i), source IP 10.x.y.z (i),
+UDP ports from i; --dst unknown gives every frame its own destination MAC
+that nobody announces (a learning switch floods it, as OVS NORMAL does),
+fixed sends them all to one MAC.
+"""
+import argparse
+import struct
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def frame(i, size, dst_mode):
+    src = b"\x02\x00" + struct.pack("!I", i)
+    dst = (b"\x06\x00" + struct.pack("!I", i)) if dst_mode == "unknown" \
+        else b"\x06\x00\x00\x00\x00\x01"
+    payload_len = max(size - 4 - 14 - 20 - 8, 0)      # size includes the FCS
+    ip_src = struct.pack("!I", (10 << 24) | (i & 0xffffff))
+    ip_dst = struct.pack("!I", (172 << 24) | (16 << 16) | ((i * 7) & 0xffff))
+    udp = struct.pack("!HHHH", 1024 + (i % 60000), 5000 + (i % 1000),
+                      8 + payload_len, 0) + bytes(payload_len)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xffff, 0,
+                     64, 17, 0, ip_src, ip_dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return dst + src + b"\x08\x00" + ip + udp
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--flows", type=int, default=1000)
+    ap.add_argument("--size", type=int, default=64)
+    ap.add_argument("--dst", choices=("unknown", "fixed"), default="unknown")
+    a = ap.parse_args()
+    with open(a.out, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i in range(a.flows):
+            fr = frame(i, a.size, a.dst)
+            f.write(struct.pack("<IIII", i // 1000000, i % 1000000, len(fr), len(fr)))
+            f.write(fr)
+
+
+if __name__ == "__main__":
+    main()
