@@ -37,6 +37,15 @@ def frame(i, size, dst_mode):
     return dst + src + b"\x08\x00" + ip + udp
 
 
+def write(path, flows, size=64, dst="unknown"):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i in range(flows):
+            fr = frame(i, size, dst)
+            f.write(struct.pack("<IIII", i // 1000000, i % 1000000, len(fr), len(fr)))
+            f.write(fr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
@@ -44,12 +53,7 @@ def main():
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--dst", choices=("unknown", "fixed"), default="unknown")
     a = ap.parse_args()
-    with open(a.out, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        for i in range(a.flows):
-            fr = frame(i, a.size, a.dst)
-            f.write(struct.pack("<IIII", i // 1000000, i % 1000000, len(fr), len(fr)))
-            f.write(fr)
+    write(a.out, a.flows, a.size, a.dst)
 
 
 if __name__ == "__main__":

@@ -100,7 +100,6 @@ vsw_eal_init(const struct topology *t, const char *argv0, size_t mem_mb,
 	size_t huge = free_huge_mb();
 	bool use_huge, pci = false;
 	unsigned p, w;
-	char *lc;
 
 #define ARG(...) do { \
 		if (argc >= MAX_ARGS) { snprintf(err, errlen, "too many EAL arguments"); return -E2BIG; } \
@@ -174,21 +173,29 @@ vsw_eal_init(const struct topology *t, const char *argv0, size_t mem_mb,
 			wcpu[w] = allowed[(n_allowed - 1 - (int)(w % (unsigned)n_allowed) +
 					   n_allowed) % n_allowed];
 	}
-	ARG("--lcores=");
-	lc = store[argc - 1];
+	/* lcores: 0 = main (control), on the CPUs the workers leave free if
+	 * there are any, so that it never takes a worker's core; 1.. = workers */
 	{
 		char buf[TOPO_ARGS_MAX];
 		size_t len = 0;
+		int n_main = 0;
 
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "0@(");
-		for (i = 0; i < n_allowed && len < sizeof(buf); i++)
+		for (i = 0; i < n_allowed && len < sizeof(buf); i++) {
+			bool worker = false;
+
+			for (w = 0; w < t->sw.workers; w++)
+				worker |= wcpu[w] == allowed[i];
+			if (worker && n_allowed > (int)t->sw.workers)
+				continue;
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%d",
-						i ? "," : "", allowed[i]);
+						n_main++ ? "," : "", allowed[i]);
+		}
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, ")");
 		for (w = 0; w < t->sw.workers && len < sizeof(buf); w++)
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
 						",%u@%d", w + 1, wcpu[w]);
-		snprintf(lc, TOPO_ARGS_MAX, "--lcores=%s", buf);
+		ARG("--lcores=%s", buf);
 	}
 
 	snprintf(extra, sizeof(extra), "%s", t->sw.eal);

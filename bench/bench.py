@@ -1,0 +1,443 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""vsw benchmarks, side by side with the switches a user would pick instead.
+
+Every figure is the median of at least three runs, with min and max, and
+every peer runs in the same invocation on the same inputs. Results go to
+bench/results/ as JSON and markdown, with a chart (gnuplot PNG); the run
+records the CPU model, core count, kernel and vsw commit.
+
+Scenarios (bench/run lists them):
+  pipeline-l2   one worker core, net_pcap (infinite_rx) -> switch -> net_null,
+                64-byte frames, 1k / 64k / 1M source MACs.
+                Peers: dpdk-testpmd io (the ceiling of the vdevs themselves,
+                no switching) and OVS-DPDK with the NORMAL action.
+
+This file is run by bench/run, which installs what it needs first.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = Path(os.environ.get("VSW_BUILD", ROOT / "build"))
+RESULTS = ROOT / "bench" / "results"
+sys.path.insert(0, str(ROOT / "bench"))
+import mkpcap  # noqa: E402
+
+WORKER_CPU = 1          # the measured core; the main/control thread gets 0
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def sh(cmd, check=True, **kw):
+    r = subprocess.run(cmd, shell=True, capture_output=True, text=True, **kw)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s: %s%s" % (cmd, r.stdout, r.stderr))
+    return r
+
+
+# ---- the machine ------------------------------------------------------------
+
+def machine():
+    model, mhz = "?", 0.0
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name") and model == "?":
+            model = line.split(":", 1)[1].strip()
+        if line.startswith("cpu MHz") and not mhz:
+            mhz = float(line.split(":", 1)[1])
+    commit = sh("git -C %s rev-parse --short HEAD" % ROOT, check=False).stdout.strip()
+    if sh("git -C %s status --porcelain -uno" % ROOT, check=False).stdout.strip():
+        commit += "+changes"
+    return {
+        "cpu": model, "cores": os.cpu_count(), "cpu_mhz": round(mhz),
+        "kernel": platform.release(), "vsw_commit": commit or "?",
+        "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+class Hugepages:
+    """Reserve 2 MiB pages for the run and give them back after."""
+
+    PATH = Path("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages")
+
+    def __init__(self, pages):
+        self.pages = pages
+        self.before = None
+
+    def __enter__(self):
+        self.before = int(self.PATH.read_text())
+        if self.before < self.pages:
+            self.PATH.write_text(str(self.pages))
+        got = int(self.PATH.read_text())
+        if got < self.pages:
+            log("only %d of %d hugepages could be reserved" % (got, self.pages))
+        return self
+
+    def __exit__(self, *exc):
+        self.PATH.write_text(str(self.before))
+
+
+def measure(fn, reps):
+    """Median, min and max of 'reps' runs of fn() (each returns pps or None)."""
+    vals = []
+    for _ in range(reps):
+        v = fn()
+        if v is not None:
+            vals.append(v)
+    if not vals:
+        return None
+    return {"median": statistics.median(vals), "min": min(vals),
+            "max": max(vals), "runs": vals}
+
+
+# ---- systems under test -------------------------------------------------------
+
+class Vsw:
+    """vsw in the background on a topology; counters through vswctl."""
+
+    def __init__(self, tmp, ini):
+        self.sock = str(tmp / "vsw.sock")
+        self.ini = tmp / "bench.ini"
+        self.ini.write_text("[switch]\ncontrol = %s\n" % self.sock + ini)
+        self.log = open(tmp / "vsw.log", "w")
+        self.proc = subprocess.Popen([str(BUILD / "vsw"), "-c", str(self.ini)],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 120
+        while not os.path.exists(self.sock):
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise RuntimeError("vsw did not start: " +
+                                   (tmp / "vsw.log").read_text()[-2000:])
+            time.sleep(0.1)
+
+    def ctl(self, *args):
+        r = sh("%s -s %s %s --json" % (BUILD / "vswctl", self.sock, " ".join(args)))
+        return json.loads(r.stdout)
+
+    def tx(self, port):
+        return {p["port"]: p for p in self.ctl("show", "stats")["ports"]}[port]["tx"]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+
+def rate(read, warmup, secs):
+    """Packets per second of a counter read by read(), after a warm-up."""
+    time.sleep(warmup)
+    a, t0 = read(), time.time()
+    time.sleep(secs)
+    b, t1 = read(), time.time()
+    return (b - a) / (t1 - t0)
+
+
+def vsw_pipeline(pcap, frames, secs, extra=""):
+    with tempfile.TemporaryDirectory(prefix="vsw-bench-") as d:
+        tmp = Path(d)
+        ini = ("poll = busy\ncpus = %d\n"
+               "[bridge br0]\nmac_limit = %d\n%s"
+               "[port in]\nkind = dpdk\nbridge = br0\nmbufs = %d\n"
+               "devargs = net_pcap0,rx_pcap=%s,infinite_rx=1\n"
+               "[port out]\nkind = dpdk\nbridge = br0\ndevargs = net_null0,no-rx=1\n"
+               % (WORKER_CPU, max(2 * frames, 1024), extra, frames + 65536, pcap))
+        v = Vsw(tmp, ini)
+        try:
+            return rate(lambda: v.tx("out"), 3, secs)
+        finally:
+            if v.stop() != 0:
+                log("vsw exited with %s" % v.proc.returncode)
+
+
+def testpmd_pipeline(pcap, frames, secs):
+    """dpdk-testpmd io forwarding: the vdevs with no switching at all."""
+    cmd = ["dpdk-testpmd", "--in-memory", "--no-pci", "--file-prefix=vswbench-tp",
+           "-l", "0,%d" % WORKER_CPU, "--log-level=*:error",
+           "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap,
+           "--vdev", "net_null0,no-rx=1", "--", "--forward-mode=io",
+           "--auto-start", "--total-num-mbufs=%d" % (frames + 65536),
+           "--stats-period", "1"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, errors="replace")
+    samples = []
+    start = time.time()
+    port = None
+    try:
+        for line in p.stdout:
+            m = re.search(r"statistics for port (\d+)", line)
+            if m:
+                port = int(m.group(1))
+            m = re.search(r"Tx-pps:\s+(\d+)", line)
+            if m and port == 1 and time.time() - start > 8:
+                samples.append(int(m.group(1)))
+            if len(samples) >= secs:
+                break
+            if time.time() - start > secs + 60:
+                break
+    finally:
+        p.send_signal(signal.SIGINT)
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    return statistics.median(samples) if samples else None
+
+
+class Ovs:
+    """OVS-DPDK (Debian's openvswitch-switch-dpdk) in a private run dir."""
+
+    BIN = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+
+    def __init__(self, tmp, socket_mem):
+        self.d = tmp
+        self.env = dict(os.environ, OVS_RUNDIR=str(tmp), OVS_LOGDIR=str(tmp),
+                        OVS_DBDIR=str(tmp))
+        self.db = "unix:%s/db.sock" % tmp
+        self.run("ovsdb-tool create %s/conf.db /usr/share/openvswitch/vswitch.ovsschema" % tmp)
+        self.run("ovsdb-server --remote=punix:%s/db.sock --pidfile=%s/ovsdb.pid "
+                 "--detach --log-file=%s/ovsdb.log %s/conf.db" % (tmp, tmp, tmp, tmp))
+        self.vsctl("--no-wait init")
+        self.vsctl("--no-wait set Open_vSwitch . other_config:dpdk-init=true "
+                   "other_config:dpdk-extra=\"--no-pci --in-memory\" "
+                   "other_config:pmd-cpu-mask=%#x other_config:dpdk-socket-mem=%d"
+                   % (1 << WORKER_CPU, socket_mem))
+        self.run("%s %s --pidfile=%s/vswitchd.pid --detach --log-file=%s/vswitchd.log "
+                 "--unixctl=%s/ctl" % (self.BIN, self.db, tmp, tmp, tmp))
+
+    def run(self, cmd):
+        return sh(cmd, env=self.env)
+
+    def vsctl(self, args):
+        return self.run("ovs-vsctl --db=%s %s" % (self.db, args))
+
+    def stop(self):
+        for pidf in ("vswitchd.pid", "ovsdb.pid"):
+            f = self.d / pidf
+            if f.exists():
+                sh("kill %s" % f.read_text().strip(), check=False)
+        time.sleep(1)
+
+
+def ovs_pipeline(pcap, frames, secs, flows=None):
+    socket_mem = max(1024, (frames * 3000) // (1 << 20) + 1024)
+    with tempfile.TemporaryDirectory(prefix="vsw-bench-ovs-") as d:
+        tmp = Path(d)
+        o = Ovs(tmp, socket_mem)
+        try:
+            o.vsctl("add-br br0 -- set bridge br0 datapath_type=netdev")
+            o.vsctl("add-port br0 p0 -- set Interface p0 type=dpdk "
+                    "\"options:dpdk-devargs=net_pcap0,rx_pcap=%s,infinite_rx=1\"" % pcap)
+            o.vsctl("add-port br0 p1 -- set Interface p1 type=dpdk "
+                    "\"options:dpdk-devargs=net_null1,no-rx=1\"")
+            for f in flows or []:
+                o.run("ovs-ofctl %s br0 \"%s\"" % ("add-flow" if f != "del" else "del-flows",
+                                                  f if f != "del" else ""))
+            err = o.vsctl("get Interface p0 error", ).stdout.strip()
+            if err not in ("[]", ""):
+                log("OVS could not add the pcap port: %s" % err)
+                return None
+
+            def tx():
+                # live datapath counters; the database's are 5 s stale
+                out = o.run("ovs-ofctl dump-ports br0 p1").stdout
+                return int(re.search(r"tx pkts=(\d+)", out).group(1))
+            return rate(tx, 5, secs)
+        except (RuntimeError, ValueError, AttributeError) as e:
+            log("OVS run failed: %s" % e)
+            return None
+        finally:
+            o.stop()
+
+
+# ---- scenarios --------------------------------------------------------------
+
+def scenario_pipeline_l2(args, tmp):
+    sizes = [("1k", 1000)] if args.quick else \
+        [("1k", 1000), ("64k", 65536), ("1M", 1000000)]
+    secs = 3 if args.quick else 5
+    out = []
+    pages = 2048 if args.quick else 5120
+    with Hugepages(pages):
+        for label, n in sizes:
+            pcap = tmp / ("l2-%s.pcap" % label)
+            mkpcap.write(str(pcap), n, 64, "unknown")
+            systems = [
+                ("vsw", lambda: vsw_pipeline(pcap, n, secs)),
+                ("testpmd io", lambda: testpmd_pipeline(pcap, n, secs)),
+                ("OVS-DPDK NORMAL", lambda: ovs_pipeline(pcap, n, secs)),
+            ]
+            for name, fn in systems:
+                if args.smoke and name != "vsw":
+                    continue
+                log("pipeline-l2 %s MACs: %s" % (label, name))
+                m = measure(fn, args.reps)
+                out.append(result("pipeline-l2", "%s MACs" % label, name, m,
+                                   cycles=True))
+    return out
+
+
+SCENARIOS = {
+    "pipeline-l2": (scenario_pipeline_l2,
+                    "one core, net_pcap infinite_rx -> switch -> net_null, 64 B; "
+                    "1k/64k/1M MACs; vs testpmd io and OVS-DPDK NORMAL"),
+}
+
+
+def result(scenario, case, system, m, cycles=False, unit="Mpps"):
+    r = {"scenario": scenario, "case": case, "system": system, "unit": unit}
+    if m is None:
+        r["error"] = "did not run (see the log)"
+        return r
+    scale = 1e6 if unit == "Mpps" else 1
+    r.update({k: round(m[k] / scale, 3) for k in ("median", "min", "max")})
+    r["runs"] = [round(v / scale, 3) for v in m["runs"]]
+    if m["median"] <= 0:
+        r["error"] = "forwarded nothing"
+        return r
+    if cycles and MACHINE["cpu_mhz"]:
+        r["cycles_per_packet"] = round(MACHINE["cpu_mhz"] * 1e6 / m["median"])
+    return r
+
+
+# ---- output -----------------------------------------------------------------
+
+def fmt(r):
+    if "error" in r:
+        return "n/a"
+    s = "%.2f" % r["median"]
+    if r["max"] - r["min"] > 0.005:
+        s += " (%.2f-%.2f)" % (r["min"], r["max"])
+    if "cycles_per_packet" in r:
+        s += ", %d cyc/pkt" % r["cycles_per_packet"]
+    return s
+
+
+def markdown(machine_info, results, cmdline, reps):
+    lines = ["Measured %s on %s (%d cores, %d MHz), Linux %s, vsw %s." % (
+        machine_info["date"], machine_info["cpu"], machine_info["cores"],
+        machine_info["cpu_mhz"], machine_info["kernel"], machine_info["vsw_commit"]),
+        "Command: `%s`. Each figure: median of %d runs (min-max)." % (cmdline, reps), ""]
+    by_scn = {}
+    for r in results:
+        by_scn.setdefault(r["scenario"], []).append(r)
+    for scn, rs in by_scn.items():
+        systems = list(dict.fromkeys(r["system"] for r in rs))
+        cases = list(dict.fromkeys(r["case"] for r in rs))
+        unit = rs[0]["unit"]
+        lines.append("**%s** (%s)" % (scn, unit))
+        lines.append("")
+        hdr = "| case | " + " | ".join(systems)
+        ratio_peer = next((s for s in systems if s.startswith("OVS")), None)
+        if ratio_peer and "vsw" in systems:
+            hdr += " | vsw / %s" % ratio_peer
+        lines.append(hdr + " |")
+        lines.append("|" + "---|" * (hdr.count("|")))
+        for c in cases:
+            row = {r["system"]: r for r in rs if r["case"] == c}
+            cells = [fmt(row[s]) if s in row else "" for s in systems]
+            line = "| %s | %s" % (c, " | ".join(cells))
+            if ratio_peer and "vsw" in systems:
+                a, b = row.get("vsw"), row.get(ratio_peer)
+                line += " | %s" % ("%.1fx" % (a["median"] / b["median"])
+                                   if a and b and "error" not in a and "error" not in b
+                                   and b["median"] else "n/a")
+            lines.append(line + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def chart(results, path):
+    """A bar chart of the medians, one cluster per case (gnuplot)."""
+    if not shutil.which("gnuplot"):
+        log("no gnuplot: no chart")
+        return False
+    rows = [r for r in results if "error" not in r and r["unit"] == "Mpps"]
+    if not rows:
+        return False
+    systems = list(dict.fromkeys(r["system"] for r in rows))
+    cases = list(dict.fromkeys("%s %s" % (r["scenario"], r["case"]) for r in rows))
+    data = path.with_suffix(".dat")
+    with open(data, "w") as f:
+        f.write("case " + " ".join('"%s"' % s for s in systems) + "\n")
+        for c in cases:
+            vals = []
+            for s in systems:
+                m = [r["median"] for r in rows
+                     if "%s %s" % (r["scenario"], r["case"]) == c and r["system"] == s]
+                vals.append("%.3f" % m[0] if m else "0")
+            f.write('"%s" %s\n' % (c, " ".join(vals)))
+    plot = ("set terminal pngcairo size 1100,500 noenhanced font ',10'\n"
+            "set output '%s'\nset style data histograms\n"
+            "set style histogram clustered gap 1\nset style fill solid 0.9 border -1\n"
+            "set ylabel 'Mpps (median)'\nset key top right\nset grid ytics\n"
+            "set xtics rotate by -15\nset yrange [0:*]\n"
+            "plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)\n"
+            % (path, len(systems) + 1, data))
+    r = subprocess.run(["gnuplot"], input=plot, text=True, capture_output=True)
+    data.unlink()
+    if r.returncode != 0:
+        log("gnuplot: %s" % r.stderr)
+    return r.returncode == 0
+
+
+MACHINE = {}
+
+
+def main():
+    ap = argparse.ArgumentParser(description="vsw benchmarks beside their peers")
+    ap.add_argument("scenarios", nargs="*", help="default: all (%s)" % ", ".join(SCENARIOS))
+    ap.add_argument("--quick", action="store_true", help="small cases, short runs (< 3 min)")
+    ap.add_argument("--smoke", action="store_true",
+                    help="vsw only, for CI: checks the benchmarks run and give numbers")
+    ap.add_argument("--reps", type=int, default=3, help="runs per figure (>= 3)")
+    ap.add_argument("--out", default=str(RESULTS), help="where results go")
+    args = ap.parse_args()
+    if args.smoke:
+        args.reps = max(1, min(args.reps, 1))
+    elif args.reps < 3:
+        ap.error("every figure is a median of at least 3 runs")
+    names = args.scenarios or list(SCENARIOS)
+    for n in names:
+        if n not in SCENARIOS:
+            ap.error("unknown scenario %s (known: %s)" % (n, ", ".join(SCENARIOS)))
+    MACHINE.update(machine())
+    results = []
+    with tempfile.TemporaryDirectory(prefix="vsw-bench-") as d:
+        for n in names:
+            results += SCENARIOS[n][0](args, Path(d))
+    cmdline = "bench/run " + " ".join(sys.argv[1:])
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    doc = {"machine": MACHINE, "command": cmdline, "results": results}
+    (out / "results.json").write_text(json.dumps(doc, indent=1) + "\n")
+    md = markdown(MACHINE, results, cmdline, args.reps)
+    (out / "results.md").write_text(md + "\n")
+    chart(results, out / "chart.png")
+    print(md)
+    bad = [r for r in results if "error" in r and r["system"] == "vsw"]
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
