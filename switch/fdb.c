@@ -3,6 +3,9 @@
 #include <string.h>
 
 #include <rte_malloc.h>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 #include <rte_pause.h>
 
 #include "switch/fdb.h"
@@ -53,6 +56,27 @@ fdb_free(struct fdb *f)
 
 /* ---- reading ------------------------------------------------------------ */
 
+/* The way of 'bk' holding 'key', or -1. */
+static inline int
+bucket_find(const struct fdb_bucket *bk, uint64_t key)
+{
+#ifdef __AVX2__
+	/* the 4 keys are the first 32 bytes of the (aligned) bucket */
+	__m256i keys = _mm256_load_si256((const __m256i *)bk->key);
+	int m = _mm256_movemask_pd(_mm256_castsi256_pd(
+		_mm256_cmpeq_epi64(keys, _mm256_set1_epi64x((long long)key))));
+
+	return m ? __builtin_ctz((unsigned)m) : -1;
+#else
+	unsigned w;
+
+	for (w = 0; w < FDB_WAYS; w++)
+		if (bk->key[w] == key)
+			return (int)w;
+	return -1;
+#endif
+}
+
 /* Find 'key' from its home bucket; FDB_MISS when absent. */
 static inline uint32_t
 find(const struct fdb *f, uint32_t home, uint64_t key)
@@ -61,11 +85,10 @@ find(const struct fdb *f, uint32_t home, uint64_t key)
 
 	for (probes = 0; probes <= f->mask; probes++) {
 		const struct fdb_bucket *bk = &f->b[b];
-		unsigned w;
+		int w = bucket_find(bk, key);
 
-		for (w = 0; w < FDB_WAYS; w++)
-			if (bk->key[w] == key)
-				return b * FDB_WAYS + w;
+		if (w >= 0)
+			return b * FDB_WAYS + (uint32_t)w;
 		if (likely(bk->overflow == 0))
 			return FDB_MISS;
 		b = (b + 1) & f->mask;
