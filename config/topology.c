@@ -9,7 +9,9 @@
  * counts lines, opens sections as their headers go by, and refuses lines
  * inih would silently mangle (over-long lines, indented continuation lines).
  */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,12 +26,15 @@
 #define MAX_KEYS 32
 #define LINE_MAX_LEN 1024
 
-enum sect_type { SECT_SWITCH, SECT_BRIDGE, SECT_PORT, SECT_MAX };
+enum sect_type { SECT_SWITCH, SECT_BRIDGE, SECT_PORT, SECT_ROUTE,
+		 SECT_PUBLISH, SECT_MAX };
 
 static const char *const sect_names[SECT_MAX] = {
 	[SECT_SWITCH] = "switch",
 	[SECT_BRIDGE] = "bridge",
 	[SECT_PORT] = "port",
+	[SECT_ROUTE] = "route",
+	[SECT_PUBLISH] = "publish",
 };
 
 struct sect {
@@ -55,11 +60,15 @@ struct parser {
 	char dir[TOPO_PATH_MAX];        /* the file's directory, for rx/tx paths */
 	unsigned lineno;
 	unsigned errors;
-	struct sect sects[TOPO_MAX_PORTS + TOPO_MAX_BRIDGES + 1];
+	struct sect sects[TOPO_MAX_PORTS + TOPO_MAX_BRIDGES + TOPO_MAX_ROUTES +
+			  TOPO_MAX_PUBLISH + 1];
 	unsigned n_sects;
 	struct sect *cur;               /* NULL: outside or in a bad section */
 	/* names waiting for the whole file before they can be resolved */
 	char port_bridge[TOPO_MAX_PORTS][TOPO_NAME_MAX];
+	char bridge_masq[TOPO_MAX_BRIDGES][TOPO_NAME_MAX];
+	char route_port[TOPO_MAX_ROUTES][TOPO_NAME_MAX];
+	char publish_port[TOPO_MAX_PUBLISH][TOPO_NAME_MAX];
 	struct pending_static {
 		int bridge;
 		unsigned line;
@@ -419,16 +428,196 @@ parse_static(struct parser *ps, void *obj, const struct key *k, const char *v)
 	return 0;
 }
 
+/* An IPv4 address, host byte order. */
+static bool
+ipv4_value(const char *v, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, v, &a) != 1)
+		return false;
+	*ip = ntohl(a.s_addr);
+	return true;
+}
+
+static int
+parse_ipv4(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	uint32_t ip;
+
+	if (!ipv4_value(v, &ip) || ip == 0) {
+		key_error(ps, ps->cur, k->name, "'%s' is not an IPv4 address", v);
+		return -1;
+	}
+	*(uint32_t *)((char *)obj + k->off) = ip;
+	return 0;
+}
+
+/* "A.B.C.D/LEN" into the uint32 at 'off' and the uint8 right after it in
+ * the struct (named by k->size: the prefix field's offset). */
+static int
+cidr_value(struct parser *ps, const struct key *k, const char *v, uint32_t *ip,
+	   unsigned *len)
+{
+	char buf[64], *slash, *end;
+	unsigned long n;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	slash = strchr(buf, '/');
+	if (slash == NULL) {
+		key_error(ps, ps->cur, k->name, "'%s' is not ADDRESS/LENGTH (like 172.17.0.0/16)", v);
+		return -1;
+	}
+	*slash = '\0';
+	n = strtoul(slash + 1, &end, 10);
+	if (!ipv4_value(buf, ip) || *end != '\0' || !isdigit((unsigned char)slash[1]) ||
+	    n > 32) {
+		key_error(ps, ps->cur, k->name, "'%s' is not ADDRESS/LENGTH (like 172.17.0.0/16)", v);
+		return -1;
+	}
+	*len = (unsigned)n;
+	return 0;
+}
+
+/* A network: host bits must be zero. */
+static int
+parse_net(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	uint32_t ip, mask;
+	unsigned len;
+
+	if (cidr_value(ps, k, v, &ip, &len) != 0)
+		return -1;
+	mask = len ? ~0u << (32 - len) : 0;
+	if (len == 0 && k->min) {
+		key_error(ps, ps->cur, k->name, "/0 is not a subnet");
+		return -1;
+	}
+	if (ip & ~mask) {
+		struct in_addr a = { .s_addr = htonl(ip & mask) };
+
+		key_error(ps, ps->cur, k->name, "'%s' has host bits set (the network is %s/%u)",
+			  v, inet_ntoa(a), len);
+		return -1;
+	}
+	*(uint32_t *)((char *)obj + k->off) = ip;
+	*((uint8_t *)obj + k->size) = (uint8_t)len;
+	return 0;
+}
+
+/* An interface address: ADDRESS/LENGTH, not the network or broadcast. */
+static int
+parse_ifaddr(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	uint32_t ip, mask;
+	unsigned len;
+
+	if (cidr_value(ps, k, v, &ip, &len) != 0)
+		return -1;
+	mask = len ? ~0u << (32 - len) : 0;
+	if (len < 8 || (len < 31 && ((ip & ~mask) == 0 || (ip & ~mask) == ~mask))) {
+		key_error(ps, ps->cur, k->name,
+			  "'%s' is not a host address in a /8 to /32 network", v);
+		return -1;
+	}
+	*(uint32_t *)((char *)obj + k->off) = ip;
+	*((uint8_t *)obj + k->size) = (uint8_t)len;
+	return 0;
+}
+
+static int
+parse_mac_key(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	uint8_t *mac = (uint8_t *)obj + k->off;
+	bool parse_mac(const char *v, uint8_t mac[6]);
+
+	if (!parse_mac(v, mac) || (mac[0] & 1) ||
+	    !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5])) {
+		key_error(ps, ps->cur, k->name,
+			  "'%s' is not a unicast MAC address like 02:42:ac:11:00:01", v);
+		memset(mac, 0, 6);
+		return -1;
+	}
+	return 0;
+}
+
+/* "A" or "A-B" into two adjacent uint16 fields. */
+static int
+parse_port_range(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	unsigned long lo, hi;
+	char *end;
+
+	errno = 0;
+	lo = strtoul(v, &end, 10);
+	hi = lo;
+	if (*end == '-')
+		hi = strtoul(end + 1, &end, 10);
+	if (!isdigit((unsigned char)*v) || *end != '\0' || errno || lo < 1 ||
+	    hi > 65535 || hi < lo) {
+		key_error(ps, ps->cur, k->name, "'%s' is not a port or a range like 8000-8010", v);
+		return -1;
+	}
+	((uint16_t *)((char *)obj + k->off))[0] = (uint16_t)lo;
+	((uint16_t *)((char *)obj + k->off))[1] = (uint16_t)hi;
+	return 0;
+}
+
+static int
+parse_proto(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	uint8_t *p = (uint8_t *)obj + k->off;
+
+	if (strcmp(v, "tcp") == 0)
+		*p = IPPROTO_TCP;
+	else if (strcmp(v, "udp") == 0)
+		*p = IPPROTO_UDP;
+	else {
+		key_error(ps, ps->cur, k->name, "'%s' is not tcp or udp", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* to = IP:PORT or IP:A-B */
+static int
+parse_to(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	struct topo_publish *pb = obj;
+	char buf[64], *colon;
+	struct key range = *k;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	colon = strrchr(buf, ':');
+	if (colon == NULL) {
+		key_error(ps, ps->cur, k->name, "'%s' is not IP:PORT (like 172.17.0.2:80)", v);
+		return -1;
+	}
+	*colon = '\0';
+	if (!ipv4_value(buf, &pb->to_ip)) {
+		key_error(ps, ps->cur, k->name, "'%s' is not an IPv4 address", buf);
+		return -1;
+	}
+	range.off = offsetof(struct topo_publish, to_lo);
+	return parse_port_range(ps, obj, &range, colon + 1);
+}
+
 /* ---- section tables --------------------------------------------------- */
 
 static const char *const hugepages_names[] = { "auto", "yes", "no", NULL };
 static const char *const poll_names[] = { "adaptive", "busy", NULL };
+static const char *const nat_filter_names[] = { "endpoint-independent",
+	"address-dependent", "address-port-dependent", NULL };
 static const char *const kind_names[] = { "tap", "afpacket", "dpdk", "pcap",
 					  NULL };
 
 #define SW(f) offsetof(struct topo_switch, f), sizeof(((struct topo_switch *)0)->f)
 #define PT(f) offsetof(struct topo_port, f), sizeof(((struct topo_port *)0)->f)
 #define BR(f) offsetof(struct topo_bridge, f), sizeof(((struct topo_bridge *)0)->f)
+#define RT(f) offsetof(struct topo_route, f), sizeof(((struct topo_route *)0)->f)
+#define PB(f) offsetof(struct topo_publish, f), sizeof(((struct topo_publish *)0)->f)
+/* CIDR keys: the address field's offset, then the prefix length's */
+#define CIDR(t, a, l) offsetof(t, a), offsetof(t, l)
 
 static const struct key switch_keys[] = {
 	{ "hugepages", false, parse_choice, SW(hugepages), hugepages_names, 0, 0 },
@@ -438,11 +627,25 @@ static const struct key switch_keys[] = {
 	{ "control", false, parse_string, SW(control), NULL, 0, 0 },
 	{ "eal", false, parse_string, SW(eal), NULL, 0, 0 },
 	{ "cpus", false, parse_cpus, SW(cpus), NULL, 0, 0 },
+	{ "nat_sessions", false, parse_uint, SW(nat_sessions), NULL, 1024,
+	  TOPO_NAT_SESSIONS_MAX },
+	{ "nat_sessions_per_host", false, parse_uint, SW(nat_sessions_per_host), NULL,
+	  1, TOPO_NAT_SESSIONS_MAX },
+	{ "nat_ports", false, parse_port_range, SW(nat_port_lo), NULL, 0, 0 },
+	{ "nat_filtering", false, parse_choice, SW(nat_filtering), nat_filter_names, 0, 0 },
+	{ "nat_timeout_udp", false, parse_uint, SW(nat_timeout_udp), NULL, 1, 86400 },
+	{ "nat_timeout_tcp_established", false, parse_uint,
+	  SW(nat_timeout_tcp_established), NULL, 1, 864000 },
+	{ "nat_timeout_tcp_transitory", false, parse_uint,
+	  SW(nat_timeout_tcp_transitory), NULL, 1, 86400 },
+	{ "nat_timeout_icmp", false, parse_uint, SW(nat_timeout_icmp), NULL, 1, 86400 },
+	{ "nat_full_icmp", false, parse_bool, SW(nat_full_icmp), NULL, 0, 0 },
 	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
 enum { PK_KIND, PK_IFACE, PK_DEVARGS, PK_RX, PK_TX, PK_BRIDGE, PK_MBUFS,
-       PK_VLAN, PK_TRUNK, PK_NATIVE, PK_HAIRPIN, PK_MAC_LIMIT };
+       PK_VLAN, PK_TRUNK, PK_NATIVE, PK_HAIRPIN, PK_MAC_LIMIT, PK_ADDRESS,
+       PK_GATEWAY, PK_MAC, PK_MTU };
 static const struct key port_keys[] = {
 	[PK_KIND] = { "kind", false, parse_choice, PT(kind), kind_names, 0, 0 },
 	[PK_IFACE] = { "iface", false, parse_ifname, PT(iface), NULL, 0, 0 },
@@ -458,16 +661,47 @@ static const struct key port_keys[] = {
 	[PK_HAIRPIN] = { "hairpin", false, parse_bool, PT(hairpin), NULL, 0, 0 },
 	[PK_MAC_LIMIT] = { "mac_limit", false, parse_uint, PT(mac_limit), NULL, 1,
 			   TOPO_MAC_LIMIT_MAX },
+	[PK_ADDRESS] = { "address", false, parse_ifaddr,
+			 CIDR(struct topo_port, address, prefix), NULL, 0, 0 },
+	[PK_GATEWAY] = { "gateway", false, parse_ipv4, PT(gateway), NULL, 0, 0 },
+	[PK_MAC] = { "mac", false, parse_mac_key, PT(mac), NULL, 0, 0 },
+	[PK_MTU] = { "mtu", false, parse_uint, PT(mtu), NULL, 576, 9216 },
 	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
-enum { BK_MAC_AGING, BK_MAC_LIMIT, BK_STATIC };
+enum { BK_MAC_AGING, BK_MAC_LIMIT, BK_STATIC, BK_SUBNET, BK_GATEWAY, BK_MAC,
+       BK_MASQUERADE, BK_ISOLATED };
 static const struct key bridge_keys[] = {
 	[BK_MAC_AGING] = { "mac_aging", false, parse_uint, BR(mac_aging), NULL, 0,
 			   TOPO_AGING_MAX },
 	[BK_MAC_LIMIT] = { "mac_limit", false, parse_uint, BR(mac_limit), NULL, 1,
 			   TOPO_MAC_LIMIT_MAX },
 	[BK_STATIC] = { "static", true, parse_static, 0, 0, NULL, 0, 0 },
+	[BK_SUBNET] = { "subnet", false, parse_net,
+			CIDR(struct topo_bridge, subnet, prefix), NULL, 1, 0 },
+	[BK_GATEWAY] = { "gateway", false, parse_ipv4, BR(gateway), NULL, 0, 0 },
+	[BK_MAC] = { "mac", false, parse_mac_key, BR(mac), NULL, 0, 0 },
+	/* stored by name until every port is known */
+	[BK_MASQUERADE] = { "masquerade", false, parse_ref, 0, TOPO_NAME_MAX, NULL, 0, 0 },
+	[BK_ISOLATED] = { "isolated", false, parse_bool, BR(isolated), NULL, 0, 0 },
+	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
+};
+
+enum { RK_PREFIX, RK_VIA, RK_PORT };
+static const struct key route_keys[] = {
+	[RK_PREFIX] = { "prefix", false, parse_net,
+			CIDR(struct topo_route, prefix, len), NULL, 0, 0 },
+	[RK_VIA] = { "via", false, parse_ipv4, RT(via), NULL, 0, 0 },
+	[RK_PORT] = { "port", false, parse_ref, 0, TOPO_NAME_MAX, NULL, 0, 0 },
+	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
+};
+
+enum { UK_PORT, UK_PROTO, UK_LISTEN, UK_TO };
+static const struct key publish_keys[] = {
+	[UK_PORT] = { "port", false, parse_ref, 0, TOPO_NAME_MAX, NULL, 0, 0 },
+	[UK_PROTO] = { "proto", false, parse_proto, PB(proto), NULL, 0, 0 },
+	[UK_LISTEN] = { "listen", false, parse_port_range, PB(listen_lo), NULL, 0, 0 },
+	[UK_TO] = { "to", false, parse_to, 0, 0, NULL, 0, 0 },
 	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
@@ -475,6 +709,8 @@ static const struct key *const sect_keys[SECT_MAX] = {
 	[SECT_SWITCH] = switch_keys,
 	[SECT_BRIDGE] = bridge_keys,
 	[SECT_PORT] = port_keys,
+	[SECT_ROUTE] = route_keys,
+	[SECT_PUBLISH] = publish_keys,
 };
 
 /* ---- sections ---------------------------------------------------------- */
@@ -522,7 +758,7 @@ open_section(struct parser *ps, char *hdr)
 			st = (int)i;
 	if (st < 0) {
 		report(ps, ps->lineno, NULL,
-		       "[%s%s%s]: unknown section (known: [switch], [bridge NAME], [port NAME])",
+		       "[%s%s%s]: unknown section (known: [switch], [bridge NAME], [port NAME], [route NAME], [publish NAME])",
 		       type, *name ? " " : "", name);
 		return;
 	}
@@ -547,11 +783,23 @@ open_section(struct parser *ps, char *hdr)
 			return;
 		}
 	}
-	if ((st == SECT_PORT && t->n_ports == TOPO_MAX_PORTS) ||
-	    (st == SECT_BRIDGE && t->n_bridges == TOPO_MAX_BRIDGES)) {
-		report(ps, ps->lineno, NULL, "too many %s sections (at most %d)",
-		       type, st == SECT_PORT ? TOPO_MAX_PORTS : TOPO_MAX_BRIDGES);
-		return;
+	{
+		static const unsigned max[SECT_MAX] = {
+			[SECT_SWITCH] = 1, [SECT_BRIDGE] = TOPO_MAX_BRIDGES,
+			[SECT_PORT] = TOPO_MAX_PORTS, [SECT_ROUTE] = TOPO_MAX_ROUTES,
+			[SECT_PUBLISH] = TOPO_MAX_PUBLISH,
+		};
+		const unsigned have[SECT_MAX] = {
+			[SECT_SWITCH] = 0, [SECT_BRIDGE] = t->n_bridges,
+			[SECT_PORT] = t->n_ports, [SECT_ROUTE] = t->n_routes,
+			[SECT_PUBLISH] = t->n_publish,
+		};
+
+		if (have[st] >= max[st]) {
+			report(ps, ps->lineno, NULL, "too many %s sections (at most %u)",
+			       type, max[st]);
+			return;
+		}
 	}
 
 	s = &ps->sects[ps->n_sects++];
@@ -571,6 +819,20 @@ open_section(struct parser *ps, char *hdr)
 		t->bridges[s->index].line = ps->lineno;
 		t->bridges[s->index].mac_aging = 300;
 		t->bridges[s->index].mac_limit = 65536;
+		t->bridges[s->index].masquerade = -1;
+		t->bridges[s->index].isolated = true;
+		break;
+	case SECT_ROUTE:
+		s->index = (int)t->n_routes++;
+		snprintf(t->routes[s->index].name, TOPO_NAME_MAX, "%s", name);
+		t->routes[s->index].line = ps->lineno;
+		t->routes[s->index].port = -1;
+		break;
+	case SECT_PUBLISH:
+		s->index = (int)t->n_publish++;
+		snprintf(t->publish[s->index].name, TOPO_NAME_MAX, "%s", name);
+		t->publish[s->index].line = ps->lineno;
+		t->publish[s->index].port = -1;
 		break;
 	case SECT_PORT:
 		s->index = (int)t->n_ports++;
@@ -593,6 +855,8 @@ sect_obj(struct parser *ps, struct sect *s)
 	case SECT_BRIDGE: return &ps->topo->bridges[s->index];
 	case SECT_PORT:
 		return &ps->topo->ports[s->index];
+	case SECT_ROUTE: return &ps->topo->routes[s->index];
+	case SECT_PUBLISH: return &ps->topo->publish[s->index];
 	default: return NULL;
 	}
 }
@@ -647,6 +911,12 @@ topo_ini_handler(void *user, const char *section, const char *name,
 	obj = sect_obj(ps, s);
 	if (s->type == SECT_PORT && i == PK_BRIDGE)
 		obj = ps->port_bridge[s->index];
+	else if (s->type == SECT_BRIDGE && i == BK_MASQUERADE)
+		obj = ps->bridge_masq[s->index];
+	else if (s->type == SECT_ROUTE && i == RK_PORT)
+		obj = ps->route_port[s->index];
+	else if (s->type == SECT_PUBLISH && i == UK_PORT)
+		obj = ps->publish_port[s->index];
 	k->parse(ps, obj, k, value);
 	return 1;
 }
@@ -769,6 +1039,7 @@ check_port(struct parser *ps, struct sect *s)
 {
 	struct topology *t = ps->topo;
 	struct topo_port *p = &t->ports[s->index];
+	unsigned i;
 	static const struct { int key; unsigned kinds; } used_by[] = {
 		{ PK_IFACE, 1u << TOPO_PORT_TAP | 1u << TOPO_PORT_AFPACKET },
 		{ PK_DEVARGS, 1u << TOPO_PORT_DPDK },
@@ -776,7 +1047,6 @@ check_port(struct parser *ps, struct sect *s)
 		{ PK_RX, 1u << TOPO_PORT_PCAP },
 		{ PK_TX, 1u << TOPO_PORT_PCAP },
 	};
-	unsigned i;
 
 	if (s->key_line[PK_KIND] == 0) {
 		check_error(ps, s, -1, "kind is missing (tap | afpacket | dpdk | pcap)");
@@ -820,21 +1090,254 @@ check_port(struct parser *ps, struct sect *s)
 	if (p->vlan_mode == TOPO_VLAN_TRUNK && p->pvid != 0)
 		p->trunk[p->pvid / 64] |= 1ull << (p->pvid % 64);  /* allowed too */
 
+	if (s->key_line[PK_BRIDGE] != 0 && s->key_line[PK_ADDRESS] != 0) {
+		check_error(ps, s, PK_ADDRESS,
+			    "a port is either on a bridge or routed (address = ...), not both");
+		return;
+	}
 	if (s->key_line[PK_BRIDGE] != 0) {
 		const char *bn = ps->port_bridge[s->index];
+		static const int l3_only[] = { PK_GATEWAY, PK_MAC };
 
+		for (i = 0; i < sizeof(l3_only) / sizeof(l3_only[0]); i++)
+			if (s->key_line[l3_only[i]])
+				check_error(ps, s, l3_only[i],
+					    "is for routed ports (the bridge has its own gateway and mac)");
 		if (bn[0] == '\0')
 			return;
 		p->bridge = topo_bridge_find(t, bn);
 		if (p->bridge < 0)
 			check_error(ps, s, PK_BRIDGE, "no [bridge %s] in this file", bn);
+	} else if (s->key_line[PK_ADDRESS] != 0) {
+		static const int l2_only[] = { PK_VLAN, PK_TRUNK, PK_NATIVE, PK_HAIRPIN,
+					       PK_MAC_LIMIT };
+
+		for (i = 0; i < sizeof(l2_only) / sizeof(l2_only[0]); i++)
+			if (s->key_line[l2_only[i]])
+				check_error(ps, s, l2_only[i], "is for bridge ports");
+		if (p->gateway != 0 && p->prefix != 0 &&
+		    (!topo_in_prefix(p->gateway, p->address, p->prefix) ||
+		     p->gateway == p->address))
+			check_error(ps, s, PK_GATEWAY,
+				    "must be another address in the port's network");
 	} else {
-		check_error(ps, s, -1, "the port has no role: give it bridge = NAME");
+		check_error(ps, s, -1,
+			    "the port has no role: give it bridge = NAME or address = IP/LEN");
+	}
+	if (s->key_line[PK_GATEWAY] && !s->key_line[PK_ADDRESS] && !s->key_line[PK_BRIDGE])
+		check_error(ps, s, PK_GATEWAY, "needs address = IP/LEN");
+}
+
+static const char *
+ip_str(uint32_t ip, char *buf)
+{
+	struct in_addr a = { .s_addr = htonl(ip) };
+
+	inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+	return buf;
+}
+
+/* A reference to a routed port by name; -1 (reported) when it is not one. */
+static int
+routed_port_ref(struct parser *ps, struct sect *s, int key, const char *name)
+{
+	int p = topo_port_find(ps->topo, name);
+
+	if (p < 0) {
+		check_error(ps, s, key, "no [port %s] in this file", name);
+		return -1;
+	}
+	if (ps->topo->ports[p].prefix == 0) {
+		check_error(ps, s, key, "port %s is not a routed port (give it address = IP/LEN)",
+			    name);
+		return -1;
+	}
+	return p;
+}
+
+static void
+check_bridge_l3(struct parser *ps, struct sect *s)
+{
+	struct topology *t = ps->topo;
+	struct topo_bridge *b = &t->bridges[s->index];
+	char ipb[INET_ADDRSTRLEN];
+	unsigned i;
+
+	if ((s->key_line[BK_SUBNET] != 0) != (s->key_line[BK_GATEWAY] != 0)) {
+		check_error(ps, s, s->key_line[BK_SUBNET] ? BK_SUBNET : BK_GATEWAY,
+			    "subnet and gateway go together");
+		return;
+	}
+	if (s->key_line[BK_MAC] && !s->key_line[BK_GATEWAY])
+		check_error(ps, s, BK_MAC, "is the gateway's MAC: give the bridge a gateway");
+	if (s->key_line[BK_ISOLATED] && !s->key_line[BK_GATEWAY])
+		check_error(ps, s, BK_ISOLATED, "is about routing: give the bridge a gateway");
+	if (s->key_line[BK_MASQUERADE]) {
+		if (!s->key_line[BK_SUBNET])
+			check_error(ps, s, BK_MASQUERADE, "needs subnet and gateway");
+		else
+			b->masquerade = routed_port_ref(ps, s, BK_MASQUERADE,
+							ps->bridge_masq[s->index]);
+	}
+	if (b->prefix == 0)
+		return;
+	if (!topo_in_prefix(b->gateway, b->subnet, b->prefix) ||
+	    b->gateway == b->subnet ||
+	    (b->prefix < 31 && b->gateway == (b->subnet | ~(~0u << (32 - b->prefix)))))
+		check_error(ps, s, BK_GATEWAY, "must be a host address in subnet %s/%u",
+			    ip_str(b->subnet, ipb), b->prefix);
+	for (i = 0; i < t->n_ports; i++) {
+		if (t->ports[i].bridge == s->index &&
+		    t->ports[i].vlan_mode != TOPO_VLAN_NONE) {
+			check_error(ps, s, BK_GATEWAY,
+				    "a gateway needs a VLAN-unaware bridge (port %s has vlan/trunk)",
+				    t->ports[i].name);
+			break;
+		}
+	}
+	if (s->key_line[BK_MAC] == 0) {
+		/* derived: 02:42 and the gateway's address, like Docker's MACs */
+		b->mac[0] = 0x02;
+		b->mac[1] = 0x42;
+		b->mac[2] = (uint8_t)(b->gateway >> 24);
+		b->mac[3] = (uint8_t)(b->gateway >> 16);
+		b->mac[4] = (uint8_t)(b->gateway >> 8);
+		b->mac[5] = (uint8_t)b->gateway;
 	}
 }
 
+static void
+check_route(struct parser *ps, struct sect *s)
+{
+	struct topology *t = ps->topo;
+	struct topo_route *r = &t->routes[s->index];
+	const struct topo_port *p;
+	unsigned i;
+
+	for (i = RK_PREFIX; i <= RK_PORT; i++)
+		if (s->key_line[i] == 0) {
+			check_error(ps, s, -1, "needs prefix, via and port");
+			return;
+		}
+	r->port = routed_port_ref(ps, s, RK_PORT, ps->route_port[s->index]);
+	if (r->port < 0)
+		return;
+	p = &t->ports[r->port];
+	if (!topo_in_prefix(r->via, p->address, p->prefix) || r->via == p->address)
+		check_error(ps, s, RK_VIA, "must be a neighbour in port %s's network", p->name);
+	for (i = 0; i < (unsigned)s->index; i++)
+		if (t->routes[i].prefix == r->prefix && t->routes[i].len == r->len)
+			check_error(ps, s, RK_PREFIX, "the same prefix as [route %s]",
+				    t->routes[i].name);
+}
+
+static void
+check_publish(struct parser *ps, struct sect *s)
+{
+	struct topology *t = ps->topo;
+	struct topo_publish *u = &t->publish[s->index];
+	char ipb[INET_ADDRSTRLEN];
+	unsigned i;
+	bool inside = false;
+
+	for (i = UK_PORT; i <= UK_TO; i++)
+		if (s->key_line[i] == 0) {
+			check_error(ps, s, -1, "needs port, proto, listen and to");
+			return;
+		}
+	u->port = routed_port_ref(ps, s, UK_PORT, ps->publish_port[s->index]);
+	if (u->port < 0)
+		return;
+	if (u->to_hi - u->to_lo != u->listen_hi - u->listen_lo)
+		check_error(ps, s, UK_TO, "%u ports, but listen has %u",
+			    u->to_hi - u->to_lo + 1u, u->listen_hi - u->listen_lo + 1u);
+	for (i = 0; i < t->n_bridges; i++) {
+		const struct topo_bridge *b = &t->bridges[i];
+
+		if (b->prefix && b->masquerade == u->port &&
+		    topo_in_prefix(u->to_ip, b->subnet, b->prefix))
+			inside = true;
+	}
+	if (!inside)
+		check_error(ps, s, UK_TO,
+			    "%s is in no bridge subnet masqueraded through port %s",
+			    ip_str(u->to_ip, ipb), t->ports[u->port].name);
+	for (i = 0; i < (unsigned)s->index; i++) {
+		const struct topo_publish *o = &t->publish[i];
+
+		if (o->port == u->port && o->proto == u->proto &&
+		    o->listen_lo <= u->listen_hi && u->listen_lo <= o->listen_hi)
+			check_error(ps, s, UK_LISTEN, "overlaps [publish %s]", o->name);
+	}
+}
+
+/* Subnets of bridges and routed ports must not overlap, nor addresses repeat. */
+static void
+check_networks(struct parser *ps)
+{
+	struct topology *t = ps->topo;
+	struct { uint32_t net; uint8_t len; uint32_t addr; struct sect *s; int key; }
+		nets[TOPO_MAX_BRIDGES + TOPO_MAX_PORTS];
+	unsigned n = 0, i, j, defaults = 0;
+	char a[INET_ADDRSTRLEN];
+
+	for (i = 0; i < t->n_bridges; i++) {
+		const struct topo_bridge *b = &t->bridges[i];
+
+		if (b->prefix)
+			nets[n++] = (typeof(nets[0])){ b->subnet, b->prefix, b->gateway,
+				find_sect(ps, SECT_BRIDGE, (int)i), BK_SUBNET };
+	}
+	for (i = 0; i < t->n_ports; i++) {
+		const struct topo_port *p = &t->ports[i];
+
+		if (p->prefix == 0)
+			continue;
+		nets[n++] = (typeof(nets[0])){ p->address & (p->prefix ? ~0u << (32 - p->prefix) : 0),
+			p->prefix, p->address, find_sect(ps, SECT_PORT, (int)i), PK_ADDRESS };
+		if (p->gateway && ++defaults == 2)
+			check_error(ps, find_sect(ps, SECT_PORT, (int)i), PK_GATEWAY,
+				    "a second default route (only one port may have a gateway)");
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < i; j++) {
+			uint8_t len = nets[i].len < nets[j].len ? nets[i].len : nets[j].len;
+
+			if (topo_in_prefix(nets[i].net, nets[j].net, len))
+				check_error(ps, nets[i].s, nets[i].key,
+					    "overlaps %s/%u of [%s]", ip_str(nets[j].net, a),
+					    nets[j].len, nets[j].s->title);
+		}
+}
+
+bool
+topo_has_l3(const struct topology *topo)
+{
+	unsigned i;
+
+	for (i = 0; i < topo->n_bridges; i++)
+		if (topo->bridges[i].prefix)
+			return true;
+	for (i = 0; i < topo->n_ports; i++)
+		if (topo->ports[i].prefix)
+			return true;
+	return false;
+}
+
+bool
+topo_has_nat(const struct topology *topo)
+{
+	unsigned i;
+
+	for (i = 0; i < topo->n_bridges; i++)
+		if (topo->bridges[i].masquerade >= 0)
+			return true;
+	return topo->n_publish > 0;
+}
+
 /* "02:42:ac:11:00:02" */
-static bool
+bool parse_mac(const char *v, uint8_t mac[6]);
+bool
 parse_mac(const char *v, uint8_t mac[6])
 {
 	unsigned m[6];
@@ -991,6 +1494,34 @@ check_all(struct parser *ps)
 			check_port(ps, &ps->sects[i]);
 	for (i = 0; i < ps->n_pending_statics; i++)
 		check_static(ps, &ps->statics[i]);
+	for (i = 0; i < ps->n_sects; i++) {
+		struct sect *s = &ps->sects[i];
+
+		if (s->type == SECT_BRIDGE)
+			check_bridge_l3(ps, s);
+	}
+	for (i = 0; i < ps->n_sects; i++) {
+		struct sect *s = &ps->sects[i];
+
+		if (s->type == SECT_ROUTE)
+			check_route(ps, s);
+		else if (s->type == SECT_PUBLISH)
+			check_publish(ps, s);
+	}
+	check_networks(ps);
+	if (t->sw.workers > 1 && topo_has_l3(t)) {
+		struct sect *s = find_sect(ps, SECT_SWITCH, 0);
+
+		if (s != NULL)
+			check_error(ps, s, 2 /* workers */,
+				    "routing and NAT (gateways, routed ports) run with one worker for now");
+	}
+	if (t->sw.nat_sessions_per_host > t->sw.nat_sessions) {
+		struct sect *s = find_sect(ps, SECT_SWITCH, 0);
+
+		if (s != NULL)
+			check_error(ps, s, -1, "nat_sessions_per_host is larger than nat_sessions");
+	}
 
 	/* one interface, one device, one file: one port */
 	for (i = 0; i < t->n_ports; i++) {
@@ -1039,6 +1570,15 @@ topo_defaults(struct topology *t)
 	t->sw.poll = TOPO_POLL_ADAPTIVE;
 	t->sw.workers = 1;
 	snprintf(t->sw.control, sizeof(t->sw.control), "/run/vsw/vsw.sock");
+	t->sw.nat_sessions = 1u << 20;
+	t->sw.nat_sessions_per_host = 16384;
+	t->sw.nat_port_lo = 1024;
+	t->sw.nat_port_hi = 65535;
+	t->sw.nat_filtering = TOPO_NAT_APDF;
+	t->sw.nat_timeout_udp = 300;             /* RFC 4787 REQ-5 */
+	t->sw.nat_timeout_tcp_established = 7440; /* RFC 5382 REQ-5 */
+	t->sw.nat_timeout_tcp_transitory = 240;
+	t->sw.nat_timeout_icmp = 60;              /* RFC 5508 REQ-1 */
 }
 
 static int

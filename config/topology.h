@@ -33,11 +33,21 @@
 #define TOPO_VID_MAX 4094
 #define TOPO_AGING_MAX 30000            /* seconds (see switch/fdb.h) */
 #define TOPO_MAC_LIMIT_MAX (1u << 24)
+#define TOPO_MAX_ROUTES 256
+#define TOPO_MAX_PUBLISH 256
+#define TOPO_NAT_SESSIONS_MAX (1u << 24)
 
 enum topo_hugepages { TOPO_HUGE_AUTO, TOPO_HUGE_YES, TOPO_HUGE_NO };
 enum topo_poll { TOPO_POLL_ADAPTIVE, TOPO_POLL_BUSY };
 enum topo_port_kind { TOPO_PORT_TAP, TOPO_PORT_AFPACKET, TOPO_PORT_DPDK,
                       TOPO_PORT_PCAP };
+/* NAT filtering (RFC 4787 REQ-8). */
+enum topo_nat_filter {
+	TOPO_NAT_EIF,           /* endpoint-independent */
+	TOPO_NAT_ADF,           /* address-dependent */
+	TOPO_NAT_APDF,          /* address-port-dependent (default) */
+};
+
 /* How a bridge port treats 802.1Q tags. */
 enum topo_vlan_mode {
 	TOPO_VLAN_NONE,         /* VLAN-unaware: frames pass as they are */
@@ -53,6 +63,16 @@ struct topo_switch {
 	char control[108];              /* sun_path */
 	char eal[TOPO_ARGS_MAX];        /* extra EAL arguments, escape hatch */
 	char cpus[64];                  /* worker CPUs, a list; "" = automatic */
+	/* NAPT */
+	unsigned nat_sessions;          /* table size; default 1M */
+	unsigned nat_sessions_per_host; /* per inside address; default 16384 */
+	uint16_t nat_port_lo, nat_port_hi; /* default 1024-65535 */
+	enum topo_nat_filter nat_filtering;
+	unsigned nat_timeout_udp;       /* seconds; defaults per RFC 4787/5382/5508 */
+	unsigned nat_timeout_tcp_established;
+	unsigned nat_timeout_tcp_transitory;
+	unsigned nat_timeout_icmp;
+	bool nat_full_icmp;             /* answer "table full" with ICMP 3/13 */
 	unsigned line;
 };
 
@@ -61,6 +81,13 @@ struct topo_bridge {
 	unsigned mac_aging;             /* seconds, 0 = never; default 300 */
 	unsigned mac_limit;             /* learned entries; default 65536 */
 	unsigned n_statics;             /* entries in topology.statics */
+	/* L3: a gateway on the bridge (host byte order; prefix 0 = none) */
+	uint32_t subnet;
+	uint8_t prefix;
+	uint32_t gateway;
+	uint8_t mac[6];                 /* the gateway's MAC (derived if unset) */
+	int masquerade;                 /* routed port index, -1: no NAT */
+	bool isolated;                  /* not routed to other bridges */
 	unsigned line;
 };
 
@@ -88,6 +115,32 @@ struct topo_port {
 	uint64_t trunk[64];             /* allowed VIDs (bitmap), native included */
 	bool hairpin;                   /* may send a frame back where it came */
 	unsigned mac_limit;             /* learned MACs on this port, 0 = none */
+	/* routed (not on a bridge): address/prefix, host byte order */
+	uint32_t address;
+	uint8_t prefix;                 /* 0: not a routed port */
+	uint32_t gateway;               /* default route next hop, 0 = none */
+	uint8_t mac[6];                 /* derived if unset */
+	unsigned mtu;                   /* 0: the interface's, or 1500 */
+	unsigned line;
+};
+
+struct topo_route {
+	char name[TOPO_NAME_MAX];
+	uint32_t prefix;                /* host byte order */
+	uint8_t len;
+	uint32_t via;
+	int port;                       /* a routed port */
+	unsigned line;
+};
+
+/* A published port (like docker run -p): listen_lo..hi -> to_ip:to_lo.. */
+struct topo_publish {
+	char name[TOPO_NAME_MAX];
+	int port;                       /* the routed (uplink) port */
+	uint8_t proto;                  /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t listen_lo, listen_hi;
+	uint32_t to_ip;
+	uint16_t to_lo, to_hi;
 	unsigned line;
 };
 
@@ -100,6 +153,10 @@ struct topology {
 	unsigned n_ports;
 	struct topo_static statics[TOPO_MAX_STATICS];
 	unsigned n_statics;
+	struct topo_route routes[TOPO_MAX_ROUTES];
+	unsigned n_routes;
+	struct topo_publish publish[TOPO_MAX_PUBLISH];
+	unsigned n_publish;
 };
 
 /*
@@ -117,6 +174,19 @@ int topo_load_string(struct topology *topo, const char *name,
 bool topo_is_replay(const struct topology *topo);
 
 const char *topo_port_kind_name(enum topo_port_kind kind);
+
+/* Does the topology route (a bridge gateway or a routed port)? */
+bool topo_has_l3(const struct topology *topo);
+
+/* Does the topology translate addresses (masquerade or publish)? */
+bool topo_has_nat(const struct topology *topo);
+
+/* Is 'ip' (host order) inside prefix/len? */
+static inline bool
+topo_in_prefix(uint32_t ip, uint32_t prefix, uint8_t len)
+{
+	return len == 0 || ((ip ^ prefix) >> (32 - len)) == 0;
+}
 
 /* Is 'vid' allowed on a trunk port? */
 static inline bool

@@ -100,6 +100,7 @@ struct port {
 	int bridge;                     /* index, -1 when not bridged */
 	void *input;                    /* set by the switch */
 	const struct topo_port *cfg;    /* VLAN mode, hairpin, limits */
+	uint16_t l3if;                  /* routed port: its L3 interface */
 	volatile bool link_down;        /* set by the control thread */
 };
 

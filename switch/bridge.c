@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_arp.h>
 #include <rte_ether.h>
 #include <rte_net.h>
 #include <rte_random.h>
@@ -35,6 +36,7 @@ bridge_init(struct bridge *br, const struct topology *topo, uint16_t id,
 	unsigned i;
 
 	memset(br, 0, sizeof(*br));
+	br->l3if = -1;
 	snprintf(br->name, sizeof(br->name), "%s", tb->name);
 	br->id = id;
 	br->cfg = tb;
@@ -293,6 +295,8 @@ flood(struct worker *w, struct bridge *br, struct port *in, struct rte_mbuf *m,
 
 /* ---- the stage ------------------------------------------------------------ */
 
+static bool to_gateway(struct bridge *br, struct rte_mbuf *m);
+
 void
 bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 	     uint16_t n)
@@ -306,7 +310,8 @@ bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 	struct l2_meta md[LOOP_BURST];
 	uint32_t now = bridge_now(w->now);
 	const struct topo_port *c = in->cfg;
-	uint16_t i, k = 0;
+	struct rte_mbuf *to_router[LOOP_BURST];
+	uint16_t i, k = 0, n_router = 0;
 
 	/* classify: keep the frames that may enter, with their keys */
 	for (i = 0; i < n; i++) {
@@ -325,6 +330,12 @@ bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 			continue;
 		}
 		eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		if (unlikely(br->l3if >= 0 &&
+			     rte_is_same_ether_addr(&eh->src_addr, &br->gw_mac))) {
+			/* nobody on the bridge may pose as its gateway */
+			loop_drop(w, in->id, VSW_DROP_SRC_GW_MAC, m);
+			continue;
+		}
 		keys[k] = fdb_key_hdr(eh->src_addr.addr_bytes, md[k].vid);
 		if (unlikely(rte_is_multicast_ether_addr(&eh->src_addr))) {
 			loop_drop(w, in->id, VSW_DROP_SRC_MCAST, m);
@@ -361,6 +372,10 @@ bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 		uint32_t v = val[k + i];
 		uint16_t out;
 
+		if (unlikely(br->l3if >= 0) && to_gateway(br, m)) {
+			to_router[n_router++] = m;
+			continue;
+		}
 		if (v == FDB_MISS ||
 		    rte_is_multicast_ether_addr(&rte_pktmbuf_mtod(m,
 				struct rte_ether_hdr *)->dst_addr)) {
@@ -384,6 +399,71 @@ bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 		w->bcnt[br->id].unicast++;
 		loop_tx(w, out, m);
 	}
+	if (n_router > 0)
+		router_input(w, &sw->router->ifs[br->l3if], to_router, n_router);
+}
+
+/*
+ * Frames for the bridge's gateway go to the router: those sent to its MAC,
+ * and (as a copy: they are flooded too) ARP requests for its address.
+ */
+static bool
+to_gateway(struct bridge *br, struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_arp_hdr *a;
+
+	if (rte_is_same_ether_addr(&eh->dst_addr, &br->gw_mac))
+		return true;
+	if (eh->ether_type != RTE_BE16(RTE_ETHER_TYPE_ARP) ||
+	    !rte_is_broadcast_ether_addr(&eh->dst_addr) ||
+	    rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(*a))
+		return false;
+	a = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, RTE_ETHER_HDR_LEN);
+	return a->arp_data.arp_tip == br->gw_ip;
+}
+
+void
+bridge_output(struct worker *w, struct bridge *br, struct rte_mbuf *m)
+{
+	struct vsw *sw = w->sw;
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint64_t key = fdb_key_hdr(eh->dst_addr.addr_bytes, 0);
+	uint16_t to[TOPO_MAX_PORTS];
+	uint32_t val, slot;
+	unsigned i, n = 0;
+
+	fdb_lookup_bulk(br->fdb, &key, 1, bridge_now(w->now), &val, &slot);
+	if (val != FDB_MISS && !rte_is_multicast_ether_addr(&eh->dst_addr)) {
+		uint16_t out = fdb_val_port(val);
+
+		if (unlikely(sw->ports[out].link_down)) {
+			loop_drop(w, out, VSW_DROP_TX_LINK_DOWN, m);
+			return;
+		}
+		w->bcnt[br->id].unicast++;
+		loop_tx(w, out, m);
+		return;
+	}
+	for (i = 0; i < br->n_ports; i++)
+		if (!sw->ports[br->ports[i]].link_down)
+			to[n++] = br->ports[i];
+	w->bcnt[br->id].flooded++;
+	if (n == 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (n > 1 && offload_needs_finish(m, br->common_offloads)) {
+		struct rte_mbuf *done[OFFLOAD_MAX_SEGS];
+
+		/* the router's frames are finished already; be safe anyway */
+		if (offload_finish(m, br->common_offloads, sw->pool, done, 1) != 1) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		m = done[0];
+	}
+	send_shared(w, m, to, n);
 }
 
 void

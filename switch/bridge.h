@@ -46,6 +46,10 @@ struct bridge {
 	struct fdb *fdb;
 	const struct topo_bridge *cfg;
 	uint64_t swept_at;              /* worker 0's clock at the last sweep */
+	/* the gateway, when the bridge has one (router.c sets these) */
+	int l3if;                       /* -1: none */
+	struct rte_ether_addr gw_mac;
+	rte_be32_t gw_ip;
 };
 
 /* Per worker, per bridge. */
@@ -62,6 +66,10 @@ void bridge_add_port(struct bridge *br, struct port *p);
 
 void bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 		  uint16_t n);
+
+/* Send a frame from the bridge's gateway: to the port its destination MAC
+ * is known on, or flooded to every port that is up. */
+void bridge_output(struct worker *w, struct bridge *br, struct rte_mbuf *m);
 
 /* Periodic work (the aging sweep), from the worker loop. */
 void bridge_housekeeping(struct bridge *br, struct worker *w);

@@ -21,6 +21,33 @@
 	X(VLAN_NOT_ALLOWED, "vlan_not_allowed", "VLAN not allowed on the port") \
 	X(SAME_PORT, "same_port", "destination is behind the port it came in on") \
 	X(NOMEM, "nomem", "no mbuf for a copy") \
+	X(SRC_GW_MAC, "src_gateway_mac", "source MAC is the bridge gateway's") \
+	X(L3_PROTO, "l3_proto", "not IPv4 or ARP (not routed)") \
+	X(L3_NOT_MINE, "l3_not_mine", "unicast for another MAC on a routed port") \
+	X(IP_BAD, "ip_bad", "malformed IPv4 header or length") \
+	X(IP_CSUM, "ip_csum", "bad IPv4 header checksum") \
+	X(IP_MARTIAN, "ip_martian", "source or destination that is never routed") \
+	X(IP_TTL, "ip_ttl", "TTL expired (ICMP time exceeded sent)") \
+	X(IP_NO_ROUTE, "ip_no_route", "no route (ICMP unreachable sent)") \
+	X(IP_ISOLATED, "ip_isolated", "between isolated bridges") \
+	X(IP_FRAG_NEEDED, "ip_frag_needed", "too big with DF (ICMP frag needed sent)") \
+	X(IP_FRAG, "ip_frag", "fragment could not be reassembled or cut") \
+	X(IP_LOCAL, "ip_local", "for vsw's own address, nothing listens") \
+	X(ARP_BAD, "arp_bad", "malformed or foreign ARP") \
+	X(ARP_OWN_CLAIM, "arp_own_claim", "ARP claiming one of vsw's addresses") \
+	X(NEIGH_QUEUE, "neigh_queue", "waiting for ARP, queue full") \
+	X(NEIGH_FAILED, "neigh_failed", "neighbour did not answer ARP") \
+	X(NEIGH_FULL, "neigh_full", "neighbour table full") \
+	X(NAT_NO_MAPPING, "nat_no_mapping", "inbound with no mapping or published port") \
+	X(NAT_FILTERED, "nat_filtered", "inbound refused by NAT filtering") \
+	X(NAT_FULL, "nat_full", "NAT session table full") \
+	X(NAT_HOST_LIMIT, "nat_host_limit", "per-host NAT session limit") \
+	X(NAT_NO_PORT, "nat_no_port", "no free external port") \
+	X(NAT_PROTO, "nat_proto", "protocol NAT does not translate") \
+	X(NAT_TRUNCATED, "nat_truncated", "L4 header truncated") \
+	X(NAT_ICMP_BAD, "nat_icmp_bad", "ICMP error bad checksum or inner packet") \
+	X(NAT_ICMP_UNKNOWN, "nat_icmp_unknown", "ICMP error about no known flow") \
+	X(NAT_DIRECT_INSIDE, "nat_direct_inside", "from outside straight to an inside address") \
 
 #define VSW_DROP_ENUM(e, n, d) VSW_DROP_##e,
 enum vsw_drop { VSW_DROPS(VSW_DROP_ENUM) VSW_DROP_MAX };

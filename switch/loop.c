@@ -66,8 +66,10 @@ poll_port(struct worker *w, struct port *p)
 	if (n == 0)
 		return 0;
 	c->rx += n;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		c->rx_bytes += pkts[i]->pkt_len;
+		pkts[i]->port = p->id;  /* PMDs put their own ids there */
+	}
 	((loop_input_fn)p->input)(w, p, pkts, n);
 	return n;
 }
@@ -80,6 +82,8 @@ housekeeping(struct worker *w)
 
 	for (b = 0; b < sw->n_bridges; b++)
 		bridge_housekeeping(&sw->bridges[b], w);
+	if (w->id == 0)
+		router_housekeeping(w);
 }
 
 void

@@ -70,6 +70,7 @@ struct worker {
 	struct vsw_counters cnt[TOPO_MAX_PORTS];
 	struct bridge_counters bcnt[TOPO_MAX_BRIDGES];
 	struct worker_stats stats;
+	uint16_t l3_in;                 /* router: the l3if of the current burst */
 	/* adaptive polling */
 	int epfd;
 	int evfd;

@@ -8,6 +8,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_random.h>
 
 #include "switch/vsw.h"
 
@@ -204,6 +205,13 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 		if (sw->ports[i].bridge >= 0)
 			bridge_add_port(&sw->bridges[sw->ports[i].bridge],
 					&sw->ports[i]);
+	if (topo_has_l3(topo)) {
+		if (sw->replay)
+			rte_srand(0x5eed);      /* the same ports every run */
+		rc = router_init(sw, err, errlen);
+		if (rc != 0)
+			goto fail;
+	}
 
 	for (i = 0; i < sw->n_workers; i++) {
 		rc = loop_worker_init(sw, sw->workers[i], i);
@@ -215,6 +223,7 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 	}
 	return 0;
 fail:
+	router_fini(sw);
 	free_workers(sw);
 	close_ports(sw);
 	free_bridges(sw);
@@ -228,6 +237,7 @@ vsw_stop(struct vsw *sw)
 {
 	unsigned in_use;
 
+	router_fini(sw);         /* frames waiting for ARP or fragments */
 	free_workers(sw);
 	in_use = close_ports(sw);
 	free_bridges(sw);

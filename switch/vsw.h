@@ -20,6 +20,7 @@
 #include "ports/port.h"
 #include "switch/bridge.h"
 #include "switch/loop.h"
+#include "switch/router.h"
 
 struct rte_mempool;
 
@@ -35,6 +36,7 @@ struct vsw {
 	struct bridge bridges[TOPO_MAX_BRIDGES];
 	unsigned n_workers;
 	struct worker *workers[TOPO_MAX_WORKERS];
+	struct router *router;          /* NULL when nothing is routed */
 	volatile bool stop;
 	/* worker barrier (loop.c) */
 	uint32_t barrier_req;

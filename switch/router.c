@@ -1,0 +1,628 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_lpm.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "nat/csum.h"
+#include "nat/napt.h"
+#include "switch/loop.h"
+#include "switch/neigh.h"
+#include "switch/router.h"
+#include "switch/vsw.h"
+
+#define NEIGH_MAX 16384
+#define FRAG_BUCKETS 1024
+#define FRAG_PER_BUCKET 8
+#define FRAG_TTL_NS 2000000000ull       /* an incomplete datagram waits 2 s */
+
+/* ---- building --------------------------------------------------------------- */
+
+static int
+add_route(struct router *r, uint32_t prefix, uint8_t len, uint16_t l3if,
+	  uint32_t gw_host, char *err, size_t errlen)
+{
+	uint32_t nh = r->n_nh++;
+	int rc;
+
+	r->nh[nh].l3if = l3if;
+	r->nh[nh].gw = rte_cpu_to_be_32(gw_host);
+	if (len == 0)   /* rte_lpm has no /0: the default is two /1 */
+		rc = rte_lpm_add(r->lpm, 0, 1, nh) ?: rte_lpm_add(r->lpm, 1u << 31, 1, nh);
+	else
+		rc = rte_lpm_add(r->lpm, prefix, len, nh);
+	if (rc != 0)
+		snprintf(err, errlen, "cannot add route %u.%u.%u.%u/%u: %s",
+			 prefix >> 24, (prefix >> 16) & 255, (prefix >> 8) & 255,
+			 prefix & 255, len, strerror(-rc));
+	return rc;
+}
+
+static void
+add_if(struct router *r, struct l3if *f, uint32_t ip, uint8_t prefix,
+       const uint8_t *mac, unsigned mtu)
+{
+	f->id = (uint16_t)r->n_ifs;
+	f->ip = rte_cpu_to_be_32(ip);
+	f->prefix = prefix;
+	f->mask = prefix ? ~0u << (32 - prefix) : 0;
+	f->net = ip & f->mask;
+	memcpy(f->mac.addr_bytes, mac, RTE_ETHER_ADDR_LEN);
+	f->mtu = (uint16_t)(mtu ? mtu : RTE_ETHER_MTU);
+	f->masq = -1;
+	r->n_ifs++;
+}
+
+int
+router_init(struct vsw *sw, char *err, size_t errlen)
+{
+	const struct topology *t = sw->topo;
+	struct rte_lpm_config lc = { .max_rules = 1024, .number_tbl8s = 256 };
+	struct router *r;
+	unsigned i;
+	int rc;
+
+	r = rte_zmalloc("router", sizeof(*r), RTE_CACHE_LINE_SIZE);
+	if (r == NULL)
+		goto nomem;
+	sw->router = r;
+	for (i = 0; i < TOPO_MAX_BRIDGES; i++)
+		r->bridge_if[i] = -1;
+	for (i = 0; i < TOPO_MAX_PORTS; i++)
+		r->port_if[i] = -1;
+
+	for (i = 0; i < t->n_bridges; i++) {
+		const struct topo_bridge *b = &t->bridges[i];
+		struct l3if *f = &r->ifs[r->n_ifs];
+		unsigned j, mtu = 0;
+
+		if (b->prefix == 0)
+			continue;
+		/* the gateway's MTU: the smallest of the bridge's ports */
+		for (j = 0; j < sw->n_ports; j++)
+			if (sw->ports[j].bridge == (int)i &&
+			    (mtu == 0 || sw->ports[j].mtu < mtu))
+				mtu = sw->ports[j].mtu;
+		f->is_bridge = true;
+		f->bridge = (uint16_t)i;
+		f->isolated = b->isolated;
+		snprintf(f->name, sizeof(f->name), "%s", b->name);
+		r->bridge_if[i] = (int)r->n_ifs;
+		add_if(r, f, b->gateway, b->prefix, b->mac, mtu);
+		sw->bridges[i].l3if = f->id;
+		sw->bridges[i].gw_mac = f->mac;
+		sw->bridges[i].gw_ip = f->ip;
+	}
+	for (i = 0; i < t->n_ports; i++) {
+		const struct topo_port *tp = &t->ports[i];
+		struct l3if *f = &r->ifs[r->n_ifs];
+		uint8_t mac[6];
+
+		if (tp->prefix == 0)
+			continue;
+		if (tp->mac[0] | tp->mac[1] | tp->mac[2] | tp->mac[3] | tp->mac[4] |
+		    tp->mac[5]) {
+			memcpy(mac, tp->mac, 6);
+		} else {        /* derived: 02:42 and the address */
+			mac[0] = 0x02;
+			mac[1] = 0x42;
+			mac[2] = (uint8_t)(tp->address >> 24);
+			mac[3] = (uint8_t)(tp->address >> 16);
+			mac[4] = (uint8_t)(tp->address >> 8);
+			mac[5] = (uint8_t)tp->address;
+		}
+		f->port = (uint16_t)i;
+		snprintf(f->name, sizeof(f->name), "%s", tp->name);
+		r->port_if[i] = (int)r->n_ifs;
+		add_if(r, f, tp->address, tp->prefix, mac, sw->ports[i].mtu);
+		sw->ports[i].input = (void *)router_port_input;
+		sw->ports[i].l3if = f->id;
+	}
+	for (i = 0; i < t->n_bridges; i++)
+		if (r->bridge_if[i] >= 0 && t->bridges[i].masquerade >= 0) {
+			r->ifs[r->bridge_if[i]].masq = r->port_if[t->bridges[i].masquerade];
+			r->ifs[r->port_if[t->bridges[i].masquerade]].nat_outside = true;
+		}
+
+	r->lpm = rte_lpm_create("vsw_routes", SOCKET_ID_ANY, &lc);
+	r->neigh = neigh_create(NEIGH_MAX, SOCKET_ID_ANY);
+	if (r->lpm == NULL || r->neigh == NULL)
+		goto nomem;
+	for (i = 0; i < r->n_ifs; i++) {
+		rc = add_route(r, r->ifs[i].net, r->ifs[i].prefix, (uint16_t)i, 0,
+			       err, errlen);
+		if (rc != 0)
+			return rc;
+	}
+	for (i = 0; i < t->n_ports; i++)
+		if (t->ports[i].prefix && t->ports[i].gateway &&
+		    (rc = add_route(r, 0, 0, (uint16_t)r->port_if[i],
+				    t->ports[i].gateway, err, errlen)) != 0)
+			return rc;
+	for (i = 0; i < t->n_routes; i++)
+		if ((rc = add_route(r, t->routes[i].prefix, t->routes[i].len,
+				    (uint16_t)r->port_if[t->routes[i].port],
+				    t->routes[i].via, err, errlen)) != 0)
+			return rc;
+
+	if (topo_has_nat(t)) {
+		struct napt_params np = {
+			.sessions = t->sw.nat_sessions,
+			.per_host = t->sw.nat_sessions_per_host,
+			.port_lo = t->sw.nat_port_lo,
+			.port_hi = t->sw.nat_port_hi,
+			.filtering = t->sw.nat_filtering,
+			.t_udp = t->sw.nat_timeout_udp,
+			.t_tcp_est = t->sw.nat_timeout_tcp_established,
+			.t_tcp_trans = t->sw.nat_timeout_tcp_transitory,
+			.t_icmp = t->sw.nat_timeout_icmp,
+			.socket = SOCKET_ID_ANY,
+		};
+
+		r->napt = napt_create(&np, err, errlen);
+		if (r->napt == NULL)
+			return -ENOMEM;
+		for (i = 0; i < r->n_ifs; i++)
+			if (r->ifs[i].nat_outside &&
+			    napt_add_external(r->napt, r->ifs[i].ip) < 0)
+				goto nomem;
+		for (i = 0; i < t->n_publish; i++) {
+			const struct topo_publish *u = &t->publish[i];
+			unsigned k;
+
+			for (k = 0; k <= (unsigned)(u->listen_hi - u->listen_lo); k++) {
+				rc = napt_publish(r->napt, u->proto,
+						  rte_cpu_to_be_32(t->ports[u->port].address),
+						  (uint16_t)(u->listen_lo + k),
+						  rte_cpu_to_be_32(u->to_ip),
+						  (uint16_t)(u->to_lo + k));
+				if (rc != 0) {
+					snprintf(err, errlen, "[publish %s]: %s", u->name,
+						 strerror(-rc));
+					return rc;
+				}
+			}
+		}
+		r->frag = rte_ip_frag_table_create(FRAG_BUCKETS, FRAG_PER_BUCKET,
+						   FRAG_BUCKETS * FRAG_PER_BUCKET,
+						   FRAG_TTL_NS, SOCKET_ID_ANY);
+		if (r->frag == NULL)
+			goto nomem;
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "no memory for the router's tables");
+	return -ENOMEM;
+}
+
+void
+router_fini(struct vsw *sw)
+{
+	struct router *r = sw->router;
+
+	if (r == NULL)
+		return;
+	if (r->frag != NULL) {
+		rte_ip_frag_free_death_row(&r->dr, 0);
+		rte_ip_frag_table_destroy(r->frag);
+	}
+	napt_free(r->napt);
+	neigh_free(r->neigh);
+	rte_lpm_free(r->lpm);
+	rte_free(r);
+	sw->router = NULL;
+}
+
+const struct l3if *
+router_if_by_addr(const struct router *r, rte_be32_t ip)
+{
+	unsigned i;
+
+	for (i = 0; i < r->n_ifs; i++)
+		if (r->ifs[i].ip == ip)
+			return &r->ifs[i];
+	return NULL;
+}
+
+/* ---- output -------------------------------------------------------------------- */
+
+void
+router_output(struct worker *w, const struct l3if *ifc, struct rte_mbuf *m)
+{
+	struct vsw *sw = w->sw;
+
+	if (ifc->is_bridge) {
+		bridge_output(w, &sw->bridges[ifc->bridge], m);
+		return;
+	}
+	if (unlikely(sw->ports[ifc->port].link_down)) {
+		loop_drop(w, ifc->port, VSW_DROP_TX_LINK_DOWN, m);
+		return;
+	}
+	loop_tx(w, ifc->port, m);
+}
+
+void
+router_send(struct worker *w, const struct l3if *out, rte_be32_t nh,
+	    struct rte_mbuf *m)
+{
+	struct router *r = w->sw->router;
+	struct neigh_table *t = r->neigh;
+	uint32_t idx = neigh_find(t, out->id, nh);
+	struct neigh *e;
+
+	if (likely(idx != NEIGH_NONE && t->e[idx].state == NEIGH_REACHABLE)) {
+		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+		e = &t->e[idx];
+		eh->dst_addr = e->mac;
+		eh->src_addr = out->mac;
+		eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		/* a stale entry is used while it is asked again */
+		if (unlikely(w->now - e->confirmed > NEIGH_REACHABLE_S * 1000000000ull) &&
+		    w->now >= e->next_probe) {
+			e->next_probe = w->now + 1000000000ull;
+			arp_request(w, out, nh);
+		}
+		router_output(w, out, m);
+		return;
+	}
+	if (idx == NEIGH_NONE)
+		idx = neigh_get(t, out->id, nh);
+	if (idx == NEIGH_NONE) {
+		loop_drop(w, m->port, VSW_DROP_NEIGH_FULL, m);
+		return;
+	}
+	e = &t->e[idx];
+	if (e->state == NEIGH_FAILED) {
+		icmp_error(w, &r->ifs[w->l3_in], m, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
+		loop_drop(w, m->port, VSW_DROP_NEIGH_FAILED, m);
+		return;
+	}
+	/* remember where it came in, for an unreachable if ARP gets no answer */
+	m->hash.usr = w->l3_in;
+	if (!neigh_enqueue(t, idx, m)) {
+		loop_drop(w, m->port, VSW_DROP_NEIGH_QUEUE, m);
+		return;
+	}
+	if (w->now >= e->next_probe) {
+		e->next_probe = w->now + 1000000000ull;
+		e->probes++;
+		arp_request(w, out, nh);
+	}
+}
+
+/* ---- forwarding ---------------------------------------------------------------- */
+
+static inline bool
+martian_src(uint32_t src)
+{
+	return src == 0 || (src >> 24) == 127 || (src >> 28) == 0xe ||
+	       src == 0xffffffffu;
+}
+
+/* Is 'dst' (host order) inside a bridge subnet that is masqueraded? */
+static bool
+masqueraded_inside(const struct router *r, uint32_t dst)
+{
+	unsigned i;
+
+	for (i = 0; i < r->n_ifs; i++)
+		if (r->ifs[i].is_bridge && r->ifs[i].masq >= 0 &&
+		    (dst & r->ifs[i].mask) == r->ifs[i].net)
+			return true;
+	return false;
+}
+
+/* Put a reassembled or whole datagram through NAPT, or hand back the
+ * first fragments to wait for the rest: NULL then. */
+static struct rte_mbuf *
+whole(struct worker *w, struct rte_mbuf *m)
+{
+	struct router *r = w->sw->router;
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							  m->l2_len);
+
+	if (likely(!rte_ipv4_frag_pkt_is_fragmented(ip)))
+		return m;
+	m = rte_ipv4_frag_reassemble_packet(r->frag, &r->dr, m, w->now, ip);
+	if (m != NULL) {
+		r->st.reassembled++;
+		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
+		/* the reassembled header carries the whole length, no MF */
+		m->l3_len = rte_ipv4_hdr_len(ip);
+	}
+	return m;
+}
+
+/* Cut 'm' for 'mtu' and send the pieces to 'nh' on 'out'. */
+static void
+send_fragmented(struct worker *w, const struct l3if *out, rte_be32_t nh,
+		struct rte_mbuf *m)
+{
+	struct rte_mbuf *frags[64];
+	struct rte_ether_hdr eh = *rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	uint16_t in = m->port;
+	int n, i;
+
+	if (m->ol_flags & (OFFLOAD_CSUM_FLAGS | OFFLOAD_SEG_FLAGS)) {
+		/* fragments carry a finished checksum */
+		struct rte_mbuf *done[OFFLOAD_MAX_SEGS];
+
+		if (offload_finish(m, 0, w->sw->pool, done, RTE_DIM(done)) != 1) {
+			loop_drop(w, in, VSW_DROP_IP_FRAG, m);
+			return;
+		}
+		m = done[0];
+	}
+	rte_pktmbuf_adj(m, m->l2_len);
+	n = rte_ipv4_fragment_packet(m, frags, RTE_DIM(frags), out->mtu,
+				     w->sw->pool, w->sw->pool);
+	rte_pktmbuf_free(m);
+	if (n < 0) {
+		w->cnt[in].drops[VSW_DROP_IP_FRAG]++;
+		return;
+	}
+	w->sw->router->st.fragmented++;
+	for (i = 0; i < n; i++) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(frags[i], struct rte_ipv4_hdr *);
+		struct rte_ether_hdr *feh;
+
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		feh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(frags[i], sizeof(eh));
+		if (feh == NULL) {
+			loop_drop(w, in, VSW_DROP_IP_FRAG, frags[i]);
+			continue;
+		}
+		*feh = eh;
+		frags[i]->l2_len = sizeof(eh);
+		frags[i]->l3_len = sizeof(*ip);
+		frags[i]->port = in;
+		router_send(w, out, nh, frags[i]);
+	}
+}
+
+/* Route one IPv4 packet that is not for us. */
+static void
+forward(struct worker *w, const struct l3if *in, struct rte_mbuf *m,
+	bool translated)
+{
+	struct vsw *sw = w->sw;
+	struct router *r = sw->router;
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							  m->l2_len);
+	uint32_t dst = rte_be_to_cpu_32(ip->dst_addr), nhi;
+	const struct l3if *out;
+	uint16_t wire;
+	rte_be32_t nh;
+	int rc;
+
+	if (!translated && in->nat_outside && masqueraded_inside(r, dst)) {
+		/* from outside straight to a container, whatever the sender's
+		 * routes (the class of moby#45610): only NAT may let it in */
+		loop_drop(w, m->port, VSW_DROP_NAT_DIRECT_INSIDE, m);
+		return;
+	}
+	if (rte_lpm_lookup(r->lpm, dst, &nhi) != 0) {
+		icmp_error(w, in, m, ICMP_UNREACH, ICMP_UNREACH_NET, 0);
+		loop_drop(w, m->port, VSW_DROP_IP_NO_ROUTE, m);
+		return;
+	}
+	out = &r->ifs[r->nh[nhi].l3if];
+	nh = r->nh[nhi].gw ? r->nh[nhi].gw : ip->dst_addr;
+	if (in->is_bridge && out->is_bridge && in != out &&
+	    (in->isolated || out->isolated)) {
+		loop_drop(w, m->port, VSW_DROP_IP_ISOLATED, m);
+		return;
+	}
+	if (ip->time_to_live <= 1) {
+		icmp_error(w, in, m, ICMP_TIME_EXCEED, 0, 0);
+		loop_drop(w, m->port, VSW_DROP_IP_TTL, m);
+		return;
+	}
+	/* the size on the wire: a super-frame's segments for a GSO frame */
+	wire = (m->ol_flags & OFFLOAD_SEG_FLAGS) ?
+	       (uint16_t)(m->l3_len + m->l4_len + m->tso_segsz) :
+	       rte_be_to_cpu_16(ip->total_length);
+	if (unlikely(wire > out->mtu) &&
+	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))) {
+		icmp_error(w, in, m, ICMP_UNREACH, ICMP_UNREACH_FRAG, out->mtu);
+		loop_drop(w, m->port, VSW_DROP_IP_FRAG_NEEDED, m);
+		return;
+	}
+	if (in->masq == (int)out->id && !translated) {
+		m = whole(w, m);
+		if (m == NULL)
+			return;         /* held until its datagram is complete */
+		rc = napt_outbound(r->napt, m, out->ip, bridge_now(w->now));
+		if (rc != 0) {
+			if (rc == VSW_DROP_NAT_FULL && sw->topo->sw.nat_full_icmp)
+				icmp_error(w, in, m, ICMP_UNREACH, ICMP_UNREACH_ADMIN, 0);
+			loop_drop(w, m->port, (enum vsw_drop)rc, m);
+			return;
+		}
+		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
+		wire = (m->ol_flags & OFFLOAD_SEG_FLAGS) ?
+		       (uint16_t)(m->l3_len + m->l4_len + m->tso_segsz) :
+		       rte_be_to_cpu_16(ip->total_length);
+	}
+	/* TTL - 1; the checksum follows the TTL/protocol word */
+	{
+		uint8_t *ttl = &ip->time_to_live;
+		uint16_t old = csum_ld(ttl);
+
+		ip->time_to_live--;
+		csum_replace2((uint8_t *)ip + offsetof(struct rte_ipv4_hdr, hdr_checksum),
+			      old, csum_ld(ttl));
+	}
+	r->st.forwarded++;
+	if (unlikely(wire > out->mtu)) {
+		send_fragmented(w, out, nh, m);
+		return;
+	}
+	router_send(w, out, nh, m);
+}
+
+/* An IPv4 packet for one of our addresses. */
+static void
+local_in(struct worker *w, const struct l3if *in, const struct l3if *me,
+	 struct rte_mbuf *m)
+{
+	struct router *r = w->sw->router;
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							  m->l2_len);
+	const uint8_t *l4 = (const uint8_t *)ip + m->l3_len;
+	bool echo = ip->next_proto_id == IPPROTO_ICMP &&
+		    rte_be_to_cpu_16(ip->total_length) >= m->l3_len + 8 && l4[0] == 8;
+	int rc;
+
+	if (r->napt != NULL && me->nat_outside && !echo) {
+		m = whole(w, m);
+		if (m == NULL)
+			return;
+		if (in->is_bridge && in->masq == (int)me->id) {
+			/* hairpin: a container reaching a published port through
+			 * the uplink address goes out and comes back in */
+			rc = napt_outbound(r->napt, m, me->ip, bridge_now(w->now));
+			if (rc == 0)
+				r->napt->st.hairpin++;
+		} else {
+			rc = in->nat_outside ? 0 : VSW_DROP_IP_LOCAL;
+		}
+		if (rc == 0)
+			rc = napt_inbound(r->napt, m, bridge_now(w->now));
+		if (rc != 0) {
+			loop_drop(w, m->port, (enum vsw_drop)rc, m);
+			return;
+		}
+		forward(w, in, m, true);
+		return;
+	}
+	if (echo) {
+		r->st.local++;
+		icmp_echo_reply(w, in, m);
+		return;
+	}
+	loop_drop(w, m->port, VSW_DROP_IP_LOCAL, m);
+}
+
+static void
+ipv4_input(struct worker *w, const struct l3if *in, struct rte_mbuf *m)
+{
+	struct router *r = w->sw->router;
+	struct rte_ipv4_hdr *ip;
+	const struct l3if *me;
+	uint32_t ihl, len, src, dst;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(*ip)))
+		goto bad;
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	ihl = rte_ipv4_hdr_len(ip);
+	len = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || len < ihl ||
+		     RTE_ETHER_HDR_LEN + ihl > rte_pktmbuf_data_len(m) ||
+		     RTE_ETHER_HDR_LEN + len > m->pkt_len))
+		goto bad;
+	if (unlikely(rte_raw_cksum(ip, ihl) != 0xffff)) {
+		loop_drop(w, m->port, VSW_DROP_IP_CSUM, m);
+		return;
+	}
+	/* Ethernet padding stays out of everything from here on */
+	if (m->pkt_len > RTE_ETHER_HDR_LEN + len)
+		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - RTE_ETHER_HDR_LEN - len));
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = ihl;
+	src = rte_be_to_cpu_32(ip->src_addr);
+	dst = rte_be_to_cpu_32(ip->dst_addr);
+	if (unlikely(martian_src(src) || dst == 0 || (dst >> 24) == 127)) {
+		loop_drop(w, m->port, VSW_DROP_IP_MARTIAN, m);
+		return;
+	}
+	if (unlikely((dst >> 28) == 0xe || dst == 0xffffffffu ||
+		     (in->prefix < 31 && (dst & ~in->mask) == ~in->mask &&
+		      (dst & in->mask) == in->net))) {
+		/* multicast and broadcasts are not routed */
+		loop_drop(w, m->port, VSW_DROP_IP_LOCAL, m);
+		return;
+	}
+	me = router_if_by_addr(r, ip->dst_addr);
+	if (me != NULL)
+		local_in(w, in, me, m);
+	else
+		forward(w, in, m, false);
+	return;
+bad:
+	loop_drop(w, m->port, VSW_DROP_IP_BAD, m);
+}
+
+void
+router_input(struct worker *w, struct l3if *ifc, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	w->l3_in = ifc->id;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		rte_be16_t type = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type;
+
+		if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4))
+			ipv4_input(w, ifc, m);
+		else if (type == RTE_BE16(RTE_ETHER_TYPE_ARP))
+			arp_input(w, ifc, m);
+		else
+			loop_drop(w, m->port, VSW_DROP_L3_PROTO, m);
+	}
+	if (w->sw->router->frag != NULL)
+		rte_ip_frag_free_death_row(&w->sw->router->dr, 0);
+}
+
+void
+router_port_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
+		  uint16_t n)
+{
+	struct router *r = w->sw->router;
+	struct l3if *ifc = &r->ifs[in->l3if];
+	uint16_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *eh;
+
+		if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)) {
+			loop_drop(w, in->id, VSW_DROP_RX_RUNT, m);
+			continue;
+		}
+		eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		/* ours, or a broadcast (ARP); the rest is for others on the link */
+		if (!rte_is_same_ether_addr(&eh->dst_addr, &ifc->mac) &&
+		    !rte_is_broadcast_ether_addr(&eh->dst_addr)) {
+			loop_drop(w, in->id, VSW_DROP_L3_NOT_MINE, m);
+			continue;
+		}
+		m->port = in->id;
+		pkts[k++] = m;
+	}
+	if (k > 0)
+		router_input(w, ifc, pkts, k);
+}
+
+void
+router_housekeeping(struct worker *w)
+{
+	struct router *r = w->sw->router;
+
+	if (r == NULL)
+		return;
+	arp_housekeeping(w);
+	if (r->napt != NULL)
+		napt_expire(r->napt, bridge_now(w->now), 4096);
+	if (r->frag != NULL)
+		rte_ip_frag_free_death_row(&r->dr, 0);
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VSW_ROUTER_H
+#define VSW_ROUTER_H
+
+/*
+ * The router: IPv4 between vsw's L3 interfaces, the gateway of each bridge
+ * that has one, and each routed port.
+ *
+ * router_input() takes frames addressed to the router (a bridge hands over
+ * what is sent to its gateway MAC and the ARP requests for its gateway IP;
+ * a routed port hands over everything for its MAC or broadcast). Per frame:
+ *   ARP         answered for our addresses, learned into the neighbour table
+ *               (a claim on one of our addresses is never learned);
+ *   to us       ICMP echo answered; on a NAT uplink address, inbound NAPT;
+ *               from a masqueraded bridge to its uplink address, hairpin;
+ *   forwarded   longest-prefix match (rte_lpm), isolation between bridges,
+ *               NAPT when leaving a bridge through its masquerade port, TTL
+ *               (ICMP time exceeded), MTU (fragmentation or ICMP fragmentation
+ *               needed with DF), next-hop MAC from the neighbour table
+ *               (frames wait, a few per neighbour, while ARP asks).
+ * Errors go back to the sender's MAC out of the interface the frame came in
+ * on, rate-limited, so they never wait for ARP.
+ *
+ * Threads: one worker (the topology refuses more with L3 for now); the
+ * control thread reads the tables under the worker barrier.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip_frag.h>
+#include <rte_mbuf.h>
+
+#include "config/topology.h"
+
+#define L3_MAX_IFS (TOPO_MAX_BRIDGES + TOPO_MAX_PORTS)
+
+struct worker;
+struct vsw;
+struct port;
+struct neigh_table;
+struct napt;
+struct rte_lpm;
+
+struct l3if {
+	uint16_t id;
+	bool is_bridge;                 /* the gateway of a bridge; else a port */
+	uint16_t port;                  /* routed: the port */
+	uint16_t bridge;                /* bridge: the bridge */
+	char name[TOPO_NAME_MAX];
+	rte_be32_t ip;                  /* our address on it, network order */
+	uint32_t net, mask;             /* host order */
+	uint8_t prefix;
+	struct rte_ether_addr mac;
+	uint16_t mtu;
+	bool isolated;                  /* bridge: no routing to other bridges */
+	int masq;                       /* bridge: l3if of its NAT uplink, -1 */
+	bool nat_outside;               /* a NAT uplink */
+};
+
+struct nexthop {
+	uint16_t l3if;
+	rte_be32_t gw;                  /* 0: the destination is on the link */
+};
+
+struct router_stats {
+	uint64_t forwarded;
+	uint64_t local;                 /* for vsw itself (ARP, ping, ...) */
+	uint64_t arp_replies;
+	uint64_t arp_requests;
+	uint64_t icmp_sent;
+	uint64_t icmp_limited;          /* errors not sent: rate limit */
+	uint64_t fragmented;            /* datagrams cut for a smaller MTU */
+	uint64_t reassembled;
+};
+
+struct router {
+	unsigned n_ifs;
+	struct l3if ifs[L3_MAX_IFS];
+	int bridge_if[TOPO_MAX_BRIDGES];   /* l3if of a bridge, -1 */
+	int port_if[TOPO_MAX_PORTS];       /* l3if of a routed port, -1 */
+	struct rte_lpm *lpm;
+	unsigned n_nh;
+	struct nexthop nh[TOPO_MAX_ROUTES + L3_MAX_IFS + 1];
+	struct neigh_table *neigh;
+	struct napt *napt;                 /* NULL without NAT */
+	/* reassembly of fragments for NAPT (one worker) */
+	struct rte_ip_frag_tbl *frag;
+	struct rte_ip_frag_death_row dr;
+	/* ICMP error rate limit: a token bucket */
+	uint64_t icmp_tokens, icmp_last;
+	struct router_stats st;
+};
+
+/* Build the router from 'topo' (after ports and bridges). 0 or -errno. */
+int router_init(struct vsw *sw, char *err, size_t errlen);
+void router_fini(struct vsw *sw);
+
+/* Frames for the router that came in on 'ifc' (worker context). */
+void router_input(struct worker *w, struct l3if *ifc, struct rte_mbuf **pkts,
+		  uint16_t n);
+
+/* The input stage of a routed port. */
+void router_port_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
+		       uint16_t n);
+
+/* Periodic work: neighbour probes and aging, NAT expiry. */
+void router_housekeeping(struct worker *w);
+
+/* Send a frame whose Ethernet header is complete out of 'ifc' (to the
+ * bridge's port for its destination MAC, or the routed port). */
+void router_output(struct worker *w, const struct l3if *ifc, struct rte_mbuf *m);
+
+/* The l3if whose address is 'ip' (network order), or NULL. */
+const struct l3if *router_if_by_addr(const struct router *r, rte_be32_t ip);
+
+/* ---- between router.c, arp.c and icmp.c ---- */
+
+/* Send IPv4 packet 'm' (l2_len/l3_len set) to next hop 'nh' on 'out':
+ * fill the Ethernet header from the neighbour table, or hold the packet and
+ * ask ARP. */
+void router_send(struct worker *w, const struct l3if *out, rte_be32_t nh,
+		 struct rte_mbuf *m);
+
+void arp_input(struct worker *w, const struct l3if *ifc, struct rte_mbuf *m);
+void arp_request(struct worker *w, const struct l3if *out, rte_be32_t ip);
+/* Probe, fail and age neighbours; bounded work. */
+void arp_housekeeping(struct worker *w);
+
+/* Answer an echo request to one of our addresses (consumes 'm'). */
+void icmp_echo_reply(struct worker *w, const struct l3if *ifc, struct rte_mbuf *m);
+/*
+ * Send an ICMP error about 'orig' (not consumed) back to its sender out of
+ * 'ifc' (where it came in), from our address there: 'info' is the MTU for
+ * "fragmentation needed". Nothing is sent about ICMP errors, fragments
+ * after the first, or broadcasts, or above the rate limit.
+ */
+void icmp_error(struct worker *w, const struct l3if *ifc,
+		const struct rte_mbuf *orig, uint8_t type, uint8_t code,
+		uint16_t info);
+
+#define ICMP_UNREACH 3
+#define ICMP_UNREACH_NET 0
+#define ICMP_UNREACH_HOST 1
+#define ICMP_UNREACH_FRAG 4
+#define ICMP_UNREACH_ADMIN 13
+#define ICMP_TIME_EXCEED 11
+
+#endif
