@@ -520,22 +520,34 @@ gen_tmpl_build(struct gen_tmpl *t, const struct gen_opts *o, unsigned size,
 	t->udp_sum = (uint16_t)~rte_ipv4_udptcp_cksum(ip, udp);
 }
 
-/* Flow i: source MAC, IP and UDP port counted up from the bases. */
+/*
+ * Flow i: source MAC, IP and UDP port counted up from the bases, stepping
+ * over the destination MAC and IP (02:..:01 + 1 would be 02:..:02, and a
+ * switch would learn the destination's MAC on the generator's port).
+ */
 static void
 gen_flows_build(struct gen_flow *flows, const struct gen_opts *o)
 {
-	uint64_t mac = 0;
+	uint64_t smac = 0, dmac = 0;
 	unsigned i, b;
 
-	for (b = 0; b < RTE_ETHER_ADDR_LEN; b++)
-		mac = mac << 8 | o->smac.addr_bytes[b];
+	for (b = 0; b < RTE_ETHER_ADDR_LEN; b++) {
+		smac = smac << 8 | o->smac.addr_bytes[b];
+		dmac = dmac << 8 | o->dmac.addr_bytes[b];
+	}
 	for (i = 0; i < o->flows; i++) {
 		struct gen_flow *f = &flows[i];
-		uint64_t m = mac + i;
+		uint64_t m = smac + i;
+		uint32_t ip = o->sip + i;
+
+		if (smac <= dmac && m >= dmac)
+			m++;
+		if (o->sip <= o->dip && ip >= o->dip)
+			ip++;
 
 		for (b = 0; b < RTE_ETHER_ADDR_LEN; b++)
 			f->mac.addr_bytes[b] = (uint8_t)(m >> (8 * (RTE_ETHER_ADDR_LEN - 1 - b)));
-		f->sip = rte_cpu_to_be_32(o->sip + i);
+		f->sip = rte_cpu_to_be_32(ip);
 		f->sport = rte_cpu_to_be_16((uint16_t)(o->sport + i % (65536u - o->sport)));
 		f->ip_sum = rte_raw_cksum(&f->sip, sizeof(f->sip));
 		f->udp_sum = (uint16_t)csum_fold((uint32_t)f->ip_sum +

@@ -15,7 +15,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "ctl/server.h"
+#include "nat/napt.h"
+#include "switch/neigh.h"
 #include "ctl/table.h"
 
 #include <rte_common.h>
@@ -372,6 +377,233 @@ cmd_fdb_flush(struct vsw *sw, struct reply *r, int argc, char **argv,
 	return 0;
 }
 
+static const char *
+ip4(rte_be32_t a, char *buf)
+{
+	struct in_addr in = { .s_addr = a };
+
+	inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+	return buf;
+}
+
+static int
+no_router(struct vsw *sw, char *err, size_t errlen)
+{
+	if (sw->router != NULL)
+		return 0;
+	snprintf(err, errlen, "nothing is routed (no bridge gateway, no routed port)");
+	return -1;
+}
+
+static int
+cmd_show_routes(struct vsw *sw, struct reply *r, int argc, char **argv,
+		char *err, size_t errlen)
+{
+	static const char *const cols[] = { "prefix", "via", "interface", "kind" };
+	static const char *const icols[] = { "interface", "address", "mac", "#mtu",
+					     "nat", "isolated" };
+	const struct topology *t = sw->topo;
+	struct router *rt = sw->router;
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], pfx[32], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	unsigned i;
+
+	(void)argc; (void)argv;
+	if (no_router(sw, err, errlen) != 0)
+		return -1;
+	reply_table(r, "interfaces", "interfaces:", RTE_DIM(icols), icols);
+	for (i = 0; i < rt->n_ifs; i++) {
+		const struct l3if *f = &rt->ifs[i];
+		char mtu[8];
+
+		snprintf(pfx, sizeof(pfx), "%s/%u", ip4(f->ip, a), f->prefix);
+		rte_ether_format_addr(mac, sizeof(mac), &f->mac);
+		snprintf(mtu, sizeof(mtu), "%u", f->mtu);
+		reply_row(r, f->name, pfx, mac, mtu,
+			  f->nat_outside ? "outside" : f->masq >= 0 ? "inside" : "-",
+			  f->is_bridge ? (f->isolated ? "yes" : "no") : "-");
+	}
+	reply_table(r, "routes", "routes:", RTE_DIM(cols), cols);
+	for (i = 0; i < rt->n_ifs; i++) {
+		const struct l3if *f = &rt->ifs[i];
+
+		snprintf(pfx, sizeof(pfx), "%s/%u", ip4(rte_cpu_to_be_32(f->net), a),
+			 f->prefix);
+		reply_row(r, pfx, "-", f->name, "connected");
+	}
+	for (i = 0; i < t->n_ports; i++)
+		if (t->ports[i].prefix && t->ports[i].gateway)
+			reply_row(r, "0.0.0.0/0", ip4(rte_cpu_to_be_32(t->ports[i].gateway), b),
+				  t->ports[i].name, "default");
+	for (i = 0; i < t->n_routes; i++) {
+		const struct topo_route *ro = &t->routes[i];
+
+		snprintf(pfx, sizeof(pfx), "%s/%u", ip4(rte_cpu_to_be_32(ro->prefix), a),
+			 ro->len);
+		reply_row(r, pfx, ip4(rte_cpu_to_be_32(ro->via), b),
+			  t->ports[ro->port].name, ro->name);
+	}
+	return 0;
+}
+
+static int
+cmd_show_neighbors(struct vsw *sw, struct reply *r, int argc, char **argv,
+		   char *err, size_t errlen)
+{
+	static const char *const cols[] = { "interface", "address", "mac", "state",
+					    "#age", "#queued" };
+	static const char *const state[] = { "free", "incomplete", "reachable",
+					     "failed" };
+	struct neigh_table *nt;
+	char a[INET_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE], age[16], q[8];
+	uint64_t now;
+	uint32_t i, rows = 0;
+
+	(void)argc; (void)argv;
+	if (no_router(sw, err, errlen) != 0)
+		return -1;
+	nt = sw->router->neigh;
+	reply_table(r, "neighbors", NULL, RTE_DIM(cols), cols);
+	loop_barrier_sync(sw);
+	now = sw->workers[0]->now;
+	for (i = 0; i < nt->n_max; i++) {
+		const struct neigh *e = &nt->e[i];
+
+		if (e->state == NEIGH_FREE)
+			continue;
+		rte_ether_format_addr(mac, sizeof(mac), &e->mac);
+		snprintf(age, sizeof(age), "%llu", e->confirmed ?
+			 (unsigned long long)((now - e->confirmed) / 1000000000ull) : 0ull);
+		snprintf(q, sizeof(q), "%u", e->n_queued);
+		reply_row(r, sw->router->ifs[e->l3if].name, ip4(e->ip, a),
+			  e->state == NEIGH_REACHABLE ? mac : "-", state[e->state],
+			  e->state == NEIGH_INCOMPLETE ? "" : age, q);
+		rows++;
+	}
+	loop_barrier_release(sw);
+	reply_note(r, "%u neighbour%s; learned %llu, updated %llu, failed %llu, queue drops %llu, claims on our addresses %llu",
+		   rows, rows == 1 ? "" : "s", (unsigned long long)nt->st.learned,
+		   (unsigned long long)nt->st.updated, (unsigned long long)nt->st.failed,
+		   (unsigned long long)nt->st.queue_drops,
+		   (unsigned long long)nt->st.own_claims);
+	return 0;
+}
+
+struct sess_dump {
+	struct reply *r;
+	unsigned rows, limit;
+};
+
+static void
+session_row(void *arg, const struct napt_session *s, uint32_t now)
+{
+	struct sess_dump *d = arg;
+	char in[40], out[40], rem[40], a[INET_ADDRSTRLEN], idle[16], exp[16],
+	     po[24], pi[24];
+	const char *proto = s->proto == IPPROTO_TCP ? "tcp" :
+			    s->proto == IPPROTO_UDP ? "udp" : "icmp";
+
+	if (d->rows++ >= d->limit)
+		return;
+	snprintf(in, sizeof(in), "%s:%u", ip4(s->in_ip, a), rte_be_to_cpu_16(s->in_port));
+	snprintf(out, sizeof(out), "%s:%u", ip4(s->ext_ip, a), rte_be_to_cpu_16(s->ext_port));
+	snprintf(rem, sizeof(rem), "%s:%u", ip4(s->rem_ip, a), rte_be_to_cpu_16(s->rem_port));
+	snprintf(idle, sizeof(idle), "%u", now - RTE_MAX(s->last_out, s->last_in));
+	snprintf(exp, sizeof(exp), "%d", (int32_t)(s->expire - now));
+	snprintf(po, sizeof(po), "%llu", (unsigned long long)s->pkts_out);
+	snprintf(pi, sizeof(pi), "%llu", (unsigned long long)s->pkts_in);
+	reply_row(d->r, proto, in, out, rem, napt_state_name(s), idle, exp, po, pi);
+}
+
+static int
+cmd_show_sessions(struct vsw *sw, struct reply *r, int argc, char **argv,
+		  char *err, size_t errlen)
+{
+	static const char *const cols[] = { "proto", "inside", "outside", "remote",
+		"state", "#idle", "#expires_in", "#pkts_out", "#pkts_in" };
+	struct sess_dump d = { .r = r, .limit = 10000 };
+	char *end;
+
+	if (no_router(sw, err, errlen) != 0 || sw->router->napt == NULL) {
+		snprintf(err, errlen, "no NAT in this topology");
+		return -1;
+	}
+	if (argc == 1) {
+		unsigned long n = strtoul(argv[0], &end, 10);
+
+		if (*end != '\0' || n == 0) {
+			snprintf(err, errlen, "usage: show sessions [MAX_ROWS]");
+			return -1;
+		}
+		d.limit = (unsigned)n;
+	}
+	reply_table(r, "sessions", NULL, RTE_DIM(cols), cols);
+	loop_barrier_sync(sw);
+	napt_walk(sw->router->napt, bridge_now(sw->workers[0]->now), session_row, &d);
+	loop_barrier_release(sw);
+	reply_note(r, "%u session%s%s (idle and expires_in in seconds)", d.rows,
+		   d.rows == 1 ? "" : "s", d.rows > d.limit ? ", first rows shown" : "");
+	return 0;
+}
+
+static int
+cmd_show_nat(struct vsw *sw, struct reply *r, int argc, char **argv,
+	     char *err, size_t errlen)
+{
+	static const char *const cols[] = { "counter", "#value" };
+	static const char *const pcols[] = { "external", "proto", "#ports_in_use",
+					     "range" };
+	struct napt *n;
+	struct napt_stats st;
+	char b[32], a[INET_ADDRSTRLEN], range[24];
+	unsigned i, j;
+
+	(void)argc; (void)argv;
+	if (no_router(sw, err, errlen) != 0 || sw->router->napt == NULL) {
+		snprintf(err, errlen, "no NAT in this topology");
+		return -1;
+	}
+	n = sw->router->napt;
+	loop_barrier_sync(sw);
+	st = n->st;
+	{
+		const struct { const char *name; uint64_t v; } rows[] = {
+			{ "sessions", n->n_sessions },
+			{ "sessions_max", n->p.sessions },
+			{ "sessions_per_host_max", n->p.per_host },
+			{ "mappings", n->n_mappings },
+			{ "sessions_created", st.sessions_created },
+			{ "sessions_expired", st.sessions_expired },
+			{ "mappings_created", st.mappings_created },
+			{ "mappings_freed", st.mappings_freed },
+			{ "translated_out", st.translated_out },
+			{ "translated_in", st.translated_in },
+			{ "icmp_errors_translated", st.icmp_errors },
+			{ "hairpin", st.hairpin },
+			{ "bytes_per_session", sizeof(struct napt_session) },
+		};
+
+		reply_table(r, "nat", NULL, RTE_DIM(cols), cols);
+		for (i = 0; i < RTE_DIM(rows); i++)
+			reply_row(r, rows[i].name, fmt_u64(b, sizeof(b), rows[i].v));
+	}
+	reply_table(r, "ports", "external ports:", RTE_DIM(pcols), pcols);
+	for (i = 0; i < n->n_ext; i++)
+		for (j = 0; j < 3; j++) {
+			const struct napt_ports *p = n->ext[i].ports[j];
+
+			snprintf(range, sizeof(range), "%u-%u", p->lo, p->hi);
+			reply_row(r, ip4(n->ext[i].ip, a), j == 0 ? "tcp" : j == 1 ? "udp" : "icmp",
+				  fmt_u64(b, sizeof(b), p->in_use), range);
+		}
+	loop_barrier_release(sw);
+	reply_note(r, "filtering %s; timeouts udp %u s, tcp established %u s, tcp transitory %u s, icmp %u s; drops by reason: show stats",
+		   n->p.filtering == TOPO_NAT_EIF ? "endpoint-independent" :
+		   n->p.filtering == TOPO_NAT_ADF ? "address-dependent" :
+		   "address-port-dependent", n->p.t_udp, n->p.t_tcp_est,
+		   n->p.t_tcp_trans, n->p.t_icmp);
+	return 0;
+}
+
 static int cmd_help(struct vsw *sw, struct reply *r, int argc, char **argv,
 		    char *err, size_t errlen);
 
@@ -386,6 +618,14 @@ static const struct cmd commands[] = {
 	  "MAC table: MAC, VLAN, port, age, learned/static", cmd_show_fdb },
 	{ { "fdb", "flush", NULL }, 2, "fdb flush [BRIDGE [PORT]]",
 	  "forget learned MACs (static entries stay)", cmd_fdb_flush },
+	{ { "show", "routes", NULL }, 0, "show routes",
+	  "L3 interfaces and routes", cmd_show_routes },
+	{ { "show", "neighbors", NULL }, 0, "show neighbors",
+	  "ARP table: address, MAC, state, age", cmd_show_neighbors },
+	{ { "show", "sessions", NULL }, 1, "show sessions [MAX_ROWS]",
+	  "NAT sessions: inside, outside, remote, protocol, state, idle", cmd_show_sessions },
+	{ { "show", "nat", NULL }, 0, "show nat",
+	  "NAT counters, table use, external ports", cmd_show_nat },
 	{ { "help", NULL, NULL }, 0, "help", "this list", cmd_help },
 };
 
