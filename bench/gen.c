@@ -10,14 +10,18 @@
  * One lcore (EAL's main lcore, pinned by --cpu) does all the work in one
  * loop: build and send a burst of up to 32 frames (paced by the TSC when
  * --rate is given), receive a burst, repeat. Ports are DPDK devices
- * hot-plugged with rte_dev_probe(); each has its own mbuf pool.
+ * hot-plugged with rte_dev_probe(); each has its own mbuf pool, and frames
+ * are sent from the tx port's. Receiving is on the tx port unless --rx
+ * names another, except that a net_null tx port receives nothing (its rx
+ * would invent frames out of stale buffers).
  *
  * Frames: Ethernet / IPv4 / UDP. One template per frame size (one, or three
  * for IMIX) is built once, with the source MAC, IP and UDP port and the
  * per-frame fields zero, and the raw one's-complement sums of its IPv4
  * header and of its UDP pseudo-header + datagram are taken from
  * rte_ipv4_cksum() and rte_ipv4_udptcp_cksum(). A flow is a 16-byte record:
- * its source MAC, IP and port and their contribution to those sums. A frame
+ * its source MAC, IP and port (counted up from the bases, stepping over the
+ * destination's MAC and IP) and their contribution to those sums. A frame
  * is then one rte_memcpy() of the template, a few stores, and both checksums
  * finished from the precomputed sums plus the 14 bytes of sequence number
  * and TSC (rte_raw_cksum) -- RFC 1624 style, nothing re-summed over the
@@ -279,7 +283,7 @@ parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 	if (*s == '-' || *s == '\0')
 		return false;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < lo || v > hi)
 		return false;
 	*out = v;

@@ -37,6 +37,39 @@ def frame(i, size, dst_mode):
     return dst + src + b"\x08\x00" + ip + udp
 
 
+NAT_ENDPOINTS = 16000
+
+
+def nat_frame(i, size, gw_mac, flows):
+    """Flow i from a container of 172.17.0.0/16 to a server outside, sent to
+    the gateway (docker0 traffic before masquerade). An external address has
+    64512 ports, and endpoint-independent mapping gives each inside endpoint
+    one: flows are at most 16000 inside endpoints (one per host, so the
+    per-host limit is not what is measured) times as many destinations as
+    needed."""
+    e = i % min(flows, NAT_ENDPOINTS)
+    d = i // min(flows, NAT_ENDPOINTS)
+    src_ip = (172 << 24) | (17 << 16) | (2 + e)
+    src = b"\x02\x42" + struct.pack("!I", src_ip)
+    payload_len = max(size - 4 - 14 - 20 - 8, 0)
+    ip_dst = struct.pack("!I", (203 << 24) | (113 << 8) | (1 + d % 250))
+    udp = struct.pack("!HHHH", 1024 + e, 53 + d // 250,
+                      8 + payload_len, 0) + bytes(payload_len)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xffff, 0,
+                     64, 17, 0, struct.pack("!I", src_ip), ip_dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return gw_mac + src + b"\x08\x00" + ip + udp
+
+
+def write_nat(path, flows, size=64, gw_mac=b"\x02\x42\xac\x11\x00\x01"):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i in range(flows):
+            fr = nat_frame(i, size, gw_mac, flows)
+            f.write(struct.pack("<IIII", i // 1000000, i % 1000000, len(fr), len(fr)))
+            f.write(fr)
+
+
 def write(path, flows, size=64, dst="unknown"):
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
@@ -52,8 +85,13 @@ def main():
     ap.add_argument("--flows", type=int, default=1000)
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--dst", choices=("unknown", "fixed"), default="unknown")
+    ap.add_argument("--nat", action="store_true",
+                    help="docker0 traffic to the gateway 172.17.0.1 (for masquerade)")
     a = ap.parse_args()
-    write(a.out, a.flows, a.size, a.dst)
+    if a.nat:
+        write_nat(a.out, a.flows, a.size)
+    else:
+        write(a.out, a.flows, a.size, a.dst)
 
 
 if __name__ == "__main__":

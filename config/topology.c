@@ -66,6 +66,7 @@ struct parser {
 	struct sect *cur;               /* NULL: outside or in a bad section */
 	/* names waiting for the whole file before they can be resolved */
 	char port_bridge[TOPO_MAX_PORTS][TOPO_NAME_MAX];
+	char port_masq[TOPO_MAX_PORTS][TOPO_NAME_MAX];
 	char bridge_masq[TOPO_MAX_BRIDGES][TOPO_NAME_MAX];
 	char route_port[TOPO_MAX_ROUTES][TOPO_NAME_MAX];
 	char publish_port[TOPO_MAX_PUBLISH][TOPO_NAME_MAX];
@@ -645,7 +646,7 @@ static const struct key switch_keys[] = {
 
 enum { PK_KIND, PK_IFACE, PK_DEVARGS, PK_RX, PK_TX, PK_BRIDGE, PK_MBUFS,
        PK_VLAN, PK_TRUNK, PK_NATIVE, PK_HAIRPIN, PK_MAC_LIMIT, PK_ADDRESS,
-       PK_GATEWAY, PK_MAC, PK_MTU };
+       PK_GATEWAY, PK_MAC, PK_MTU, PK_GATEWAY_MAC, PK_MASQUERADE };
 static const struct key port_keys[] = {
 	[PK_KIND] = { "kind", false, parse_choice, PT(kind), kind_names, 0, 0 },
 	[PK_IFACE] = { "iface", false, parse_ifname, PT(iface), NULL, 0, 0 },
@@ -666,6 +667,9 @@ static const struct key port_keys[] = {
 	[PK_GATEWAY] = { "gateway", false, parse_ipv4, PT(gateway), NULL, 0, 0 },
 	[PK_MAC] = { "mac", false, parse_mac_key, PT(mac), NULL, 0, 0 },
 	[PK_MTU] = { "mtu", false, parse_uint, PT(mtu), NULL, 576, 9216 },
+	[PK_GATEWAY_MAC] = { "gateway_mac", false, parse_mac_key, PT(gateway_mac), NULL, 0, 0 },
+	/* stored by name until every port is known */
+	[PK_MASQUERADE] = { "masquerade", false, parse_ref, 0, TOPO_NAME_MAX, NULL, 0, 0 },
 	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
@@ -839,6 +843,7 @@ open_section(struct parser *ps, char *hdr)
 		snprintf(t->ports[s->index].name, TOPO_NAME_MAX, "%s", name);
 		t->ports[s->index].line = ps->lineno;
 		t->ports[s->index].bridge = -1;
+		t->ports[s->index].masquerade = -1;
 		t->ports[s->index].kind = (enum topo_port_kind)-1;
 		break;
 	default:
@@ -911,6 +916,8 @@ topo_ini_handler(void *user, const char *section, const char *name,
 	obj = sect_obj(ps, s);
 	if (s->type == SECT_PORT && i == PK_BRIDGE)
 		obj = ps->port_bridge[s->index];
+	else if (s->type == SECT_PORT && i == PK_MASQUERADE)
+		obj = ps->port_masq[s->index];
 	else if (s->type == SECT_BRIDGE && i == BK_MASQUERADE)
 		obj = ps->bridge_masq[s->index];
 	else if (s->type == SECT_ROUTE && i == RK_PORT)
@@ -1097,7 +1104,8 @@ check_port(struct parser *ps, struct sect *s)
 	}
 	if (s->key_line[PK_BRIDGE] != 0) {
 		const char *bn = ps->port_bridge[s->index];
-		static const int l3_only[] = { PK_GATEWAY, PK_MAC };
+		static const int l3_only[] = { PK_GATEWAY, PK_MAC, PK_GATEWAY_MAC,
+					       PK_MASQUERADE };
 
 		for (i = 0; i < sizeof(l3_only) / sizeof(l3_only[0]); i++)
 			if (s->key_line[l3_only[i]])
@@ -1120,12 +1128,18 @@ check_port(struct parser *ps, struct sect *s)
 		     p->gateway == p->address))
 			check_error(ps, s, PK_GATEWAY,
 				    "must be another address in the port's network");
+		if (s->key_line[PK_MASQUERADE] != 0 && p->prefix != 0) {
+			/* a routed inside network (a LAN port), NATed out of another
+			 * routed port; resolved once every port is parsed */
+		}
 	} else {
 		check_error(ps, s, -1,
 			    "the port has no role: give it bridge = NAME or address = IP/LEN");
 	}
 	if (s->key_line[PK_GATEWAY] && !s->key_line[PK_ADDRESS] && !s->key_line[PK_BRIDGE])
 		check_error(ps, s, PK_GATEWAY, "needs address = IP/LEN");
+	if (s->key_line[PK_GATEWAY_MAC] && !s->key_line[PK_GATEWAY] && !s->key_line[PK_BRIDGE])
+		check_error(ps, s, PK_GATEWAY_MAC, "needs gateway = IP");
 }
 
 static const char *
@@ -1258,9 +1272,16 @@ check_publish(struct parser *ps, struct sect *s)
 		    topo_in_prefix(u->to_ip, b->subnet, b->prefix))
 			inside = true;
 	}
+	for (i = 0; i < t->n_ports; i++) {
+		const struct topo_port *p = &t->ports[i];
+
+		if (p->prefix && p->masquerade == u->port &&
+		    topo_in_prefix(u->to_ip, p->address, p->prefix))
+			inside = true;
+	}
 	if (!inside)
 		check_error(ps, s, UK_TO,
-			    "%s is in no bridge subnet masqueraded through port %s",
+			    "%s is in no network masqueraded through port %s",
 			    ip_str(u->to_ip, ipb), t->ports[u->port].name);
 	for (i = 0; i < (unsigned)s->index; i++) {
 		const struct topo_publish *o = &t->publish[i];
@@ -1331,6 +1352,9 @@ topo_has_nat(const struct topology *topo)
 
 	for (i = 0; i < topo->n_bridges; i++)
 		if (topo->bridges[i].masquerade >= 0)
+			return true;
+	for (i = 0; i < topo->n_ports; i++)
+		if (topo->ports[i].masquerade >= 0)
 			return true;
 	return topo->n_publish > 0;
 }
@@ -1499,6 +1523,24 @@ check_all(struct parser *ps)
 
 		if (s->type == SECT_BRIDGE)
 			check_bridge_l3(ps, s);
+	}
+	for (i = 0; i < ps->n_sects; i++) {
+		struct sect *s = &ps->sects[i];
+		struct topo_port *p;
+
+		if (s->type != SECT_PORT || s->key_line[PK_MASQUERADE] == 0)
+			continue;
+		p = &t->ports[s->index];
+		if (p->prefix == 0)
+			continue;       /* reported: not a routed port */
+		p->masquerade = routed_port_ref(ps, s, PK_MASQUERADE, ps->port_masq[s->index]);
+		if (p->masquerade == s->index) {
+			check_error(ps, s, PK_MASQUERADE, "a port cannot masquerade through itself");
+			p->masquerade = -1;
+		} else if (p->masquerade >= 0 && t->ports[p->masquerade].masquerade >= 0) {
+			check_error(ps, s, PK_MASQUERADE, "port %s is an inside port itself",
+				    t->ports[p->masquerade].name);
+		}
 	}
 	for (i = 0; i < ps->n_sects; i++) {
 		struct sect *s = &ps->sects[i];

@@ -119,7 +119,9 @@ struct topo_port {
 	uint32_t address;
 	uint8_t prefix;                 /* 0: not a routed port */
 	uint32_t gateway;               /* default route next hop, 0 = none */
+	uint8_t gateway_mac[6];         /* a permanent ARP entry for it */
 	uint8_t mac[6];                 /* derived if unset */
+	int masquerade;                 /* routed inside port: its NAT uplink */
 	unsigned mtu;                   /* 0: the interface's, or 1500 */
 	unsigned line;
 };

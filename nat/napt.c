@@ -34,6 +34,18 @@ key(enum key_kind kind, uint8_t proto, rte_be32_t a, rte_be32_t b,
 	return k;
 }
 
+/* rte_hash_crc() works out the key's length at run time; this one is 16 */
+static uint32_t
+key_hash(const void *key, uint32_t len, uint32_t init)
+{
+	uint64_t a, b;
+
+	(void)len;
+	memcpy(&a, key, 8);
+	memcpy(&b, (const uint8_t *)key + 8, 8);
+	return rte_hash_crc_8byte(b, rte_hash_crc_8byte(a, init));
+}
+
 /* The port allocator of a protocol: TCP 0, UDP 1, ICMP 2. */
 static inline int
 proto_slot(uint8_t proto)
@@ -50,7 +62,7 @@ napt_create(const struct napt_params *p, char *err, size_t errlen)
 	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
 		.key_len = sizeof(struct napt_key),
-		.hash_func = rte_hash_crc,
+		.hash_func = key_hash,
 		.socket_id = p->socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
@@ -70,6 +82,7 @@ napt_create(const struct napt_params *p, char *err, size_t errlen)
 	hosts = p->sessions < 65536 ? p->sessions : 65536;
 	hp.entries = hosts;
 	hp.key_len = sizeof(rte_be32_t);
+	hp.hash_func = rte_hash_crc;
 	hp.extra_flag = 0;
 	snprintf(name, sizeof(name), "vsw_napth%u", seq++);
 	n->hosts = rte_hash_create(&hp);
@@ -360,7 +373,8 @@ session_new(struct napt *n, uint32_t mi, rte_be32_t rem_ip, rte_be16_t rem_port,
 	s->rem_port = rem_port;
 	s->proto = m->proto;
 	s->map = mi;
-	s->created = now;
+	s->nbr = NAPT_NONE;
+	s->last_out = s->last_in = now;
 	ko = key(K_IN2OUT, s->proto, s->in_ip, rem_ip, s->in_port, rem_port);
 	ki = key(K_OUT2IN, s->proto, s->ext_ip, rem_ip, s->ext_port, rem_port);
 	if (rte_hash_add_key_data(n->h, &ko, (void *)(uintptr_t)si) < 0 ||
@@ -614,6 +628,82 @@ napt_inbound(struct napt *n, struct rte_mbuf *m, uint32_t now)
 	s->last_in = now;
 	n->st.translated_in++;
 	return 0;
+}
+
+/* The bulk paths: build keys, one lookup, translate the live hits. */
+static void
+bulk(struct napt *n, struct rte_mbuf **m, unsigned cnt, bool out, uint32_t now,
+     int *res, uint32_t *sess)
+{
+	struct napt_key keys[RTE_HASH_LOOKUP_BULK_MAX];
+	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
+	struct xlate_tuple t[RTE_HASH_LOOKUP_BULK_MAX];
+	void *data[RTE_HASH_LOOKUP_BULK_MAX];
+	uint64_t hits = 0;
+	unsigned i;
+
+	for (i = 0; i < cnt; i++) {
+		res[i] = xlate_parse(m[i], &t[i]);
+		if (res[i] == 0 && t[i].icmp_error)
+			res[i] = NAPT_SLOW;
+		if (res[i] == 0 && t[i].proto == IPPROTO_ICMP &&
+		    t[i].icmp_type != (out ? 8 : 0))
+			res[i] = NAPT_SLOW;
+		if (out)
+			keys[i] = key(K_IN2OUT, t[i].proto, t[i].src, t[i].dst,
+				      t[i].sport, t[i].dport);
+		else if (t[i].proto == IPPROTO_ICMP)   /* the echo id is the port */
+			keys[i] = key(K_OUT2IN, t[i].proto, t[i].dst, t[i].src,
+				      t[i].sport, 0);
+		else
+			keys[i] = key(K_OUT2IN, t[i].proto, t[i].dst, t[i].src,
+				      t[i].dport, t[i].sport);
+		kp[i] = &keys[i];
+	}
+	rte_hash_lookup_bulk_data(n->h, kp, cnt, &hits, data);
+	for (i = 0; i < cnt; i++) {
+		struct napt_session *s;
+
+		if (res[i] != 0)
+			continue;
+		if (!(hits >> i & 1)) {
+			res[i] = NAPT_SLOW;
+			continue;
+		}
+		sess[i] = (uint32_t)(uintptr_t)data[i];
+		s = &n->s[sess[i]];
+		if (unlikely(!alive(s, now))) {
+			res[i] = NAPT_SLOW;     /* the slow path frees it */
+			continue;
+		}
+		if (out) {
+			xlate_src_fwd(m[i], &t[i], s->ext_ip, s->ext_port);
+			s->pkts_out++;
+			s->last_out = now;
+			n->st.translated_out++;
+		} else {
+			xlate_dst(m[i], &t[i], s->in_ip, s->in_port);
+			s->pkts_in++;
+			s->last_in = now;
+			n->st.translated_in++;
+		}
+		track(n, s, &t[i], out, now);
+	}
+}
+
+void
+napt_outbound_bulk(struct napt *n, struct rte_mbuf **m, unsigned cnt,
+		   rte_be32_t ext_ip, uint32_t now, int *res, uint32_t *sess)
+{
+	(void)ext_ip;   /* a session knows its external address */
+	bulk(n, m, cnt, true, now, res, sess);
+}
+
+void
+napt_inbound_bulk(struct napt *n, struct rte_mbuf **m, unsigned cnt,
+		  uint32_t now, int *res, uint32_t *sess)
+{
+	bulk(n, m, cnt, false, now, res, sess);
 }
 
 void

@@ -63,7 +63,8 @@ struct napt_session {
 	uint32_t expire;                /* seconds */
 	uint32_t map;                   /* its mapping */
 	uint32_t next, prev;            /* the mapping's sessions */
-	uint32_t created;
+	uint32_t nbr;                   /* router's hint: the inside host's
+					 * neighbour entry (checked on use) */
 	uint64_t pkts_out, pkts_in;
 	uint32_t last_out, last_in;     /* seconds */
 } __attribute__((aligned(64)));
@@ -146,6 +147,20 @@ int napt_outbound(struct napt *n, struct rte_mbuf *m, rte_be32_t ext_ip,
 /* Translate a packet that came in to an external address (its
  * destination becomes the inside endpoint). Same contract. */
 int napt_inbound(struct napt *n, struct rte_mbuf *m, uint32_t now);
+
+/*
+ * The fast path for a burst: translate the packets whose session exists
+ * and is alive, with one bulk lookup. res[i]: 0 translated (sess[i] is
+ * its session), NAPT_SLOW (no live session, an ICMP error, ...: give it
+ * to napt_outbound/_inbound), or a drop reason. 'cnt' <= 64. The
+ * outbound packets translated are being forwarded: their TTL is
+ * decremented in the same pass.
+ */
+#define NAPT_SLOW (-1)
+void napt_outbound_bulk(struct napt *n, struct rte_mbuf **m, unsigned cnt,
+			rte_be32_t ext_ip, uint32_t now, int *res, uint32_t *sess);
+void napt_inbound_bulk(struct napt *n, struct rte_mbuf **m, unsigned cnt,
+		       uint32_t now, int *res, uint32_t *sess);
 
 /* Is 'ip' one of the external addresses? */
 bool napt_is_external(const struct napt *n, rte_be32_t ip);

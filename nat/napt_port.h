@@ -13,7 +13,9 @@
  *    late packet of the old mapping cannot reach the new one.
  * Published ports are reserved for good.
  *
- * A bitmap of 65536 ports and the time each was freed: 264 KiB.
+ * A bitmap of 65536 ports and the time each was freed: 264 KiB. A full
+ * range answers at once (counters); otherwise the search goes 64 ports a
+ * bitmap word, so a port flood cannot make allocation slow.
  */
 
 #include <stdbool.h>
@@ -24,6 +26,8 @@
 struct napt_ports {
 	uint16_t lo, hi;
 	uint32_t in_use;
+	uint32_t in_range;              /* of them in [lo, hi] */
+	uint32_t privileged;            /* of them below 1024 */
 	uint64_t used[65536 / 64];
 	uint64_t reserved[65536 / 64];  /* published: never allocated */
 	uint32_t freed_at[65536];       /* seconds; 0: never used */

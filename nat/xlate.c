@@ -102,47 +102,74 @@ l4_partial(const struct rte_mbuf *m)
 	return (m->ol_flags & (OFFLOAD_CSUM_FLAGS | OFFLOAD_SEG_FLAGS)) != 0;
 }
 
-/* Rewrite one endpoint: the address at 'ipf', the port at 'portf'. */
+/* Apply a one's complement delta to a complete checksum field. */
+static inline void
+apply_delta(uint8_t *field, uint32_t delta)
+{
+	uint32_t c = (uint16_t)~csum_ld(field);
+
+	csum_st(field, (uint16_t)~csum_fold(c + csum_fold(delta)));
+}
+
+/*
+ * Rewrite one endpoint: the address at 'ipf', the port at 'portf', and the
+ * checksums, each updated once with the sum of what changed (RFC 1624).
+ */
 static void
 rewrite(struct rte_mbuf *m, const struct xlate_tuple *t, uint8_t *ipf,
-	uint8_t *portf, rte_be32_t ip, rte_be16_t port)
+	uint8_t *portf, rte_be32_t ip, rte_be16_t port, bool ttl)
 {
-	uint8_t *ipck = (uint8_t *)ip_of(m) + offsetof(struct rte_ipv4_hdr, hdr_checksum);
+	uint8_t *iph = (uint8_t *)ip_of(m);
+	uint8_t *ipck = iph + offsetof(struct rte_ipv4_hdr, hdr_checksum);
+	uint8_t *l4c;
 	rte_be32_t old_ip;
 	rte_be16_t old_port;
+	uint32_t dip, dport, dhdr;
+	bool partial = l4_partial(m);
 
 	memcpy(&old_ip, ipf, 4);
 	memcpy(&old_port, portf, 2);
-	uint8_t *l4c = NULL;        /* the L4 checksum field */
-	bool udp_none = false;
+	memcpy(ipf, &ip, 4);
+	memcpy(portf, &port, 2);
+	dip = csum_add32(csum_add32(0, ~old_ip), ip);
+	dport = (uint32_t)(uint16_t)~old_port + port;
+	dhdr = old_ip != ip ? dip : 0;
+	if (ttl) {
+		/* forwarding: TTL - 1 in the same header checksum update */
+		uint8_t *tp = iph + offsetof(struct rte_ipv4_hdr, time_to_live);
+		uint16_t old = csum_ld(tp);
+		uint16_t new = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old) - 0x100));
 
-	if (t->proto == IPPROTO_TCP)
+		csum_st(tp, new);
+		dhdr += (uint32_t)(uint16_t)~old + new;
+	}
+	if (dhdr != 0)
+		apply_delta(ipck, dhdr);
+	switch (t->proto) {
+	case IPPROTO_TCP:
 		l4c = (uint8_t *)l4_of(m) + offsetof(struct rte_tcp_hdr, cksum);
-	else if (t->proto == IPPROTO_UDP)
+		break;
+	case IPPROTO_UDP:
 		l4c = (uint8_t *)l4_of(m) + offsetof(struct rte_udp_hdr, dgram_cksum);
-	else if (t->proto == IPPROTO_ICMP)
+		/* UDP may carry no checksum (0): then it stays 0 */
+		if (!partial && csum_ld(l4c) == 0)
+			return;
+		break;
+	default:
+		/* ICMP: no pseudo-header, only the identifier counts */
 		l4c = (uint8_t *)l4_of(m) + offsetof(struct rte_icmp_hdr, icmp_cksum);
-	/* UDP may carry no checksum (0): then it stays 0 */
-	udp_none = t->proto == IPPROTO_UDP && csum_ld(l4c) == 0 && !l4_partial(m);
-
-	if (old_ip != ip) {
-		csum_replace4(ipck, old_ip, ip);
-		memcpy(ipf, &ip, 4);
-		if (t->proto != IPPROTO_ICMP && l4c != NULL) {
-			if (l4_partial(m))
-				csum_partial_replace4(l4c, old_ip, ip);
-			else if (!udp_none)
-				csum_replace4(l4c, old_ip, ip);
-		}
+		apply_delta(l4c, dport);
+		return;
 	}
-	if (old_port != port) {
-		memcpy(portf, &port, 2);
-		if (l4c != NULL && (t->proto == IPPROTO_ICMP || !l4_partial(m)) &&
-		    !udp_none)
-			csum_replace2(l4c, old_port, port);
+	if (partial) {
+		/* the field is the pseudo-header sum: addresses only, and it is
+		 * not complemented */
+		csum_st(l4c, csum_fold(csum_ld(l4c) + csum_fold(dip)));
+		return;
 	}
+	apply_delta(l4c, dip + dport);
 	/* a computed UDP checksum of 0 goes on the wire as all ones */
-	if (t->proto == IPPROTO_UDP && !udp_none && !l4_partial(m) && csum_ld(l4c) == 0)
+	if (t->proto == IPPROTO_UDP && csum_ld(l4c) == 0)
 		csum_st(l4c, 0xffff);
 }
 
@@ -162,7 +189,7 @@ xlate_src(struct rte_mbuf *m, const struct xlate_tuple *t, rte_be32_t ip,
 	  rte_be16_t port)
 {
 	rewrite(m, t, (uint8_t *)ip_of(m) + offsetof(struct rte_ipv4_hdr, src_addr),
-		port_field(m, t, true), ip, port);
+		port_field(m, t, true), ip, port, false);
 }
 
 void
@@ -170,7 +197,15 @@ xlate_dst(struct rte_mbuf *m, const struct xlate_tuple *t, rte_be32_t ip,
 	  rte_be16_t port)
 {
 	rewrite(m, t, (uint8_t *)ip_of(m) + offsetof(struct rte_ipv4_hdr, dst_addr),
-		port_field(m, t, false), ip, port);
+		port_field(m, t, false), ip, port, false);
+}
+
+void
+xlate_src_fwd(struct rte_mbuf *m, const struct xlate_tuple *t, rte_be32_t ip,
+	      rte_be16_t port)
+{
+	rewrite(m, t, (uint8_t *)ip_of(m) + offsetof(struct rte_ipv4_hdr, src_addr),
+		port_field(m, t, true), ip, port, true);
 }
 
 int

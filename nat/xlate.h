@@ -52,6 +52,11 @@ void xlate_src(struct rte_mbuf *m, const struct xlate_tuple *t, rte_be32_t ip,
 void xlate_dst(struct rte_mbuf *m, const struct xlate_tuple *t, rte_be32_t ip,
 	       rte_be16_t port);
 
+/* xlate_src() for a packet being forwarded: its TTL is decremented too,
+ * folded into the same header checksum update. */
+void xlate_src_fwd(struct rte_mbuf *m, const struct xlate_tuple *t,
+		   rte_be32_t ip, rte_be16_t port);
+
 /*
  * Check an ICMP error (t->icmp_error) and find the packet it carries:
  * the ICMP checksum must be right, the inner IPv4 header whole and 8 bytes

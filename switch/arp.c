@@ -175,7 +175,8 @@ arp_housekeeping(struct worker *w)
 			break;
 		case NEIGH_REACHABLE:
 			/* unused long enough to have been asked and not answered */
-			if (w->now - e->confirmed > (NEIGH_REACHABLE_S + 30) * NS)
+			if (!e->permanent &&
+			    w->now - e->confirmed > (NEIGH_REACHABLE_S + 30) * NS)
 				neigh_delete(t, idx);
 			break;
 		default:

@@ -345,10 +345,17 @@ bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 			loop_drop(w, in->id, VSW_DROP_SRC_ZERO, m);
 			continue;
 		}
-		keys[LOOP_BURST + k] = fdb_key_hdr(eh->dst_addr.addr_bytes, md[k].vid);
-		/* the buckets load while the rest of the burst is classified */
+		/* the buckets load while the rest of the burst is classified;
+		 * a frame for the gateway needs no destination lookup (a key
+		 * without FDB_KEY_VALID matches nothing) */
 		homes[k] = fdb_prefetch(fdb, keys[k]);
-		homes[LOOP_BURST + k] = fdb_prefetch(fdb, keys[LOOP_BURST + k]);
+		if (br->l3if >= 0 && rte_is_same_ether_addr(&eh->dst_addr, &br->gw_mac)) {
+			keys[LOOP_BURST + k] = 1;
+			homes[LOOP_BURST + k] = 0;
+		} else {
+			keys[LOOP_BURST + k] = fdb_key_hdr(eh->dst_addr.addr_bytes, md[k].vid);
+			homes[LOOP_BURST + k] = fdb_prefetch(fdb, keys[LOOP_BURST + k]);
+		}
 		pkts[k++] = m;
 	}
 	if (k == 0)

@@ -17,6 +17,17 @@ struct neigh_key {
 
 _Static_assert(sizeof(struct neigh_key) == 8, "an 8-byte key");
 
+/* rte_hash_crc() works out the key's length at run time; this key is 8 */
+static uint32_t
+key_hash(const void *key, uint32_t len, uint32_t init)
+{
+	uint64_t k;
+
+	(void)len;
+	memcpy(&k, key, 8);
+	return rte_hash_crc_8byte(k, init);
+}
+
 /* rte_hash compares keys of other lengths than 16/32/... with memcmp */
 static int
 key_cmp(const void *a, const void *b, size_t len)
@@ -37,7 +48,7 @@ neigh_create(uint32_t n_max, int socket)
 	struct rte_hash_parameters hp = {
 		.entries = n_max,
 		.key_len = sizeof(struct neigh_key),
-		.hash_func = rte_hash_crc,
+		.hash_func = key_hash,
 		.socket_id = socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
@@ -107,6 +118,7 @@ neigh_get(struct neigh_table *t, uint16_t l3if, rte_be32_t ip)
 		return NEIGH_NONE;
 	}
 	idx = (uint32_t)pos;
+	t->gen++;
 	memset(&t->e[idx], 0, sizeof(t->e[idx]));
 	t->e[idx].ip = ip;
 	t->e[idx].l3if = l3if;
@@ -131,6 +143,8 @@ neigh_learn(struct neigh_table *t, uint16_t l3if, rte_be32_t ip,
 		t->st.resolved++;
 	else if (e->state != NEIGH_REACHABLE)
 		t->st.learned++;
+	if (e->permanent)
+		return idx;     /* the topology's word stands */
 	e->mac = *mac;
 	e->state = NEIGH_REACHABLE;
 	e->probes = 0;
@@ -176,4 +190,5 @@ neigh_delete(struct neigh_table *t, uint32_t idx)
 	rte_hash_del_key(t->h, &k);
 	memset(e, 0, sizeof(*e));
 	t->n_used--;
+	t->gen++;
 }

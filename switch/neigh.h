@@ -43,6 +43,7 @@ struct neigh {
 	uint16_t l3if;
 	uint8_t state;
 	uint8_t probes;                 /* ARP requests sent without answer */
+	bool permanent;                 /* from the topology: never aged */
 	struct rte_ether_addr mac;
 	uint16_t n_queued;
 	uint64_t confirmed;             /* ns, last time its ARP was seen */
@@ -65,6 +66,7 @@ struct neigh_table {
 	struct neigh *e;
 	uint32_t n_max;
 	uint32_t n_used;
+	uint32_t gen;                   /* bumped when entries are made or freed */
 	uint32_t sweep_pos;
 	struct neigh_stats st;
 };

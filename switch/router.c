@@ -129,6 +129,11 @@ router_init(struct vsw *sw, char *err, size_t errlen)
 			r->ifs[r->bridge_if[i]].masq = r->port_if[t->bridges[i].masquerade];
 			r->ifs[r->port_if[t->bridges[i].masquerade]].nat_outside = true;
 		}
+	for (i = 0; i < t->n_ports; i++)
+		if (r->port_if[i] >= 0 && t->ports[i].masquerade >= 0) {
+			r->ifs[r->port_if[i]].masq = r->port_if[t->ports[i].masquerade];
+			r->ifs[r->port_if[t->ports[i].masquerade]].nat_outside = true;
+		}
 
 	r->lpm = rte_lpm_create("vsw_routes", SOCKET_ID_ANY, &lc);
 	r->neigh = neigh_create(NEIGH_MAX, SOCKET_ID_ANY);
@@ -140,11 +145,27 @@ router_init(struct vsw *sw, char *err, size_t errlen)
 		if (rc != 0)
 			return rc;
 	}
-	for (i = 0; i < t->n_ports; i++)
-		if (t->ports[i].prefix && t->ports[i].gateway &&
-		    (rc = add_route(r, 0, 0, (uint16_t)r->port_if[i],
-				    t->ports[i].gateway, err, errlen)) != 0)
+	for (i = 0; i < t->n_ports; i++) {
+		const struct topo_port *tp = &t->ports[i];
+		const uint8_t *gm = tp->gateway_mac;
+
+		if (!tp->prefix || !tp->gateway)
+			continue;
+		rc = add_route(r, 0, 0, (uint16_t)r->port_if[i], tp->gateway, err, errlen);
+		if (rc != 0)
 			return rc;
+		if (gm[0] | gm[1] | gm[2] | gm[3] | gm[4] | gm[5]) {
+			/* a permanent entry: confirmed "now" and never aged */
+			struct rte_ether_addr mac;
+			uint32_t idx;
+
+			memcpy(mac.addr_bytes, gm, 6);
+			idx = neigh_learn(r->neigh, (uint16_t)r->port_if[i],
+					  rte_cpu_to_be_32(tp->gateway), &mac, 0, true);
+			if (idx != NEIGH_NONE)
+				r->neigh->e[idx].permanent = true;
+		}
+	}
 	for (i = 0; i < t->n_routes; i++)
 		if ((rc = add_route(r, t->routes[i].prefix, t->routes[i].len,
 				    (uint16_t)r->port_if[t->routes[i].port],
@@ -248,14 +269,27 @@ router_output(struct worker *w, const struct l3if *ifc, struct rte_mbuf *m)
 	loop_tx(w, ifc->port, m);
 }
 
-void
+uint32_t
 router_send(struct worker *w, const struct l3if *out, rte_be32_t nh,
 	    struct rte_mbuf *m)
 {
 	struct router *r = w->sw->router;
 	struct neigh_table *t = r->neigh;
-	uint32_t idx = neigh_find(t, out->id, nh);
+	uint32_t idx;
 	struct neigh *e;
+
+	/* most routed traffic goes to one next hop (the uplink's gateway):
+	 * remember the last one found */
+	if (likely(r->last_nh_ip == nh && r->last_nh_if == out->id &&
+		   r->last_nh_gen == t->gen))
+		idx = r->last_nh;
+	else {
+		idx = neigh_find(t, out->id, nh);
+		r->last_nh_ip = nh;
+		r->last_nh_if = out->id;
+		r->last_nh = idx;
+		r->last_nh_gen = t->gen;
+	}
 
 	if (likely(idx != NEIGH_NONE && t->e[idx].state == NEIGH_REACHABLE)) {
 		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
@@ -266,36 +300,37 @@ router_send(struct worker *w, const struct l3if *out, rte_be32_t nh,
 		eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 		/* a stale entry is used while it is asked again */
 		if (unlikely(w->now - e->confirmed > NEIGH_REACHABLE_S * 1000000000ull) &&
-		    w->now >= e->next_probe) {
+		    !e->permanent && w->now >= e->next_probe) {
 			e->next_probe = w->now + 1000000000ull;
 			arp_request(w, out, nh);
 		}
 		router_output(w, out, m);
-		return;
+		return idx;
 	}
 	if (idx == NEIGH_NONE)
 		idx = neigh_get(t, out->id, nh);
 	if (idx == NEIGH_NONE) {
 		loop_drop(w, m->port, VSW_DROP_NEIGH_FULL, m);
-		return;
+		return NEIGH_NONE;
 	}
 	e = &t->e[idx];
 	if (e->state == NEIGH_FAILED) {
 		icmp_error(w, &r->ifs[w->l3_in], m, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
 		loop_drop(w, m->port, VSW_DROP_NEIGH_FAILED, m);
-		return;
+		return NEIGH_NONE;
 	}
 	/* remember where it came in, for an unreachable if ARP gets no answer */
 	m->hash.usr = w->l3_in;
 	if (!neigh_enqueue(t, idx, m)) {
 		loop_drop(w, m->port, VSW_DROP_NEIGH_QUEUE, m);
-		return;
+		return NEIGH_NONE;
 	}
 	if (w->now >= e->next_probe) {
 		e->next_probe = w->now + 1000000000ull;
 		e->probes++;
 		arp_request(w, out, nh);
 	}
+	return NEIGH_NONE;
 }
 
 /* ---- forwarding ---------------------------------------------------------------- */
@@ -307,15 +342,14 @@ martian_src(uint32_t src)
 	       src == 0xffffffffu;
 }
 
-/* Is 'dst' (host order) inside a bridge subnet that is masqueraded? */
+/* Is 'dst' (host order) inside a network that is masqueraded? */
 static bool
 masqueraded_inside(const struct router *r, uint32_t dst)
 {
 	unsigned i;
 
 	for (i = 0; i < r->n_ifs; i++)
-		if (r->ifs[i].is_bridge && r->ifs[i].masq >= 0 &&
-		    (dst & r->ifs[i].mask) == r->ifs[i].net)
+		if (r->ifs[i].masq >= 0 && (dst & r->ifs[i].mask) == r->ifs[i].net)
 			return true;
 	return false;
 }
@@ -453,14 +487,16 @@ forward(struct worker *w, const struct l3if *in, struct rte_mbuf *m,
 		       (uint16_t)(m->l3_len + m->l4_len + m->tso_segsz) :
 		       rte_be_to_cpu_16(ip->total_length);
 	}
-	/* TTL - 1; the checksum follows the TTL/protocol word */
+	/* TTL - 1 as one 16-bit store of the TTL/protocol word (a byte
+	 * store and a word load would stall), the checksum following it */
 	{
 		uint8_t *ttl = &ip->time_to_live;
 		uint16_t old = csum_ld(ttl);
+		uint16_t new = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old) - 0x100));
 
-		ip->time_to_live--;
+		csum_st(ttl, new);
 		csum_replace2((uint8_t *)ip + offsetof(struct rte_ipv4_hdr, hdr_checksum),
-			      old, csum_ld(ttl));
+			      old, new);
 	}
 	r->st.forwarded++;
 	if (unlikely(wire > out->mtu)) {
@@ -487,7 +523,7 @@ local_in(struct worker *w, const struct l3if *in, const struct l3if *me,
 		m = whole(w, m);
 		if (m == NULL)
 			return;
-		if (in->is_bridge && in->masq == (int)me->id) {
+		if (in->masq == (int)me->id) {
 			/* hairpin: a container reaching a published port through
 			 * the uplink address goes out and comes back in */
 			rc = napt_outbound(r->napt, m, me->ip, bridge_now(w->now));
@@ -530,7 +566,8 @@ ipv4_input(struct worker *w, const struct l3if *in, struct rte_mbuf *m)
 		     RTE_ETHER_HDR_LEN + ihl > rte_pktmbuf_data_len(m) ||
 		     RTE_ETHER_HDR_LEN + len > m->pkt_len))
 		goto bad;
-	if (unlikely(rte_raw_cksum(ip, ihl) != 0xffff)) {
+	if (unlikely(ihl == sizeof(*ip) ? !csum_ipv4_hdr_ok(ip) :
+		     rte_raw_cksum(ip, ihl) != 0xffff)) {
 		loop_drop(w, m->port, VSW_DROP_IP_CSUM, m);
 		return;
 	}
@@ -562,23 +599,208 @@ bad:
 	loop_drop(w, m->port, VSW_DROP_IP_BAD, m);
 }
 
+/* ---- the NAT fast path -------------------------------------------------------- */
+
+/*
+ * Is 'm' a plain IPv4 packet the fast path takes: no options, not a
+ * fragment, TTL above 1, header checksum right, not too big for 'mtu'?
+ * Sets l2_len/l3_len and trims Ethernet padding. Anything else goes the
+ * per-packet way (which drops, answers or reassembles as needed).
+ */
+static inline bool
+fast_ipv4(struct rte_mbuf *m, uint16_t mtu)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip;
+	uint16_t len;
+
+	if (eh->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+	    rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(*ip))
+		return false;
+	ip = (struct rte_ipv4_hdr *)(eh + 1);
+	len = rte_be_to_cpu_16(ip->total_length);
+	if (ip->version_ihl != RTE_IPV4_VHL_DEF || len < sizeof(*ip) ||
+	    RTE_ETHER_HDR_LEN + (uint32_t)len > m->pkt_len || ip->time_to_live <= 1 ||
+	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG |
+					    RTE_IPV4_HDR_OFFSET_MASK)) ||
+	    !csum_ipv4_hdr_ok(ip))
+		return false;
+	if (((m->ol_flags & OFFLOAD_SEG_FLAGS) ?
+	     (uint16_t)(sizeof(*ip) + m->l4_len + m->tso_segsz) : len) > mtu)
+		return false;
+	if (m->pkt_len > RTE_ETHER_HDR_LEN + (uint32_t)len)
+		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - RTE_ETHER_HDR_LEN - len));
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = sizeof(*ip);
+	return true;
+}
+
+static inline void
+ttl_dec(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							  m->l2_len);
+	uint8_t *ttl = &ip->time_to_live;
+	uint16_t old = csum_ld(ttl);
+	uint16_t new = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old) - 0x100));
+
+	csum_st(ttl, new);
+	csum_replace2((uint8_t *)ip + offsetof(struct rte_ipv4_hdr, hdr_checksum),
+		      old, new);
+}
+
+static void ipv4_input(struct worker *w, const struct l3if *in, struct rte_mbuf *m);
+
+/* The per-packet way, for what the fast path does not take. */
+static inline void
+one(struct worker *w, const struct l3if *ifc, struct rte_mbuf *m)
+{
+	rte_be16_t type = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type;
+
+	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4))
+		ipv4_input(w, ifc, m);
+	else if (type == RTE_BE16(RTE_ETHER_TYPE_ARP))
+		arp_input(w, ifc, m);
+	else
+		loop_drop(w, m->port, VSW_DROP_L3_PROTO, m);
+}
+
+/* Send a packet translated on the way in to its container, using the
+ * session's neighbour hint. */
+static void
+inbound_done(struct worker *w, struct rte_mbuf *m, struct napt_session *s)
+{
+	struct router *r = w->sw->router;
+	struct neigh_table *t = r->neigh;
+	uint32_t dst = rte_be_to_cpu_32(s->in_ip), nhi, h = s->nbr;
+	const struct l3if *out;
+	rte_be32_t nh;
+
+	if (rte_lpm_lookup(r->lpm, dst, &nhi) != 0) {
+		loop_drop(w, m->port, VSW_DROP_IP_NO_ROUTE, m);
+		return;
+	}
+	out = &r->ifs[r->nh[nhi].l3if];
+	nh = r->nh[nhi].gw ? r->nh[nhi].gw : s->in_ip;
+	if (unlikely(rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m,
+			struct rte_ipv4_hdr *, m->l2_len)->total_length) > out->mtu)) {
+		send_fragmented(w, out, nh, m);
+		return;
+	}
+	ttl_dec(m);
+	r->st.forwarded++;
+	if (likely(h < t->n_max && t->e[h].state == NEIGH_REACHABLE &&
+		   t->e[h].ip == nh && t->e[h].l3if == out->id)) {
+		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+		eh->dst_addr = t->e[h].mac;
+		eh->src_addr = out->mac;
+		router_output(w, out, m);
+		return;
+	}
+	s->nbr = router_send(w, out, nh, m);
+}
+
+/*
+ * A burst that came in on a NAT interface (a masqueraded bridge's gateway
+ * or a NAT uplink): packets of live sessions are routed and translated with
+ * one bulk LPM lookup and one bulk session lookup; every other packet takes
+ * the per-packet way, in its place in the burst (the packets of one flow
+ * all see the same session, so a flow keeps its order).
+ */
+static void
+nat_burst(struct worker *w, const struct l3if *ifc, struct rte_mbuf **pkts,
+	  uint16_t n)
+{
+	struct router *r = w->sw->router;
+	bool out = ifc->masq >= 0;
+	const struct l3if *up = out ? &r->ifs[ifc->masq] : ifc;
+	struct rte_mbuf *c[LOOP_BURST];
+	uint16_t at[LOOP_BURST];                /* candidate -> index in pkts */
+	uint32_t dst[LOOP_BURST], nhi[LOOP_BURST], sess[LOOP_BURST];
+	int res[LOOP_BURST];
+	uint16_t i, k, nc = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct rte_ipv4_hdr *ip;
+
+		if (!fast_ipv4(pkts[i], up->mtu))
+			continue;
+		ip = rte_pktmbuf_mtod_offset(pkts[i], const struct rte_ipv4_hdr *,
+					     RTE_ETHER_HDR_LEN);
+		/* out: not to the uplink address (hairpin); in: only to it, and
+		 * not ICMP (pings to vsw, errors) */
+		if (out ? ip->dst_addr == up->ip :
+			  ip->dst_addr != up->ip || ip->next_proto_id == IPPROTO_ICMP)
+			continue;
+		dst[nc] = rte_be_to_cpu_32(ip->dst_addr);
+		at[nc] = i;
+		c[nc++] = pkts[i];
+	}
+	if (out && nc > 0) {
+		/* only what leaves through the masquerade port is translated */
+		uint16_t j = 0;
+
+		rte_lpm_lookup_bulk(r->lpm, dst, nhi, nc);
+		for (k = 0; k < nc; k++) {
+			uint32_t h = nhi[k] & 0xffffff;
+
+			if ((nhi[k] & RTE_LPM_LOOKUP_SUCCESS) && r->nh[h].l3if == up->id) {
+				c[j] = c[k];
+				at[j] = at[k];
+				nhi[j++] = h;
+			}
+		}
+		nc = j;
+	}
+	if (nc > 0) {
+		if (out)
+			napt_outbound_bulk(r->napt, c, nc, up->ip, bridge_now(w->now),
+					   res, sess);
+		else
+			napt_inbound_bulk(r->napt, c, nc, bridge_now(w->now), res, sess);
+	}
+	for (i = 0, k = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (k < nc && at[k] == i) {
+			int rc = res[k];
+			uint32_t h = nhi[k], si = sess[k];
+
+			k++;
+			if (rc > 0) {
+				loop_drop(w, m->port, (enum vsw_drop)rc, m);
+				continue;
+			}
+			if (rc == 0 && out) {
+				const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+					const struct rte_ipv4_hdr *, m->l2_len);
+
+				/* translated with its TTL decremented already */
+				r->st.forwarded++;
+				router_send(w, up, r->nh[h].gw ? r->nh[h].gw : ip->dst_addr, m);
+				continue;
+			}
+			if (rc == 0) {
+				inbound_done(w, m, &r->napt->s[si]);
+				continue;
+			}
+		}
+		one(w, ifc, m);
+	}
+}
+
 void
 router_input(struct worker *w, struct l3if *ifc, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t i;
 
 	w->l3_in = ifc->id;
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		rte_be16_t type = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type;
-
-		if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4))
-			ipv4_input(w, ifc, m);
-		else if (type == RTE_BE16(RTE_ETHER_TYPE_ARP))
-			arp_input(w, ifc, m);
-		else
-			loop_drop(w, m->port, VSW_DROP_L3_PROTO, m);
-	}
+	if (w->sw->router->napt != NULL && (ifc->masq >= 0 || ifc->nat_outside))
+		nat_burst(w, ifc, pkts, n);
+	else
+		for (i = 0; i < n; i++)
+			one(w, ifc, pkts[i]);
 	if (w->sw->router->frag != NULL)
 		rte_ip_frag_free_death_row(&w->sw->router->dr, 0);
 }

@@ -85,6 +85,11 @@ struct router {
 	unsigned n_nh;
 	struct nexthop nh[TOPO_MAX_ROUTES + L3_MAX_IFS + 1];
 	struct neigh_table *neigh;
+	/* the last next hop looked up (most traffic shares one) */
+	rte_be32_t last_nh_ip;
+	uint16_t last_nh_if;
+	uint32_t last_nh;
+	uint32_t last_nh_gen;
 	struct napt *napt;                 /* NULL without NAT */
 	/* reassembly of fragments for NAPT (one worker) */
 	struct rte_ip_frag_tbl *frag;
@@ -120,9 +125,10 @@ const struct l3if *router_if_by_addr(const struct router *r, rte_be32_t ip);
 
 /* Send IPv4 packet 'm' (l2_len/l3_len set) to next hop 'nh' on 'out':
  * fill the Ethernet header from the neighbour table, or hold the packet and
- * ask ARP. */
-void router_send(struct worker *w, const struct l3if *out, rte_be32_t nh,
-		 struct rte_mbuf *m);
+ * ask ARP. Returns the neighbour entry it was sent to (NEIGH_NONE when it
+ * waits or was dropped), for callers that keep a hint. */
+uint32_t router_send(struct worker *w, const struct l3if *out, rte_be32_t nh,
+		     struct rte_mbuf *m);
 
 void arp_input(struct worker *w, const struct l3if *ifc, struct rte_mbuf *m);
 void arp_request(struct worker *w, const struct l3if *out, rte_be32_t ip);

@@ -65,6 +65,12 @@ vsw_memory_mb(const struct topology *topo)
 	for (i = 0; i < topo->n_bridges; i++)
 		tables += ((size_t)topo->bridges[i].mac_limit +
 			   topo->bridges[i].n_statics) * 2 / 4 * 64 * 2;
+	if (topo_has_l3(topo))
+		tables += 80u << 20;    /* rte_lpm's tbl24 is 64 MiB; neighbours */
+	if (topo_has_nat(topo))
+		/* rte_hash at ~48 B an entry, four entries a session at most,
+		 * the session, mapping and free lists */
+		tables += (size_t)topo->sw.nat_sessions * 320;
 	return (bytes + tables) / (1024 * 1024) + 256;
 }
 
