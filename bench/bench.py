@@ -169,6 +169,62 @@ def vsw_pipeline(pcap, frames, secs, extra=""):
                 log("vsw exited with %s" % v.proc.returncode)
 
 
+NAT_UPLINK = ("[port uplink]\nkind = dpdk\ndevargs = net_null0,no-rx=1\n"
+              "address = 198.51.100.2/24\ngateway = 198.51.100.1\n"
+              "gateway_mac = 02:00:00:00:01:01\n")
+
+
+def nat_ini(pcap, frames, sessions, via_bridge):
+    """Masquerade from the pcap to net_null: through a docker0 bridge, or
+    with the pcap as a routed inside port (no L2 stage, as OVS ct nat)."""
+    head = ("poll = busy\ncpus = %d\nnat_sessions = %d\n" % (WORKER_CPU, sessions))
+    src = ("kind = dpdk\nmbufs = %d\ndevargs = net_pcap0,rx_pcap=%s,infinite_rx=1\n"
+           % (frames + 65536, pcap))
+    if via_bridge:
+        return head + ("[bridge docker0]\nsubnet = 172.17.0.0/16\ngateway = 172.17.0.1\n"
+                       "masquerade = uplink\n[port in]\nbridge = docker0\n" + src +
+                       NAT_UPLINK)
+    return head + ("[port in]\naddress = 172.17.0.1/16\nmac = 02:42:ac:11:00:01\n"
+                   "masquerade = uplink\n" + src + NAT_UPLINK)
+
+
+def vsw_nat_pipeline(pcap, frames, secs, via_bridge):
+    sessions = max(frames + frames // 8, 65536)
+    with tempfile.TemporaryDirectory(prefix="vsw-bench-") as d:
+        v = Vsw(Path(d), nat_ini(pcap, frames, sessions, via_bridge))
+        try:
+            pps = rate(lambda: v.tx("uplink"), 4, secs)
+            nat = {r["counter"]: r["value"] for r in v.ctl("show", "nat")["nat"]}
+            if nat["sessions"] < frames * 0.99:
+                log("only %d of %d sessions exist" % (nat["sessions"], frames))
+                return None
+            return pps
+        finally:
+            v.stop()
+
+
+def vsw_new_sessions(pcap, frames):
+    """New sessions a second: the slope of sessions_created while the first
+    pass over a pcap of 'frames' different flows makes them."""
+    with tempfile.TemporaryDirectory(prefix="vsw-bench-") as d:
+        v = Vsw(Path(d), nat_ini(pcap, frames, frames + frames // 8, False))
+        samples = []
+        try:
+            end = time.time() + 30
+            while time.time() < end:
+                n = {r["counter"]: r["value"] for r in v.ctl("show", "nat")["nat"]}
+                samples.append((time.time(), n["sessions_created"]))
+                if n["sessions_created"] >= frames:
+                    break
+                time.sleep(0.05)
+        finally:
+            v.stop()
+    making = [s for s in samples if 0 < s[1] < frames]
+    if len(making) < 2:
+        return None
+    return (making[-1][1] - making[0][1]) / (making[-1][0] - making[0][0])
+
+
 def testpmd_pipeline(pcap, frames, secs):
     """dpdk-testpmd io forwarding: the vdevs with no switching at all."""
     cmd = ["dpdk-testpmd", "--in-memory", "--no-pci", "--file-prefix=vswbench-tp",
@@ -272,6 +328,41 @@ def ovs_pipeline(pcap, frames, secs, flows=None):
 
 # ---- scenarios --------------------------------------------------------------
 
+def scenario_pipeline_nat(args, tmp):
+    sizes = [("1k", 1000)] if args.quick else \
+        [("1k", 1000), ("64k", 65536), ("1M", 1000000)]
+    secs = 3 if args.quick else 5
+    out = []
+    with Hugepages(2048 if args.quick else 5120):
+        for label, n in sizes:
+            pcap = tmp / ("nat-%s.pcap" % label)
+            mkpcap.write_nat(str(pcap), n, 64)
+            systems = [
+                ("vsw", lambda: vsw_nat_pipeline(pcap, n, secs, False)),
+                ("vsw via docker0 bridge", lambda: vsw_nat_pipeline(pcap, n, secs, True)),
+                ("OVS-DPDK ct nat", lambda: ovs_pipeline(pcap, n, secs, flows=[
+                    "del",
+                    "table=0,priority=10,ip,in_port=p0,actions=ct(commit,zone=1,"
+                    "nat(src=198.51.100.2:1024-65535)),output:p1",
+                    "table=0,priority=0,actions=drop"])),
+            ]
+            for name, fn in systems:
+                if args.smoke and name != "vsw":
+                    continue
+                log("pipeline-nat %s sessions: %s" % (label, name))
+                out.append(result("pipeline-nat", "%s sessions" % label, name,
+                                  measure(fn, args.reps), cycles=True))
+        if not args.quick or args.smoke:
+            n = 1000000 if not args.quick else 100000
+            pcap = tmp / "nat-new.pcap"
+            mkpcap.write_nat(str(pcap), n, 64)
+            log("pipeline-nat: new sessions a second")
+            out.append(result("pipeline-nat", "new sessions/s", "vsw",
+                              measure(lambda: vsw_new_sessions(pcap, n), args.reps),
+                              unit="M sessions/s"))
+    return out
+
+
 def scenario_pipeline_l2(args, tmp):
     sizes = [("1k", 1000)] if args.quick else \
         [("1k", 1000), ("64k", 65536), ("1M", 1000000)]
@@ -301,7 +392,19 @@ SCENARIOS = {
     "pipeline-l2": (scenario_pipeline_l2,
                     "one core, net_pcap infinite_rx -> switch -> net_null, 64 B; "
                     "1k/64k/1M MACs; vs testpmd io and OVS-DPDK NORMAL"),
+    "pipeline-nat": (scenario_pipeline_nat,
+                     "the same through masquerade, 1k/64k/1M sessions, and new "
+                     "sessions a second; vs OVS-DPDK ct(commit,nat)"),
 }
+
+
+# Scenarios over real interfaces (namespaces, veth, memif) live in net.py
+try:
+    import net  # noqa: E402
+    SCENARIOS.update(net.SCENARIOS)
+except ImportError as e:
+    if "net" not in str(e):
+        raise
 
 
 def result(scenario, case, system, m, cycles=False, unit="Mpps"):
@@ -309,7 +412,8 @@ def result(scenario, case, system, m, cycles=False, unit="Mpps"):
     if m is None:
         r["error"] = "did not run (see the log)"
         return r
-    scale = 1e6 if unit == "Mpps" else 1
+    scale = 1e6 if unit in ("Mpps", "M sessions/s") else \
+        1e9 if unit == "Gbit/s" else 1
     r.update({k: round(m[k] / scale, 3) for k in ("median", "min", "max")})
     r["runs"] = [round(v / scale, 3) for v in m["runs"]]
     if m["median"] <= 0:
