@@ -7,7 +7,8 @@
 Frame i carries source MAC 02:00:xx:xx:xx:xx (i), source IP 10.x.y.z (i),
 UDP ports from i; --dst unknown gives every frame its own destination MAC
 that nobody announces (a learning switch floods it, as OVS NORMAL does),
-fixed sends them all to one MAC.
+fixed sends them all to one MAC, --endpoints K to the K macvlan endpoint
+MACs 02:42:c6:33:00:00.. in turn.
 """
 import argparse
 import struct
@@ -22,10 +23,19 @@ def csum(data):
     return ~s & 0xffff
 
 
+def endpoint_mac(k):
+    """The MAC of macvlan endpoint k in the benchmarks."""
+    return b"\x02\x42\xc6\x33" + struct.pack("!H", k)
+
+
 def frame(i, size, dst_mode):
     src = b"\x02\x00" + struct.pack("!I", i)
-    dst = (b"\x06\x00" + struct.pack("!I", i)) if dst_mode == "unknown" \
-        else b"\x06\x00\x00\x00\x00\x01"
+    if isinstance(dst_mode, int):           # to one of that many endpoints
+        dst = endpoint_mac(i % dst_mode)
+    elif dst_mode == "unknown":
+        dst = b"\x06\x00" + struct.pack("!I", i)
+    else:
+        dst = b"\x06\x00\x00\x00\x00\x01"
     payload_len = max(size - 4 - 14 - 20 - 8, 0)      # size includes the FCS
     ip_src = struct.pack("!I", (10 << 24) | (i & 0xffffff))
     ip_dst = struct.pack("!I", (172 << 24) | (16 << 16) | ((i * 7) & 0xffff))
@@ -85,13 +95,15 @@ def main():
     ap.add_argument("--flows", type=int, default=1000)
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--dst", choices=("unknown", "fixed"), default="unknown")
+    ap.add_argument("--endpoints", type=int, default=0,
+                    help="to that many macvlan endpoint MACs in turn")
     ap.add_argument("--nat", action="store_true",
                     help="docker0 traffic to the gateway 172.17.0.1 (for masquerade)")
     a = ap.parse_args()
     if a.nat:
         write_nat(a.out, a.flows, a.size)
     else:
-        write(a.out, a.flows, a.size, a.dst)
+        write(a.out, a.flows, a.size, a.endpoints or a.dst)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@
 #define LINE_MAX_LEN 1024
 
 enum sect_type { SECT_SWITCH, SECT_BRIDGE, SECT_PORT, SECT_ROUTE,
-		 SECT_PUBLISH, SECT_MAX };
+		 SECT_PUBLISH, SECT_MACVLAN, SECT_MAX };
 
 static const char *const sect_names[SECT_MAX] = {
 	[SECT_SWITCH] = "switch",
@@ -35,6 +35,7 @@ static const char *const sect_names[SECT_MAX] = {
 	[SECT_PORT] = "port",
 	[SECT_ROUTE] = "route",
 	[SECT_PUBLISH] = "publish",
+	[SECT_MACVLAN] = "macvlan",
 };
 
 struct sect {
@@ -61,7 +62,7 @@ struct parser {
 	unsigned lineno;
 	unsigned errors;
 	struct sect sects[TOPO_MAX_PORTS + TOPO_MAX_BRIDGES + TOPO_MAX_ROUTES +
-			  TOPO_MAX_PUBLISH + 1];
+			  TOPO_MAX_PUBLISH + TOPO_MAX_MACVLANS + 1];
 	unsigned n_sects;
 	struct sect *cur;               /* NULL: outside or in a bad section */
 	/* names waiting for the whole file before they can be resolved */
@@ -70,6 +71,8 @@ struct parser {
 	char bridge_masq[TOPO_MAX_BRIDGES][TOPO_NAME_MAX];
 	char route_port[TOPO_MAX_ROUTES][TOPO_NAME_MAX];
 	char publish_port[TOPO_MAX_PUBLISH][TOPO_NAME_MAX];
+	char port_macvlan[TOPO_MAX_PORTS][TOPO_NAME_MAX];
+	char macvlan_parent[TOPO_MAX_MACVLANS][TOPO_NAME_MAX];
 	struct pending_static {
 		int bridge;
 		unsigned line;
@@ -611,6 +614,8 @@ static const char *const nat_filter_names[] = { "endpoint-independent",
 	"address-dependent", "address-port-dependent", NULL };
 static const char *const kind_names[] = { "tap", "afpacket", "dpdk", "pcap",
 					  NULL };
+static const char *const macvlan_mode_names[] = { "bridge", "private", "vepa",
+						  "passthru", NULL };
 
 #define SW(f) offsetof(struct topo_switch, f), sizeof(((struct topo_switch *)0)->f)
 #define PT(f) offsetof(struct topo_port, f), sizeof(((struct topo_port *)0)->f)
@@ -646,7 +651,7 @@ static const struct key switch_keys[] = {
 
 enum { PK_KIND, PK_IFACE, PK_DEVARGS, PK_RX, PK_TX, PK_BRIDGE, PK_MBUFS,
        PK_VLAN, PK_TRUNK, PK_NATIVE, PK_HAIRPIN, PK_MAC_LIMIT, PK_ADDRESS,
-       PK_GATEWAY, PK_MAC, PK_MTU, PK_GATEWAY_MAC, PK_MASQUERADE };
+       PK_GATEWAY, PK_MAC, PK_MTU, PK_GATEWAY_MAC, PK_MASQUERADE, PK_MACVLAN };
 static const struct key port_keys[] = {
 	[PK_KIND] = { "kind", false, parse_choice, PT(kind), kind_names, 0, 0 },
 	[PK_IFACE] = { "iface", false, parse_ifname, PT(iface), NULL, 0, 0 },
@@ -670,6 +675,7 @@ static const struct key port_keys[] = {
 	[PK_GATEWAY_MAC] = { "gateway_mac", false, parse_mac_key, PT(gateway_mac), NULL, 0, 0 },
 	/* stored by name until every port is known */
 	[PK_MASQUERADE] = { "masquerade", false, parse_ref, 0, TOPO_NAME_MAX, NULL, 0, 0 },
+	[PK_MACVLAN] = { "macvlan", false, parse_ref, 0, TOPO_NAME_MAX, NULL, 0, 0 },
 	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
@@ -709,12 +715,22 @@ static const struct key publish_keys[] = {
 	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
+enum { MK_PARENT, MK_MODE };
+#define MV(f) offsetof(struct topo_macvlan, f), sizeof(((struct topo_macvlan *)0)->f)
+static const struct key macvlan_keys[] = {
+	/* PORT or PORT.VID, resolved once every port is known */
+	[MK_PARENT] = { "parent", false, parse_ref, 0, TOPO_NAME_MAX, NULL, 0, 0 },
+	[MK_MODE] = { "mode", false, parse_choice, MV(mode), macvlan_mode_names, 0, 0 },
+	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
+};
+
 static const struct key *const sect_keys[SECT_MAX] = {
 	[SECT_SWITCH] = switch_keys,
 	[SECT_BRIDGE] = bridge_keys,
 	[SECT_PORT] = port_keys,
 	[SECT_ROUTE] = route_keys,
 	[SECT_PUBLISH] = publish_keys,
+	[SECT_MACVLAN] = macvlan_keys,
 };
 
 /* ---- sections ---------------------------------------------------------- */
@@ -762,7 +778,7 @@ open_section(struct parser *ps, char *hdr)
 			st = (int)i;
 	if (st < 0) {
 		report(ps, ps->lineno, NULL,
-		       "[%s%s%s]: unknown section (known: [switch], [bridge NAME], [port NAME], [route NAME], [publish NAME])",
+		       "[%s%s%s]: unknown section (known: [switch], [bridge NAME], [port NAME], [macvlan NAME], [route NAME], [publish NAME])",
 		       type, *name ? " " : "", name);
 		return;
 	}
@@ -792,11 +808,13 @@ open_section(struct parser *ps, char *hdr)
 			[SECT_SWITCH] = 1, [SECT_BRIDGE] = TOPO_MAX_BRIDGES,
 			[SECT_PORT] = TOPO_MAX_PORTS, [SECT_ROUTE] = TOPO_MAX_ROUTES,
 			[SECT_PUBLISH] = TOPO_MAX_PUBLISH,
+			[SECT_MACVLAN] = TOPO_MAX_MACVLANS,
 		};
 		const unsigned have[SECT_MAX] = {
 			[SECT_SWITCH] = 0, [SECT_BRIDGE] = t->n_bridges,
 			[SECT_PORT] = t->n_ports, [SECT_ROUTE] = t->n_routes,
 			[SECT_PUBLISH] = t->n_publish,
+			[SECT_MACVLAN] = t->n_macvlans,
 		};
 
 		if (have[st] >= max[st]) {
@@ -844,7 +862,14 @@ open_section(struct parser *ps, char *hdr)
 		t->ports[s->index].line = ps->lineno;
 		t->ports[s->index].bridge = -1;
 		t->ports[s->index].masquerade = -1;
+		t->ports[s->index].macvlan = -1;
 		t->ports[s->index].kind = (enum topo_port_kind)-1;
+		break;
+	case SECT_MACVLAN:
+		s->index = (int)t->n_macvlans++;
+		snprintf(t->macvlans[s->index].name, TOPO_NAME_MAX, "%s", name);
+		t->macvlans[s->index].line = ps->lineno;
+		t->macvlans[s->index].parent = -1;
 		break;
 	default:
 		break;
@@ -862,6 +887,7 @@ sect_obj(struct parser *ps, struct sect *s)
 		return &ps->topo->ports[s->index];
 	case SECT_ROUTE: return &ps->topo->routes[s->index];
 	case SECT_PUBLISH: return &ps->topo->publish[s->index];
+	case SECT_MACVLAN: return &ps->topo->macvlans[s->index];
 	default: return NULL;
 	}
 }
@@ -924,6 +950,10 @@ topo_ini_handler(void *user, const char *section, const char *name,
 		obj = ps->route_port[s->index];
 	else if (s->type == SECT_PUBLISH && i == UK_PORT)
 		obj = ps->publish_port[s->index];
+	else if (s->type == SECT_PORT && i == PK_MACVLAN)
+		obj = ps->port_macvlan[s->index];
+	else if (s->type == SECT_MACVLAN && i == MK_PARENT)
+		obj = ps->macvlan_parent[s->index];
 	k->parse(ps, obj, k, value);
 	return 1;
 }
@@ -1041,6 +1071,168 @@ check_error(struct parser *ps, struct sect *s, int key, const char *fmt, ...)
 	ps->lineno = 0;
 }
 
+/* [port] macvlan = NAME: an endpoint of a macvlan network. */
+static void
+check_endpoint(struct parser *ps, struct sect *s)
+{
+	struct topology *t = ps->topo;
+	struct topo_port *p = &t->ports[s->index];
+	static const struct { int key; const char *why; } not_here[] = {
+		{ PK_BRIDGE, "a macvlan endpoint is on no bridge (the network is its LAN)" },
+		{ PK_ADDRESS, "a macvlan endpoint is not routed by vsw (its address is the container's)" },
+		{ PK_VLAN, "is for bridge ports (give the network parent = PORT.VID)" },
+		{ PK_TRUNK, "is for bridge ports (give the network parent = PORT.VID)" },
+		{ PK_NATIVE, "is for bridge ports" },
+		{ PK_HAIRPIN, "is for bridge ports" },
+		{ PK_MAC_LIMIT, "is for bridge ports (an endpoint has one MAC)" },
+		{ PK_GATEWAY, "is for routed ports" },
+		{ PK_GATEWAY_MAC, "is for routed ports" },
+		{ PK_MASQUERADE, "is for routed ports" },
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(not_here) / sizeof(not_here[0]); i++)
+		if (s->key_line[not_here[i].key])
+			check_error(ps, s, not_here[i].key, "%s", not_here[i].why);
+	if (ps->port_macvlan[s->index][0] == '\0')
+		return;         /* a bad name, reported */
+	p->macvlan = topo_macvlan_find(t, ps->port_macvlan[s->index]);
+	if (p->macvlan < 0) {
+		check_error(ps, s, PK_MACVLAN, "no [macvlan %s] in this file",
+			    ps->port_macvlan[s->index]);
+		return;
+	}
+	if (p->macvlan_parent) {
+		check_error(ps, s, PK_MACVLAN,
+			    "port %s is a macvlan parent; a port is a parent or an endpoint, not both",
+			    p->name);
+		p->macvlan = -1;
+		return;
+	}
+	t->macvlans[p->macvlan].n_endpoints++;
+}
+
+/* [macvlan NAME] parent = PORT or PORT.VID, resolved before the ports are
+ * checked, so that a parent is known to have a role. */
+static void
+check_macvlan_parent(struct parser *ps, struct sect *s)
+{
+	struct topology *t = ps->topo;
+	struct topo_macvlan *mv = &t->macvlans[s->index];
+	const char *ref = ps->macvlan_parent[s->index];
+	char name[TOPO_NAME_MAX];
+	const char *dot;
+	int port;
+
+	if (s->key_line[MK_PARENT] == 0) {
+		check_error(ps, s, -1, "needs parent = PORT (or PORT.VID for a VLAN of it)");
+		return;
+	}
+	if (ref[0] == '\0')
+		return;         /* a bad name, reported */
+	port = topo_port_find(t, ref);
+	dot = strrchr(ref, '.');
+	if (port < 0 && dot != NULL && dot > ref) {
+		unsigned long vid;
+		char *end;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(dot - ref), ref);
+		port = topo_port_find(t, name);
+		errno = 0;
+		vid = strtoul(dot + 1, &end, 10);
+		if (port >= 0 && (!isdigit((unsigned char)dot[1]) || *end != '\0' ||
+				  errno != 0 || vid < 1 || vid > TOPO_VID_MAX)) {
+			check_error(ps, s, MK_PARENT, "'%s' is not a VLAN ID from 1 to %d",
+				    dot + 1, TOPO_VID_MAX);
+			return;
+		}
+		mv->vid = (uint16_t)vid;
+	}
+	if (port < 0) {
+		check_error(ps, s, MK_PARENT, "no [port %s] in this file", ref);
+		mv->vid = 0;
+		return;
+	}
+	mv->parent = port;
+	t->ports[port].macvlan_parent = true;
+}
+
+/* What needs every network, endpoint and parent known. */
+static void
+check_macvlans(struct parser *ps)
+{
+	struct topology *t = ps->topo;
+	unsigned i, j;
+
+	for (i = 0; i < t->n_macvlans; i++) {
+		struct topo_macvlan *mv = &t->macvlans[i];
+		struct sect *s = find_sect(ps, SECT_MACVLAN, (int)i);
+		const struct topo_port *pp;
+
+		if (mv->parent < 0)
+			continue;
+		pp = &t->ports[mv->parent];
+		for (j = 0; j < i; j++)
+			if (t->macvlans[j].parent == mv->parent && t->macvlans[j].vid == mv->vid)
+				check_error(ps, s, MK_PARENT, "[macvlan %s] has this parent already",
+					    t->macvlans[j].name);
+		if (mv->mode != TOPO_MACVLAN_PASSTHRU)
+			continue;
+		if (mv->n_endpoints != 1)
+			check_error(ps, s, MK_MODE,
+				    "passthru gives the parent to exactly one endpoint (%u found)",
+				    mv->n_endpoints);
+		if (mv->vid != 0)
+			continue;
+		if (pp->prefix != 0)
+			check_error(ps, s, MK_MODE,
+				    "passthru gives the whole parent away, but port %s is routed",
+				    pp->name);
+		for (j = 0; j < t->n_macvlans; j++)
+			if (j != i && t->macvlans[j].parent == mv->parent) {
+				check_error(ps, s, MK_MODE,
+					    "passthru gives the whole parent away, but [macvlan %s] uses port %s too",
+					    t->macvlans[j].name, pp->name);
+				break;
+			}
+	}
+	for (i = 0; i < ps->n_sects; i++) {
+		struct sect *s = &ps->sects[i];
+		const struct topo_port *p, *pp;
+		const struct topo_macvlan *mv;
+
+		if (s->type != SECT_PORT || t->ports[s->index].macvlan < 0)
+			continue;
+		p = &t->ports[s->index];
+		mv = &t->macvlans[p->macvlan];
+		if (mv->mode == TOPO_MACVLAN_PASSTHRU) {
+			if (s->key_line[PK_MAC])
+				check_error(ps, s, PK_MAC,
+					    "a passthru endpoint owns the parent and keeps whatever MAC it uses");
+			continue;
+		}
+		if (s->key_line[PK_MAC] == 0) {
+			check_error(ps, s, PK_MACVLAN,
+				    "an endpoint of [macvlan %s] needs mac = ... (its container's MAC)",
+				    mv->name);
+			continue;
+		}
+		if (!(p->mac[0] | p->mac[1] | p->mac[2] | p->mac[3] | p->mac[4] | p->mac[5]))
+			continue;       /* a bad MAC, reported */
+		for (j = 0; j < (unsigned)s->index; j++)
+			if (t->ports[j].macvlan == p->macvlan &&
+			    memcmp(t->ports[j].mac, p->mac, 6) == 0)
+				check_error(ps, s, PK_MAC, "port %s of [macvlan %s] has this MAC",
+					    t->ports[j].name, mv->name);
+		if (mv->parent < 0)
+			continue;
+		pp = &t->ports[mv->parent];
+		if (mv->vid == 0 && pp->prefix != 0 && memcmp(pp->mac, p->mac, 6) == 0)
+			check_error(ps, s, PK_MAC, "the MAC of routed port %s, the parent",
+				    pp->name);
+	}
+}
+
 static void
 check_port(struct parser *ps, struct sect *s)
 {
@@ -1102,6 +1294,13 @@ check_port(struct parser *ps, struct sect *s)
 			    "a port is either on a bridge or routed (address = ...), not both");
 		return;
 	}
+	if (s->key_line[PK_MACVLAN] != 0) {
+		check_endpoint(ps, s);
+		return;
+	}
+	if (s->key_line[PK_BRIDGE] != 0 && p->macvlan_parent)
+		check_error(ps, s, PK_BRIDGE,
+			    "a macvlan parent is not on a bridge (its LAN belongs to the macvlan networks)");
 	if (s->key_line[PK_BRIDGE] != 0) {
 		const char *bn = ps->port_bridge[s->index];
 		static const int l3_only[] = { PK_GATEWAY, PK_MAC, PK_GATEWAY_MAC,
@@ -1123,6 +1322,15 @@ check_port(struct parser *ps, struct sect *s)
 		for (i = 0; i < sizeof(l2_only) / sizeof(l2_only[0]); i++)
 			if (s->key_line[l2_only[i]])
 				check_error(ps, s, l2_only[i], "is for bridge ports");
+		if (s->key_line[PK_MAC] == 0) {
+			/* derived: 02:42 and the address, like Docker's MACs */
+			p->mac[0] = 0x02;
+			p->mac[1] = 0x42;
+			p->mac[2] = (uint8_t)(p->address >> 24);
+			p->mac[3] = (uint8_t)(p->address >> 16);
+			p->mac[4] = (uint8_t)(p->address >> 8);
+			p->mac[5] = (uint8_t)p->address;
+		}
 		if (p->gateway != 0 && p->prefix != 0 &&
 		    (!topo_in_prefix(p->gateway, p->address, p->prefix) ||
 		     p->gateway == p->address))
@@ -1132,9 +1340,19 @@ check_port(struct parser *ps, struct sect *s)
 			/* a routed inside network (a LAN port), NATed out of another
 			 * routed port; resolved once every port is parsed */
 		}
+	} else if (p->macvlan_parent) {
+		static const int l2_l3[] = { PK_VLAN, PK_TRUNK, PK_NATIVE, PK_HAIRPIN,
+					     PK_MAC_LIMIT, PK_GATEWAY, PK_MAC,
+					     PK_GATEWAY_MAC, PK_MASQUERADE };
+
+		for (i = 0; i < sizeof(l2_l3) / sizeof(l2_l3[0]); i++)
+			if (s->key_line[l2_l3[i]])
+				check_error(ps, s, l2_l3[i],
+					    "not used by a macvlan parent that is not routed");
+		return;
 	} else {
 		check_error(ps, s, -1,
-			    "the port has no role: give it bridge = NAME or address = IP/LEN");
+			    "the port has no role: give it bridge = NAME, address = IP/LEN or macvlan = NAME, or make it a macvlan parent");
 	}
 	if (s->key_line[PK_GATEWAY] && !s->key_line[PK_ADDRESS] && !s->key_line[PK_BRIDGE])
 		check_error(ps, s, PK_GATEWAY, "needs address = IP/LEN");
@@ -1514,8 +1732,12 @@ check_all(struct parser *ps)
 	unsigned i, j;
 
 	for (i = 0; i < ps->n_sects; i++)
+		if (ps->sects[i].type == SECT_MACVLAN)
+			check_macvlan_parent(ps, &ps->sects[i]);
+	for (i = 0; i < ps->n_sects; i++)
 		if (ps->sects[i].type == SECT_PORT)
 			check_port(ps, &ps->sects[i]);
+	check_macvlans(ps);
 	for (i = 0; i < ps->n_pending_statics; i++)
 		check_static(ps, &ps->statics[i]);
 	for (i = 0; i < ps->n_sects; i++) {
@@ -1730,6 +1952,23 @@ topo_bridge_find(const struct topology *topo, const char *name)
 
 	for (i = 0; i < topo->n_bridges; i++)
 		if (strcmp(topo->bridges[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+topo_macvlan_mode_name(enum topo_macvlan_mode mode)
+{
+	return (unsigned)mode <= TOPO_MACVLAN_PASSTHRU ? macvlan_mode_names[mode] : "?";
+}
+
+int
+topo_macvlan_find(const struct topology *topo, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < topo->n_macvlans; i++)
+		if (strcmp(topo->macvlans[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }

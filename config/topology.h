@@ -36,6 +36,7 @@
 #define TOPO_MAX_ROUTES 256
 #define TOPO_MAX_PUBLISH 256
 #define TOPO_NAT_SESSIONS_MAX (1u << 24)
+#define TOPO_MAX_MACVLANS 64
 
 enum topo_hugepages { TOPO_HUGE_AUTO, TOPO_HUGE_YES, TOPO_HUGE_NO };
 enum topo_poll { TOPO_POLL_ADAPTIVE, TOPO_POLL_BUSY };
@@ -53,6 +54,14 @@ enum topo_vlan_mode {
 	TOPO_VLAN_NONE,         /* VLAN-unaware: frames pass as they are */
 	TOPO_VLAN_ACCESS,       /* vlan = N: untagged on the wire, VLAN N inside */
 	TOPO_VLAN_TRUNK,        /* trunk = ...: tagged, native = N untagged */
+};
+
+/* How the endpoints of a macvlan network reach each other (Linux's modes). */
+enum topo_macvlan_mode {
+	TOPO_MACVLAN_BRIDGE,    /* locally, without the parent */
+	TOPO_MACVLAN_PRIVATE,   /* never, even when reflected by the LAN */
+	TOPO_MACVLAN_VEPA,      /* through the parent; reflected frames accepted */
+	TOPO_MACVLAN_PASSTHRU,  /* one endpoint owns the parent */
 };
 
 struct topo_switch {
@@ -123,6 +132,19 @@ struct topo_port {
 	uint8_t mac[6];                 /* derived if unset */
 	int masquerade;                 /* routed inside port: its NAT uplink */
 	unsigned mtu;                   /* 0: the interface's, or 1500 */
+	/* macvlan: an endpoint (mac is its MAC), or a parent of networks */
+	int macvlan;                    /* endpoint of macvlans[i], -1 none */
+	bool macvlan_parent;            /* some network's parent */
+	unsigned line;
+};
+
+/* [macvlan NAME]: endpoints that share one parent port's LAN. */
+struct topo_macvlan {
+	char name[TOPO_NAME_MAX];
+	enum topo_macvlan_mode mode;
+	int parent;                     /* port index */
+	uint16_t vid;                   /* parent = PORT.VID; 0: untagged */
+	unsigned n_endpoints;
 	unsigned line;
 };
 
@@ -159,6 +181,8 @@ struct topology {
 	unsigned n_routes;
 	struct topo_publish publish[TOPO_MAX_PUBLISH];
 	unsigned n_publish;
+	struct topo_macvlan macvlans[TOPO_MAX_MACVLANS];
+	unsigned n_macvlans;
 };
 
 /*
@@ -176,6 +200,7 @@ int topo_load_string(struct topology *topo, const char *name,
 bool topo_is_replay(const struct topology *topo);
 
 const char *topo_port_kind_name(enum topo_port_kind kind);
+const char *topo_macvlan_mode_name(enum topo_macvlan_mode mode);
 
 /* Does the topology route (a bridge gateway or a routed port)? */
 bool topo_has_l3(const struct topology *topo);
@@ -211,5 +236,6 @@ topo_port_in_vlan(const struct topo_port *p, unsigned vid)
 /* Index of the bridge / port named 'name', or -1. */
 int topo_bridge_find(const struct topology *topo, const char *name);
 int topo_port_find(const struct topology *topo, const char *name);
+int topo_macvlan_find(const struct topology *topo, const char *name);
 
 #endif

@@ -60,6 +60,53 @@ struct cmd {
 
 /* ---- commands ----------------------------------------------------------- */
 
+/* Lower case, as ip link and docker print MACs. */
+static void
+fmt_mac(char *buf, size_t len, const struct rte_ether_addr *a)
+{
+	const uint8_t *b = a->addr_bytes;
+
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2],
+		 b[3], b[4], b[5]);
+}
+
+/* "bridge br0", "routed 192.0.2.1/24", "macvlan lan", "parent of lan,lan10" */
+static void
+port_role(const struct vsw *sw, const struct port *p, char *buf, size_t len)
+{
+	const struct topo_port *tp = p->cfg;
+	size_t off = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	if (p->bridge >= 0) {
+		snprintf(buf, len, "bridge %s", sw->bridges[p->bridge].name);
+		return;
+	}
+	if (p->macvlan >= 0) {
+		snprintf(buf, len, "macvlan %s", sw->macvlans[p->macvlan].name);
+		return;
+	}
+	if (tp->prefix != 0) {
+		struct in_addr a = { .s_addr = htonl(tp->address) };
+		char ip[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &a, ip, sizeof(ip));
+		off = (size_t)snprintf(buf, len, "routed %s/%u", ip, tp->prefix);
+	}
+	for (i = 0; i < sw->n_macvlans && off < len; i++) {
+		const struct macvlan *mv = &sw->macvlans[i];
+
+		if (mv->parent != p->id)
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", off == 0 ?
+					"parent of " : strstr(buf, "parent") ? "," :
+					", parent of ", mv->name);
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, len, "-");
+}
+
 static int
 cmd_show_ports(struct vsw *sw, struct reply *r, int argc, char **argv,
 	       char *err, size_t errlen)
@@ -75,13 +122,9 @@ cmd_show_ports(struct vsw *sw, struct reply *r, int argc, char **argv,
 		char role[64], worker[16], mac[RTE_ETHER_ADDR_FMT_SIZE], off[64];
 		bool up = p->ops->link_up ? p->ops->link_up(p) : true;
 
-		if (p->bridge >= 0)
-			snprintf(role, sizeof(role), "bridge %s",
-				 sw->bridges[p->bridge].name);
-		else
-			snprintf(role, sizeof(role), "-");
+		port_role(sw, p, role, sizeof(role));
 		snprintf(worker, sizeof(worker), "%u", p->owner);
-		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+		fmt_mac(mac, sizeof(mac), &p->mac);
 		snprintf(off, sizeof(off), "%s%s%s%s",
 			 p->tx_offloads & PORT_OFF_L4_CSUM ? "csum," : "",
 			 p->tx_offloads & PORT_OFF_TSO ? "tso," : "",
@@ -298,7 +341,7 @@ fdb_dump_one(void *arg, uint64_t key, uint16_t port, bool is_static, uint32_t ag
 	char m[RTE_ETHER_ADDR_FMT_SIZE], vid[8], a[16];
 
 	fdb_key_mac(key, &mac);
-	rte_ether_format_addr(m, sizeof(m), &mac);
+	fmt_mac(m, sizeof(m), &mac);
 	snprintf(vid, sizeof(vid), "%u", fdb_key_vid(key));
 	snprintf(a, sizeof(a), "%u", age);
 	reply_row(d->r, d->bridge, m, vid, d->sw->ports[port].name,
@@ -416,7 +459,7 @@ cmd_show_routes(struct vsw *sw, struct reply *r, int argc, char **argv,
 		char mtu[8];
 
 		snprintf(pfx, sizeof(pfx), "%s/%u", ip4(f->ip, a), f->prefix);
-		rte_ether_format_addr(mac, sizeof(mac), &f->mac);
+		fmt_mac(mac, sizeof(mac), &f->mac);
 		snprintf(mtu, sizeof(mtu), "%u", f->mtu);
 		reply_row(r, f->name, pfx, mac, mtu,
 			  f->nat_outside ? "outside" : f->masq >= 0 ? "inside" : "-",
@@ -470,7 +513,7 @@ cmd_show_neighbors(struct vsw *sw, struct reply *r, int argc, char **argv,
 
 		if (e->state == NEIGH_FREE)
 			continue;
-		rte_ether_format_addr(mac, sizeof(mac), &e->mac);
+		fmt_mac(mac, sizeof(mac), &e->mac);
 		snprintf(age, sizeof(age), "%llu", e->confirmed ?
 			 (unsigned long long)((now - e->confirmed) / 1000000000ull) : 0ull);
 		snprintf(q, sizeof(q), "%u", e->n_queued);
@@ -604,6 +647,97 @@ cmd_show_nat(struct vsw *sw, struct reply *r, int argc, char **argv,
 	return 0;
 }
 
+static int
+cmd_show_macvlan(struct vsw *sw, struct reply *r, int argc, char **argv,
+		 char *err, size_t errlen)
+{
+	static const char *const cols[] = { "macvlan", "parent", "mode", "endpoints",
+		"#from_lan", "#to_lan", "#local", "#multicast", "#no_endpoint",
+		"#reflected", "#private", "#spoofed" };
+	static const char *const ecols[] = { "endpoint", "macvlan", "mac", "link",
+		"#rx", "#tx", "#spoofed", "#drops" };
+	const struct macvlan *only = NULL;
+	char b[12][32];
+	unsigned i, j, d;
+
+	if (argc > 0) {
+		for (i = 0; i < sw->n_macvlans; i++)
+			if (strcmp(sw->macvlans[i].name, argv[0]) == 0)
+				only = &sw->macvlans[i];
+		if (only == NULL) {
+			snprintf(err, errlen, "no macvlan network named '%s'", argv[0]);
+			return -1;
+		}
+	}
+	reply_table(r, "macvlan", NULL, RTE_DIM(cols), cols);
+	for (i = 0; i < sw->n_macvlans; i++) {
+		const struct macvlan *mv = &sw->macvlans[i];
+		struct macvlan_counters c = { 0 };
+		char parent[TOPO_NAME_MAX + 8], eps[512] = "";
+		size_t off = 0;
+
+		if (only != NULL && mv != only)
+			continue;
+		for (j = 0; j < sw->n_workers; j++) {
+			const struct macvlan_counters *x = &sw->workers[j]->mvcnt[i];
+
+			c.from_parent += x->from_parent;
+			c.to_parent += x->to_parent;
+			c.local += x->local;
+			c.multicast += x->multicast;
+			c.no_endpoint += x->no_endpoint;
+			c.reflected += x->reflected;
+			c.private_ += x->private_;
+			c.spoofed += x->spoofed;
+		}
+		if (mv->vid != 0)
+			snprintf(parent, sizeof(parent), "%s.%u",
+				 sw->ports[mv->parent].name, mv->vid);
+		else
+			snprintf(parent, sizeof(parent), "%s", sw->ports[mv->parent].name);
+		for (j = 0; j < mv->n_eps && off < sizeof(eps); j++)
+			off += (size_t)snprintf(eps + off, sizeof(eps) - off, "%s%s",
+						j ? "," : "", sw->ports[mv->eps[j]].name);
+		reply_row(r, mv->name, parent, topo_macvlan_mode_name(mv->mode),
+			  eps[0] ? eps : "-", fmt_u64(b[0], 32, c.from_parent),
+			  fmt_u64(b[1], 32, c.to_parent), fmt_u64(b[2], 32, c.local),
+			  fmt_u64(b[3], 32, c.multicast), fmt_u64(b[4], 32, c.no_endpoint),
+			  fmt_u64(b[5], 32, c.reflected), fmt_u64(b[6], 32, c.private_),
+			  fmt_u64(b[7], 32, c.spoofed));
+	}
+	reply_table(r, "endpoints", "endpoints:", RTE_DIM(ecols), ecols);
+	for (i = 0; i < sw->n_macvlans; i++) {
+		const struct macvlan *mv = &sw->macvlans[i];
+
+		if (only != NULL && mv != only)
+			continue;
+		for (j = 0; j < mv->n_eps; j++) {
+			struct port *p = &sw->ports[mv->eps[j]];
+			bool up = p->ops->link_up ? p->ops->link_up(p) : true;
+			struct vsw_counters c;
+			uint64_t drops = 0;
+			char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+			vsw_port_counters(sw, p->id, &c);
+			for (d = 0; d < VSW_DROP_MAX; d++)
+				drops += c.drops[d];
+			if (mv->mode == TOPO_MACVLAN_PASSTHRU) {
+				snprintf(mac, sizeof(mac), "(any)");
+			} else {
+				struct rte_ether_addr a;
+
+				memcpy(a.addr_bytes, p->cfg->mac, 6);
+				fmt_mac(mac, sizeof(mac), &a);
+			}
+			reply_row(r, p->name, mv->name, mac, up ? "up" : "down",
+				  fmt_u64(b[0], 32, c.rx), fmt_u64(b[1], 32, c.tx),
+				  fmt_u64(b[2], 32, c.drops[VSW_DROP_MV_SPOOF]),
+				  fmt_u64(b[3], 32, drops));
+		}
+	}
+	return 0;
+}
+
 static int cmd_help(struct vsw *sw, struct reply *r, int argc, char **argv,
 		    char *err, size_t errlen);
 
@@ -626,6 +760,9 @@ static const struct cmd commands[] = {
 	  "NAT sessions: inside, outside, remote, protocol, state, idle", cmd_show_sessions },
 	{ { "show", "nat", NULL }, 0, "show nat",
 	  "NAT counters, table use, external ports", cmd_show_nat },
+	{ { "show", "macvlan", NULL }, 1, "show macvlan [NETWORK]",
+	  "macvlan networks: parent, mode, endpoints with MAC and counters",
+	  cmd_show_macvlan },
 	{ { "help", NULL, NULL }, 0, "help", "this list", cmd_help },
 };
 

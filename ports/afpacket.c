@@ -14,8 +14,12 @@
  *    protocol 0 so it receives nothing), PACKET_QDISC_BYPASS, one sendto()
  *    per burst. Frames too big for a slot go out with sendmsg() on the rx
  *    socket after the ring is flushed, so order is kept.
- *  - VLAN tags the kernel took off into tp_vlan_tci are put back in the
- *    frame while copying it out of the ring, so the bridge sees them.
+ *  - VLAN tags the kernel took off into tp_vlan_tci (ring) or the
+ *    PACKET_AUXDATA message (super-frames) are put back in the frame, so
+ *    the bridge and macvlan see them. Whether the virtio-net header's
+ *    csum_start counts that lifted tag differs between kernels (6.18
+ *    counts it, older ones measure from the data without it), so it is
+ *    read off the frame: see vlan_csum_fix().
  *  - The interface is claimed (netif_claim) so that two vsw cannot share it.
  */
 #include <arpa/inet.h>
@@ -71,7 +75,9 @@ struct afpacket {
 	struct afp_txq *txq;
 	struct port_backend_stats st;   /* rx side, worker-owned */
 	uint64_t kernel_drops;          /* PACKET_STATISTICS, control-owned */
-	uint8_t scratch[BIG_FRAME];
+	int8_t tag_in_csum;             /* csum_start counts a lifted tag: 1, 0,
+					 * -1 not seen yet */
+	uint8_t scratch[4 + BIG_FRAME]; /* room to put a tag back */
 };
 
 static inline struct tpacket2_hdr *
@@ -182,6 +188,7 @@ afp_open(struct port *p, const struct topo_port *tp, const struct port_env *env,
 		return -ENOMEM;
 	}
 	a->fd = -1;
+	a->tag_in_csum = -1;
 	a->claim_fd = -1;
 	snprintf(a->ifname, sizeof(a->ifname), "%s", tp->iface);
 	a->ifindex = netif_index(tp->iface);
@@ -223,6 +230,11 @@ afp_open(struct port *p, const struct topo_port *tp, const struct port_env *env,
 	if (set_int(a->fd, SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20) != 0)
 		set_int(a->fd, SOL_SOCKET, SO_RCVBUF, 8 << 20);
 	set_int(a->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
+	/* the VLAN tag of a super-frame read with recvmsg() */
+	if ((rc = set_int(a->fd, SOL_PACKET, PACKET_AUXDATA, 1)) != 0) {
+		snprintf(err, errlen, "PACKET_AUXDATA: %s", strerror(-rc));
+		goto fail;
+	}
 	rc = ring_setup(a->fd, PACKET_RX_RING, &a->rx, fsize, RX_FRAMES);
 	if (rc != 0) {
 		snprintf(err, errlen, "rx ring: %s", strerror(-rc));
@@ -293,25 +305,91 @@ fail:
 	return rc;
 }
 
+/*
+ * After a lifted VLAN tag was put back in front of 'f' (the whole frame,
+ * 'len' bytes): make csum_start and hdr_len count from the frame's start.
+ * Where the frame says where its L4 header is (IPv4, or IPv6 with TCP/UDP
+ * right after it), that decides, and is remembered for frames that do not
+ * say (other protocols, a second tag); until then the older kernels'
+ * convention holds (not counted).
+ */
+static void
+vlan_csum_fix(struct afpacket *a, struct virtio_net_hdr *vh, const uint8_t *f,
+	      uint32_t len)
+{
+	uint16_t l4 = 0, type;
+	int add;
+
+	if (!(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return;
+	if (len >= 18 + 40) {
+		type = (uint16_t)(f[16] << 8 | f[17]);
+		if (type == ETH_P_IP)
+			l4 = (uint16_t)(18 + (f[18] & 0xf) * 4);
+		else if (type == ETH_P_IPV6 && (f[18 + 6] == IPPROTO_TCP ||
+						f[18 + 6] == IPPROTO_UDP))
+			l4 = 18 + 40;
+		if (l4 != 0 && vh->csum_start == l4)
+			a->tag_in_csum = 1;
+		else if (l4 != 0 && vh->csum_start + 4 == l4)
+			a->tag_in_csum = 0;
+	}
+	add = a->tag_in_csum == 1 ? 0 : 4;
+	vh->csum_start = (uint16_t)(vh->csum_start + add);
+	if (vh->hdr_len)
+		vh->hdr_len = (uint16_t)(vh->hdr_len + add);
+}
+
 /* A super-frame the kernel queued on the socket (TP_STATUS_COPY). */
 static struct rte_mbuf *
 rx_queued(struct port *p, struct afpacket *a, struct virtio_net_hdr *vh)
 {
+	/* read 4 bytes in, so that a lifted tag goes back without a move */
 	struct iovec iov[2] = {
 		{ .iov_base = vh, .iov_len = sizeof(*vh) },
-		{ .iov_base = a->scratch, .iov_len = sizeof(a->scratch) },
+		{ .iov_base = a->scratch + 4, .iov_len = sizeof(a->scratch) - 4 },
 	};
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	union {
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl;
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2,
+			      .msg_control = &ctl, .msg_controllen = sizeof(ctl) };
 	ssize_t r = recvmsg(a->fd, &msg, MSG_DONTWAIT);
+	struct cmsghdr *c;
+	uint8_t *f = a->scratch + 4;
+	uint32_t len;
 	struct rte_mbuf *m;
 
 	if (r <= (ssize_t)sizeof(*vh) || (msg.msg_flags & MSG_TRUNC)) {
 		a->st.rx_truncated++;
 		return NULL;
 	}
+	len = (uint32_t)r - sizeof(*vh);
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+		struct tpacket_auxdata aux;
+
+		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
+		    c->cmsg_len < CMSG_LEN(sizeof(aux)))
+			continue;
+		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+		if (!(aux.tp_status & TP_STATUS_VLAN_VALID) || len < 12)
+			break;
+		{
+			uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ?
+					aux.tp_vlan_tpid : ETH_P_8021Q;
+			uint16_t tag[2] = { htons(tpid), htons(aux.tp_vlan_tci) };
+
+			memmove(a->scratch, f, 12);
+			f = a->scratch;
+			memcpy(f + 12, tag, 4);
+			len += 4;
+			vlan_csum_fix(a, vh, f, len);
+		}
+		break;
+	}
 	m = rte_pktmbuf_alloc(p->pool);
-	if (m == NULL || port_mbuf_append(p->pool, m, a->scratch,
-					  (uint32_t)r - sizeof(*vh)) != 0) {
+	if (m == NULL || port_mbuf_append(p->pool, m, f, len) != 0) {
 		rte_pktmbuf_free(m);
 		a->st.rx_nombuf++;
 		return NULL;
@@ -321,7 +399,7 @@ rx_queued(struct port *p, struct afpacket *a, struct virtio_net_hdr *vh)
 
 /* Copy a ring frame into 'm', putting back a VLAN tag the kernel lifted. */
 static int
-rx_copy(struct rte_mbuf *m, const uint8_t *data, uint32_t len,
+rx_copy(struct afpacket *a, struct rte_mbuf *m, const uint8_t *data, uint32_t len,
 	const struct tpacket2_hdr *h, struct virtio_net_hdr *vh)
 {
 	uint32_t room = rte_pktmbuf_tailroom(m);
@@ -338,10 +416,7 @@ rx_copy(struct rte_mbuf *m, const uint8_t *data, uint32_t len,
 		memcpy(d, data, 12);
 		memcpy(d + 12, tag, 4);
 		memcpy(d + 16, data + 12, len - 12);
-		if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-			vh->csum_start += 4;
-		if (vh->hdr_len)
-			vh->hdr_len += 4;
+		vlan_csum_fix(a, vh, d, len + 4);
 		return 0;
 	}
 	if (len > room)
@@ -379,7 +454,7 @@ afp_rx_burst(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 			m = rte_pktmbuf_alloc(p->pool);
 			if (m == NULL) {
 				a->st.rx_nombuf++;
-			} else if (rx_copy(m, data, h->tp_snaplen, h, &vh) != 0) {
+			} else if (rx_copy(a, m, data, h->tp_snaplen, h, &vh) != 0) {
 				rte_pktmbuf_free(m);
 				m = NULL;
 				a->st.rx_truncated++;

@@ -88,7 +88,7 @@ offloads_to_caps(uint64_t tx)
 	if ((tx & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) && (tx & RTE_ETH_TX_OFFLOAD_UDP_CKSUM))
 		caps |= PORT_OFF_L4_CSUM;
 	if ((caps & PORT_OFF_L4_CSUM) && (tx & RTE_ETH_TX_OFFLOAD_TCP_TSO))
-		caps |= PORT_OFF_TSO;
+		caps |= PORT_OFF_TSO | PORT_OFF_VLAN_GSO; /* l2_len covers a tag */
 	if (tx & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		caps |= PORT_OFF_MULTISEG;
 	return caps;

@@ -377,6 +377,7 @@ offload_finish(struct rte_mbuf *m, uint32_t caps, struct rte_mempool *pool,
 	uint64_t f = m->ol_flags;
 	int n;
 
+	caps = offload_caps_for(m, caps);
 	if (((f & RTE_MBUF_F_TX_TCP_SEG) && !(caps & PORT_OFF_TSO)) ||
 	    ((f & RTE_MBUF_F_TX_UDP_SEG) && !(caps & PORT_OFF_USO))) {
 		if ((f & RTE_MBUF_F_TX_TCP_SEG) && (f & RTE_MBUF_F_TX_IPV4))

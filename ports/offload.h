@@ -25,6 +25,7 @@
 #define VIRTIO_NET_HDR_GSO_UDP_L4 5     /* kernel headers before 6.2 */
 #endif
 
+#include <rte_ether.h>
 #include <rte_mbuf.h>
 
 struct rte_mempool;
@@ -34,6 +35,19 @@ struct rte_mempool;
 #define PORT_OFF_TSO      (1u << 1)  /* TCP GSO super-frames */
 #define PORT_OFF_USO      (1u << 2)  /* UDP GSO super-frames */
 #define PORT_OFF_MULTISEG (1u << 3)  /* chained mbufs */
+/* super-frames that carry an 802.1Q tag too. AF_PACKET cannot send those:
+ * the kernel checks a GSO frame's protocol against its virtio-net GSO type
+ * (virtio_net_hdr_match_proto) and a tagged frame's is 802.1Q. */
+#define PORT_OFF_VLAN_GSO (1u << 4)
+
+/* The offloads a port can carry for this frame. */
+static inline uint32_t
+offload_caps_for(const struct rte_mbuf *m, uint32_t port_caps)
+{
+	if (m->l2_len > RTE_ETHER_HDR_LEN && !(port_caps & PORT_OFF_VLAN_GSO))
+		return port_caps & ~(PORT_OFF_TSO | PORT_OFF_USO);
+	return port_caps;
+}
 
 #define OFFLOAD_CSUM_FLAGS (RTE_MBUF_F_TX_L4_MASK)
 #define OFFLOAD_SEG_FLAGS  (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG)
@@ -72,6 +86,7 @@ offload_needs_finish(const struct rte_mbuf *m, uint32_t port_caps)
 
 	if (!(f & (OFFLOAD_ANY_FLAGS)) && m->nb_segs == 1)
 		return 0;
+	port_caps = offload_caps_for(m, port_caps);
 	return !((!(f & OFFLOAD_CSUM_FLAGS) || (port_caps & PORT_OFF_L4_CSUM)) &&
 		 (!(f & RTE_MBUF_F_TX_TCP_SEG) || (port_caps & PORT_OFF_TSO)) &&
 		 (!(f & RTE_MBUF_F_TX_UDP_SEG) || (port_caps & PORT_OFF_USO)) &&

@@ -101,6 +101,8 @@ struct port {
 	void *input;                    /* set by the switch */
 	const struct topo_port *cfg;    /* VLAN mode, hairpin, limits */
 	uint16_t l3if;                  /* routed port: its L3 interface */
+	int16_t macvlan;                /* endpoint: its network, -1 */
+	uint64_t mv_key;                /* endpoint: its (MAC, VID) key */
 	volatile bool link_down;        /* set by the control thread */
 };
 

@@ -10,6 +10,7 @@
 
 #include "ports/offload.h"
 #include "switch/bridge.h"
+#include "switch/l2.h"
 #include "switch/loop.h"
 #include "switch/vsw.h"
 
@@ -92,35 +93,6 @@ bridge_add_port(struct bridge *br, struct port *p)
 
 /* ---- VLANs -------------------------------------------------------------- */
 
-static inline bool
-has_tag(const struct rte_mbuf *m)
-{
-	return rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->ether_type ==
-	       RTE_BE16(RTE_ETHER_TYPE_VLAN);
-}
-
-static inline int
-tag_strip(struct rte_mbuf *m)
-{
-	if (rte_vlan_strip(m) != 0)
-		return -1;
-	m->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
-	if (m->ol_flags & OFFLOAD_ANY_FLAGS)
-		m->l2_len -= sizeof(struct rte_vlan_hdr);
-	return 0;
-}
-
-static inline int
-tag_push(struct rte_mbuf **m, uint16_t vid)
-{
-	(*m)->vlan_tci = vid;
-	if (rte_vlan_insert(m) != 0)
-		return -1;
-	if ((*m)->ol_flags & OFFLOAD_ANY_FLAGS)
-		(*m)->l2_len += sizeof(struct rte_vlan_hdr);
-	return 0;
-}
-
 /*
  * Find the frame's VLAN on ingress port 'c'. A priority tag (VID 0) is
  * taken off, so after this a frame is either untagged or tagged with its
@@ -130,13 +102,12 @@ static inline bool
 classify(const struct topo_port *c, struct rte_mbuf *m, struct l2_meta *md)
 {
 	uint16_t tv = 0;
-	bool tagged = has_tag(m);
+	bool tagged = l2_has_tag(m);
 
 	if (tagged) {
 		if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr))
 			return false;
-		tv = rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m,
-			struct rte_vlan_hdr *, RTE_ETHER_HDR_LEN)->vlan_tci) & 0xfff;
+		tv = l2_tag_vid(m);
 	}
 	switch (c->vlan_mode) {
 	case TOPO_VLAN_ACCESS:
@@ -162,7 +133,7 @@ classify(const struct topo_port *c, struct rte_mbuf *m, struct l2_meta *md)
 		return true;
 	}
 	md->tagged = false;
-	return !tagged || tag_strip(m) == 0;
+	return !tagged || l2_tag_strip(m) == 0;
 }
 
 /* Does 'q' send VLAN 'vid' tagged? (Untagged ports take it as it is.) */
@@ -184,24 +155,10 @@ egress_fix(struct rte_mbuf **m, const struct topo_port *q,
 	want = wants_tag(q, md->vid);
 	if (want == md->tagged)
 		return 0;
-	return want ? tag_push(m, md->vid) : tag_strip(*m);
+	return want ? l2_tag_push(m, md->vid) : l2_tag_strip(*m);
 }
 
 /* ---- flooding ----------------------------------------------------------- */
-
-/* Send 'm' to 'n' ports sharing it (the caller holds one reference). */
-static void
-send_shared(struct worker *w, struct rte_mbuf *m, const uint16_t *to, unsigned n)
-{
-	unsigned i;
-
-	if (n > 1)
-		mbuf_ref_add(m, (int16_t)(n - 1));
-	for (i = 0; i < n; i++) {
-		w->cnt[to[i]].flood++;
-		loop_tx(w, to[i], m);
-	}
-}
 
 /*
  * Flood one finished frame: ports that take it as it is share 'm'; ports
@@ -227,9 +184,9 @@ flood_one(struct worker *w, struct port *in, struct rte_mbuf *m,
 		}
 	}
 	if (n_as_is > 0)
-		send_shared(w, m, as_is, n_as_is);
+		l2_send_shared(w, m, as_is, n_as_is);
 	if (n_other > 0)
-		send_shared(w, c, other, n_other);
+		l2_send_shared(w, c, other, n_other);
 }
 
 static void
@@ -470,7 +427,7 @@ bridge_output(struct worker *w, struct bridge *br, struct rte_mbuf *m)
 		}
 		m = done[0];
 	}
-	send_shared(w, m, to, n);
+	l2_send_shared(w, m, to, n);
 }
 
 void

@@ -74,14 +74,6 @@ void bridge_output(struct worker *w, struct bridge *br, struct rte_mbuf *m);
 /* Periodic work (the aging sweep), from the worker loop. */
 void bridge_housekeeping(struct bridge *br, struct worker *w);
 
-/* Add 'n' references to every segment of 'm'. */
-static inline void
-mbuf_ref_add(struct rte_mbuf *m, int16_t n)
-{
-	for (; m != NULL; m = m->next)
-		rte_mbuf_refcnt_update(m, n);
-}
-
 /* Seconds on the loop's clock, as the FDB counts them. */
 static inline uint32_t
 bridge_now(uint64_t now_ns)

@@ -48,6 +48,10 @@
 	X(NAT_ICMP_BAD, "nat_icmp_bad", "ICMP error bad checksum or inner packet") \
 	X(NAT_ICMP_UNKNOWN, "nat_icmp_unknown", "ICMP error about no known flow") \
 	X(NAT_DIRECT_INSIDE, "nat_direct_inside", "from outside straight to an inside address") \
+	X(MV_NO_ENDPOINT, "macvlan_no_endpoint", "unicast from the LAN for no endpoint") \
+	X(MV_SPOOF, "macvlan_spoof", "source MAC is not the endpoint's") \
+	X(MV_REFLECTED, "macvlan_reflected", "an endpoint's frame came back from the LAN") \
+	X(MV_PRIVATE, "macvlan_private", "between endpoints of a private network") \
 
 #define VSW_DROP_ENUM(e, n, d) VSW_DROP_##e,
 enum vsw_drop { VSW_DROPS(VSW_DROP_ENUM) VSW_DROP_MAX };

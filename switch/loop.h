@@ -34,6 +34,7 @@
 #include "ports/port.h"
 #include "switch/bridge.h"
 #include "switch/drop.h"
+#include "switch/macvlan.h"
 
 #define LOOP_BURST 64
 #define LOOP_TXBUF 64
@@ -69,6 +70,7 @@ struct worker {
 	struct loop_txbuf txb[TOPO_MAX_PORTS];
 	struct vsw_counters cnt[TOPO_MAX_PORTS];
 	struct bridge_counters bcnt[TOPO_MAX_BRIDGES];
+	struct macvlan_counters mvcnt[TOPO_MAX_MACVLANS];
 	struct worker_stats stats;
 	uint16_t l3_in;                 /* router: the l3if of the current burst */
 	/* adaptive polling */

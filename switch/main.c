@@ -9,6 +9,7 @@
  * usage, 3 stopped but mbufs leaked.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -61,6 +62,24 @@ print_summary(const struct topology *t)
 			t->ports[i].bridge >= 0 ? " on bridge " : "",
 			t->ports[i].bridge >= 0 ?
 			t->bridges[t->ports[i].bridge].name : "");
+}
+
+/* Replay: what was dropped where, one line per port and reason, so that
+ * golden tests check why frames vanished, not only that they did. */
+static void
+print_drops(const struct vsw *sw)
+{
+	unsigned i, d;
+
+	for (i = 0; i < sw->n_ports; i++) {
+		struct vsw_counters c;
+
+		vsw_port_counters(sw, (uint16_t)i, &c);
+		for (d = 0; d < VSW_DROP_MAX; d++)
+			if (c.drops[d] != 0)
+				fprintf(stderr, "vsw: drop %s %s %" PRIu64 "\n",
+					sw->ports[i].name, vsw_drop_name[d], c.drops[d]);
+	}
 }
 
 int
@@ -139,6 +158,7 @@ main(int argc, char **argv)
 
 	if (sw->replay) {
 		loop_replay(sw->workers[0]);
+		print_drops(sw);
 	} else {
 		ctl = ctl_open(sw, topo.sw.control, err, sizeof(err));
 		if (ctl == NULL) {

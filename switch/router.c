@@ -56,6 +56,8 @@ add_if(struct router *r, struct l3if *f, uint32_t ip, uint8_t prefix,
 	memcpy(f->mac.addr_bytes, mac, RTE_ETHER_ADDR_LEN);
 	f->mtu = (uint16_t)(mtu ? mtu : RTE_ETHER_MTU);
 	f->masq = -1;
+	if (r->min_mtu == 0 || f->mtu < r->min_mtu)
+		r->min_mtu = f->mtu;
 	r->n_ifs++;
 }
 
@@ -102,25 +104,13 @@ router_init(struct vsw *sw, char *err, size_t errlen)
 	for (i = 0; i < t->n_ports; i++) {
 		const struct topo_port *tp = &t->ports[i];
 		struct l3if *f = &r->ifs[r->n_ifs];
-		uint8_t mac[6];
 
 		if (tp->prefix == 0)
 			continue;
-		if (tp->mac[0] | tp->mac[1] | tp->mac[2] | tp->mac[3] | tp->mac[4] |
-		    tp->mac[5]) {
-			memcpy(mac, tp->mac, 6);
-		} else {        /* derived: 02:42 and the address */
-			mac[0] = 0x02;
-			mac[1] = 0x42;
-			mac[2] = (uint8_t)(tp->address >> 24);
-			mac[3] = (uint8_t)(tp->address >> 16);
-			mac[4] = (uint8_t)(tp->address >> 8);
-			mac[5] = (uint8_t)tp->address;
-		}
 		f->port = (uint16_t)i;
 		snprintf(f->name, sizeof(f->name), "%s", tp->name);
 		r->port_if[i] = (int)r->n_ifs;
-		add_if(r, f, tp->address, tp->prefix, mac, sw->ports[i].mtu);
+		add_if(r, f, tp->address, tp->prefix, tp->mac, sw->ports[i].mtu);
 		sw->ports[i].input = (void *)router_port_input;
 		sw->ports[i].l3if = f->id;
 	}
@@ -262,6 +252,10 @@ router_output(struct worker *w, const struct l3if *ifc, struct rte_mbuf *m)
 		bridge_output(w, &sw->bridges[ifc->bridge], m);
 		return;
 	}
+	if (unlikely(ifc->macvlan)) {
+		macvlan_l3_output(w, ifc->port, m);
+		return;
+	}
 	if (unlikely(sw->ports[ifc->port].link_down)) {
 		loop_drop(w, ifc->port, VSW_DROP_TX_LINK_DOWN, m);
 		return;
@@ -375,26 +369,63 @@ whole(struct worker *w, struct rte_mbuf *m)
 	return m;
 }
 
-/* Cut 'm' for 'mtu' and send the pieces to 'nh' on 'out'. */
+static void fragment_one(struct worker *w, const struct l3if *out, rte_be32_t nh,
+			 struct rte_mbuf *m);
+
+/* The size of 'm' on the wire: a super-frame's segments for a GSO frame. */
+static inline uint16_t
+wire_len(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
+{
+	return (m->ol_flags & OFFLOAD_SEG_FLAGS) ?
+	       (uint16_t)(m->l3_len + m->l4_len + m->tso_segsz) :
+	       rte_be_to_cpu_16(ip->total_length);
+}
+
+/*
+ * Send 'm', too big for 'out', to 'nh' in pieces: a super-frame is cut into
+ * its segments first (with finished checksums), then whatever is still
+ * bigger than the MTU is fragmented.
+ */
 static void
 send_fragmented(struct worker *w, const struct l3if *out, rte_be32_t nh,
 		struct rte_mbuf *m)
+{
+	struct rte_mbuf *done[OFFLOAD_MAX_SEGS];
+	uint16_t in = m->port;
+	int n, i;
+
+	if (!(m->ol_flags & (OFFLOAD_CSUM_FLAGS | OFFLOAD_SEG_FLAGS))) {
+		fragment_one(w, out, nh, m);
+		return;
+	}
+	/* fragments carry a finished checksum */
+	n = offload_finish(m, 0, w->sw->pool, done, RTE_DIM(done));
+	if (n < 0) {                    /* 'm' is untouched */
+		loop_drop(w, in, VSW_DROP_IP_FRAG, m);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(done[i],
+			const struct rte_ipv4_hdr *, done[i]->l2_len);
+
+		done[i]->port = in;
+		if (rte_be_to_cpu_16(ip->total_length) > out->mtu)
+			fragment_one(w, out, nh, done[i]);
+		else
+			router_send(w, out, nh, done[i]);
+	}
+}
+
+/* Fragment one finished datagram for 'out' and send the fragments. */
+static void
+fragment_one(struct worker *w, const struct l3if *out, rte_be32_t nh,
+	     struct rte_mbuf *m)
 {
 	struct rte_mbuf *frags[64];
 	struct rte_ether_hdr eh = *rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	uint16_t in = m->port;
 	int n, i;
 
-	if (m->ol_flags & (OFFLOAD_CSUM_FLAGS | OFFLOAD_SEG_FLAGS)) {
-		/* fragments carry a finished checksum */
-		struct rte_mbuf *done[OFFLOAD_MAX_SEGS];
-
-		if (offload_finish(m, 0, w->sw->pool, done, RTE_DIM(done)) != 1) {
-			loop_drop(w, in, VSW_DROP_IP_FRAG, m);
-			return;
-		}
-		m = done[0];
-	}
 	rte_pktmbuf_adj(m, m->l2_len);
 	n = rte_ipv4_fragment_packet(m, frags, RTE_DIM(frags), out->mtu,
 				     w->sw->pool, w->sw->pool);
@@ -461,10 +492,7 @@ forward(struct worker *w, const struct l3if *in, struct rte_mbuf *m,
 		loop_drop(w, m->port, VSW_DROP_IP_TTL, m);
 		return;
 	}
-	/* the size on the wire: a super-frame's segments for a GSO frame */
-	wire = (m->ol_flags & OFFLOAD_SEG_FLAGS) ?
-	       (uint16_t)(m->l3_len + m->l4_len + m->tso_segsz) :
-	       rte_be_to_cpu_16(ip->total_length);
+	wire = wire_len(m, ip);
 	if (unlikely(wire > out->mtu) &&
 	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))) {
 		icmp_error(w, in, m, ICMP_UNREACH, ICMP_UNREACH_FRAG, out->mtu);
@@ -483,9 +511,7 @@ forward(struct worker *w, const struct l3if *in, struct rte_mbuf *m,
 			return;
 		}
 		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
-		wire = (m->ol_flags & OFFLOAD_SEG_FLAGS) ?
-		       (uint16_t)(m->l3_len + m->l4_len + m->tso_segsz) :
-		       rte_be_to_cpu_16(ip->total_length);
+		wire = wire_len(m, ip);
 	}
 	/* TTL - 1 as one 16-bit store of the TTL/protocol word (a byte
 	 * store and a word load would stall), the checksum following it */
@@ -682,13 +708,14 @@ inbound_done(struct worker *w, struct rte_mbuf *m, struct napt_session *s)
 	}
 	out = &r->ifs[r->nh[nhi].l3if];
 	nh = r->nh[nhi].gw ? r->nh[nhi].gw : s->in_ip;
-	if (unlikely(rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m,
-			struct rte_ipv4_hdr *, m->l2_len)->total_length) > out->mtu)) {
+	ttl_dec(m);
+	r->st.forwarded++;
+	/* the fast path takes only what fits every interface (min_mtu) */
+	if (unlikely(wire_len(m, rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							 m->l2_len)) > out->mtu)) {
 		send_fragmented(w, out, nh, m);
 		return;
 	}
-	ttl_dec(m);
-	r->st.forwarded++;
 	if (likely(h < t->n_max && t->e[h].state == NEIGH_REACHABLE &&
 		   t->e[h].ip == nh && t->e[h].l3if == out->id)) {
 		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
@@ -724,7 +751,8 @@ nat_burst(struct worker *w, const struct l3if *ifc, struct rte_mbuf **pkts,
 	for (i = 0; i < n; i++) {
 		const struct rte_ipv4_hdr *ip;
 
-		if (!fast_ipv4(pkts[i], up->mtu))
+		/* out: it leaves through 'up'; in: wherever it goes, it fits */
+		if (!fast_ipv4(pkts[i], out ? up->mtu : r->min_mtu))
 			continue;
 		ip = rte_pktmbuf_mtod_offset(pkts[i], const struct rte_ipv4_hdr *,
 					     RTE_ETHER_HDR_LEN);

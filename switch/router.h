@@ -58,6 +58,7 @@ struct l3if {
 	bool isolated;                  /* bridge: no routing to other bridges */
 	int masq;                       /* bridge: l3if of its NAT uplink, -1 */
 	bool nat_outside;               /* a NAT uplink */
+	bool macvlan;                   /* routed port that is a macvlan parent */
 };
 
 struct nexthop {
@@ -90,6 +91,7 @@ struct router {
 	uint16_t last_nh_if;
 	uint32_t last_nh;
 	uint32_t last_nh_gen;
+	uint16_t min_mtu;                  /* the smallest of every l3if's */
 	struct napt *napt;                 /* NULL without NAT */
 	/* reassembly of fragments for NAPT (one worker) */
 	struct rte_ip_frag_tbl *frag;

@@ -218,6 +218,9 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 		if (rc != 0)
 			goto fail;
 	}
+	rc = macvlan_init(sw, err, errlen);
+	if (rc != 0)
+		goto fail;
 
 	for (i = 0; i < sw->n_workers; i++) {
 		rc = loop_worker_init(sw, sw->workers[i], i);
@@ -229,6 +232,7 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 	}
 	return 0;
 fail:
+	macvlan_fini(sw);
 	router_fini(sw);
 	free_workers(sw);
 	close_ports(sw);
@@ -244,6 +248,7 @@ vsw_stop(struct vsw *sw)
 	unsigned in_use;
 
 	router_fini(sw);         /* frames waiting for ARP or fragments */
+	macvlan_fini(sw);
 	free_workers(sw);
 	in_use = close_ports(sw);
 	free_bridges(sw);

@@ -20,6 +20,7 @@
 #include "ports/port.h"
 #include "switch/bridge.h"
 #include "switch/loop.h"
+#include "switch/macvlan.h"
 #include "switch/router.h"
 
 struct rte_mempool;
@@ -37,6 +38,9 @@ struct vsw {
 	unsigned n_workers;
 	struct worker *workers[TOPO_MAX_WORKERS];
 	struct router *router;          /* NULL when nothing is routed */
+	unsigned n_macvlans;
+	struct macvlan macvlans[TOPO_MAX_MACVLANS];
+	struct mv_parent *mv_parents[TOPO_MAX_PORTS]; /* by port; NULL: none */
 	volatile bool stop;
 	/* worker barrier (loop.c) */
 	uint32_t barrier_req;

@@ -70,6 +70,9 @@ class Lab:
         sh("ip -n %s link set eth0 up" % ns)
         # no IPv6 chatter on the host end: the switch port is not a host
         sh("sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % host, check=False)
+        # nor ARP answers from the host for its own addresses: the host end
+        # is a switch port, not one of the host's interfaces
+        sh("sysctl -qw net.ipv4.conf.%s.arp_ignore=8" % host, check=False)
         sh("ip link set %s up" % host)
         if gw:
             sh("ip -n %s route add default via %s" % (ns, gw))
@@ -125,7 +128,8 @@ class Vsw:
         self.ini.write_text(ini)
         self.log = self.dir / "vsw.log"
         self.logf = open(self.log, "w")
-        self.proc = subprocess.Popen([str(VSW), "-c", str(self.ini)],
+        wrap = os.environ.get("VSW_WRAP", "").split()
+        self.proc = subprocess.Popen(wrap + [str(VSW), "-c", str(self.ini)],
                                      stdout=self.logf, stderr=subprocess.STDOUT)
         self.rc = None
 

@@ -70,11 +70,27 @@ def nat_lab(lab):
     return lab, v
 
 
+HTTP_SERVER = """
+import http.server, socketserver, sys
+class Server(http.server.ThreadingHTTPServer):
+    def server_bind(self):
+        # no reverse DNS lookup of our own address (HTTPServer's getfqdn):
+        # in a namespace with a default route it waits for a resolver
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+s = Server((sys.argv[1], int(sys.argv[2])), http.server.SimpleHTTPRequestHandler)
+print("listening", flush=True)
+s.serve_forever()
+"""
+
+
 def http_server(lab, ns, addr, port):
-    """A python HTTP server; its log lines (with client addresses) go to a file."""
+    """An HTTP server; its log lines (with client addresses) go to a file."""
     logf = lab.tmp / ("http-%s-%d.log" % (ns, port))
-    p = lab.spawn(ns, "sh -c 'cd /tmp && exec /usr/bin/python3 -u -m http.server "
-                  "--bind %s %d > %s 2>&1'" % (addr, port, logf))
+    script = lab.tmp / "http_server.py"
+    script.write_text(HTTP_SERVER)
+    p = lab.spawn(ns, "sh -c 'cd /tmp && exec /usr/bin/python3 -u %s %s %d > %s 2>&1'"
+                  % (script, addr, port, logf))
     for _ in range(50):         # it prints a line once it listens
         if logf.exists() and logf.read_text():
             break

@@ -18,6 +18,7 @@ class Case:
         self.dir = directory
         self.inputs = {}     # port -> [(t, frame)]
         self.expect = {}     # port -> [frame]
+        self.drops = None    # (port, reason) -> count, once drop() is used
 
     def send(self, t, port, frame):
         frame.time = T0 + t
@@ -30,6 +31,13 @@ class Case:
     def nothing_on(self, port):
         self.expect.setdefault(port, [])
 
+    def drop(self, port, reason, n=1):
+        """Expect vsw to count a drop of 'reason' (a drop.h name) on 'port'.
+        Once a case uses this, the drops vsw counts must match exactly."""
+        if self.drops is None:
+            self.drops = {}
+        self.drops[(port, reason)] = self.drops.get((port, reason), 0) + n
+
     def write(self):
         for port, frames in self.inputs.items():
             wrpcap(os.path.join(self.dir, "in_%s.pcap" % port), frames, linktype=1)
@@ -38,6 +46,11 @@ class Case:
                 f.time = T0
             wrpcap(os.path.join(self.dir, "expect_%s.pcap" % port), frames,
                    linktype=1)
+        if self.drops is not None:
+            with open(os.path.join(self.dir, "drops.txt"), "w") as f:
+                f.write("# port reason count: every drop vsw must count\n")
+                for (port, reason), n in sorted(self.drops.items()):
+                    f.write("%s %s %d\n" % (port, reason, n))
 
 
 def case_here():

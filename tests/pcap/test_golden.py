@@ -5,7 +5,9 @@ tests/pcap/CASE/ holds topology.ini (every port a pcap port: replay mode),
 in_PORT.pcap inputs, expect_PORT.pcap outputs and gen.py, the script that
 made them. vsw must emit exactly the expected frames, in order, on every
 port (a port with no expect file must emit nothing), exit 0 with every
-mbuf returned, and produce byte-identical files when run twice.
+mbuf returned, and produce byte-identical files when run twice. Where the
+case has drops.txt, the drops vsw counts (port, reason, count) must be
+exactly those.
 """
 import filecmp
 import os
@@ -66,7 +68,7 @@ def test_golden(case, tmp_path):
     work1, work2 = tmp_path / "run1", tmp_path / "run2"
     shutil.copytree(case, work1)
     shutil.copytree(case, work2)
-    run_vsw(work1)
+    stderr = run_vsw(work1)
     for port in ports_of(case):
         out = work1 / ("out_%s.pcap" % port)
         exp = case / ("expect_%s.pcap" % port)
@@ -82,6 +84,15 @@ def test_golden(case, tmp_path):
                     describe(w) if w else "(nothing)"))
         assert not lines, "port %s: %d frames, %d expected\n%s" % (
             port, len(got), len(want), "\n".join(lines[:10]))
+    drops = case / "drops.txt"
+    if drops.exists():
+        want = sorted(tuple(l.split()) for l in drops.read_text().splitlines()
+                      if l.strip() and not l.startswith("#"))
+        got = sorted(tuple(l.split()[2:]) for l in stderr.splitlines()
+                     if l.startswith("vsw: drop "))
+        assert got == want, "drops counted:\n  %s\nexpected:\n  %s" % (
+            "\n  ".join(" ".join(g) for g in got) or "(none)",
+            "\n  ".join(" ".join(w) for w in want) or "(none)")
     # replay is deterministic: a second run writes the same bytes
     run_vsw(work2)
     for out in sorted(work1.glob("out_*.pcap")):

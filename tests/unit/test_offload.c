@@ -332,6 +332,94 @@ test_uso6_segments_in_software(void **state)
 	assert_int_equal(rte_mempool_in_use_count(test_pool), 0);
 }
 
+/* A tagged super-frame cannot leave through AF_PACKET whole (the kernel
+ * refuses GSO for an 802.1Q frame): it is cut, tags kept, where the port
+ * lacks PORT_OFF_VLAN_GSO. */
+static void
+test_tagged_tso4_is_cut_for_ports_without_vlan_gso(void **state)
+{
+	struct rte_mbuf *segs[OFFLOAD_MAX_SEGS];
+	struct virtio_net_hdr vh;
+	struct rte_mbuf *m = partial(tcp4, sizeof(tcp4), &vh);
+	uint32_t afp = PORT_OFF_L4_CSUM | PORT_OFF_TSO | PORT_OFF_USO | PORT_OFF_MULTISEG;
+	unsigned total = 0, i;
+	int n;
+
+	(void)state;
+	vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	vh.gso_size = 10;
+	assert_int_equal(offload_from_vnet(m, &vh), 0);
+	assert_false(offload_needs_finish(m, afp));
+	m->vlan_tci = 10;
+	assert_int_equal(rte_vlan_insert(&m), 0);  /* l2_len += 4 with it */
+	assert_int_equal(m->l2_len, 18);
+	assert_true(offload_needs_finish(m, afp));
+	assert_false(offload_needs_finish(m, afp | PORT_OFF_VLAN_GSO));
+	n = offload_finish(m, afp, test_pool, segs, RTE_DIM(segs));
+	assert_int_equal(n, 4);
+	for (i = 0; i < (unsigned)n; i++) {
+		struct rte_mbuf *s = segs[i];
+		uint8_t hdr[58];
+		const uint8_t *f = rte_pktmbuf_read(s, 0, 58, hdr);
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(f + 18);
+
+		assert_int_equal(f[12], 0x81);
+		assert_int_equal(f[15], 10);
+		assert_int_equal(rte_be_to_cpu_16(ip->total_length) + 18, s->pkt_len);
+		/* each segment may keep a partial checksum (the port takes
+		 * those); finish it here to check it */
+		if (s->ol_flags & OFFLOAD_CSUM_FLAGS)
+			assert_int_equal(offload_csum_complete(s), 0);
+		assert_int_equal(rte_ipv4_cksum(ip), 0);
+		assert_int_equal(rte_ipv4_udptcp_cksum_mbuf_verify(s, ip, 38), 0);
+		total += s->pkt_len - 38 - 20;
+		rte_pktmbuf_free(s);
+	}
+	assert_int_equal(total, 34);
+	assert_int_equal(rte_mempool_in_use_count(test_pool), 0);
+}
+
+/* A super-frame read from a socket is a chain of mbufs (port_mbuf_append);
+ * cutting it must keep every segment whole and its checksums right. */
+static void
+test_chained_super_frame_is_cut_right(void **state)
+{
+	static uint8_t frame[14 + 20 + 20 + 20000];
+	struct rte_mbuf *segs[OFFLOAD_MAX_SEGS];
+	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+				     .gso_size = 1448, .csum_start = 34,
+				     .csum_offset = 16 };
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + 14);
+	struct rte_mbuf *m;
+	unsigned total = 0, i;
+	size_t k;
+	int n;
+
+	(void)state;
+	memcpy(frame, tcp4, 54);        /* Ethernet, IPv4, TCP headers */
+	for (k = 54; k < sizeof(frame); k++)
+		frame[k] = (uint8_t)(k * 7);
+	ip->total_length = rte_cpu_to_be_16(sizeof(frame) - 14);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	*(uint16_t *)(frame + 34 + 16) = rte_ipv4_phdr_cksum(ip, 0);
+	m = rte_pktmbuf_alloc(test_pool);
+	assert_non_null(m);
+	assert_int_equal(port_mbuf_append(test_pool, m, frame, sizeof(frame)), 0);
+	assert_true(m->nb_segs > 1);
+	assert_int_equal(offload_from_vnet(m, &vh), 0);
+	n = offload_finish(m, 0, test_pool, segs, RTE_DIM(segs));
+	assert_int_equal(n, (20000 + 1447) / 1448);
+	for (i = 0; i < (unsigned)n; i++) {
+		assert_int_equal(segs[i]->nb_segs, 1);
+		total += check_segment(segs[i], 0, 1);
+		rte_pktmbuf_free(segs[i]);
+	}
+	assert_int_equal(total, 20000);
+	assert_int_equal(rte_mempool_in_use_count(test_pool), 0);
+}
+
 static void
 test_finish_only_what_the_port_lacks(void **state)
 {
@@ -365,6 +453,8 @@ main(void)
 		cmocka_unit_test(test_tso4_segments_in_software),
 		cmocka_unit_test(test_uso6_segments_in_software),
 		cmocka_unit_test(test_finish_only_what_the_port_lacks),
+		cmocka_unit_test(test_chained_super_frame_is_cut_right),
+		cmocka_unit_test(test_tagged_tso4_is_cut_for_ports_without_vlan_gso),
 	};
 
 	return cmocka_run_group_tests(tests, test_eal_setup, test_eal_teardown);

@@ -166,6 +166,123 @@ test_port_errors(void **state)
 		     "t.ini:2: [switch] workers: replay mode");
 }
 
+/* A routed port, a bridge with a gateway, NAT: what is refused. */
+static void
+test_l3_errors(void **state)
+{
+	(void)state;
+#define UP "[port up]\nkind = tap\niface = u\naddress = 192.0.2.2/24\n"
+	expect_error("[bridge b]\nsubnet = 10.0.0.0/24\n",
+		     "t.ini:2: [bridge b] subnet: subnet and gateway go together");
+	expect_error("[bridge b]\nsubnet = 10.0.0.0/24\ngateway = 10.0.1.1\n",
+		     "t.ini:3: [bridge b] gateway: must be a host address in subnet 10.0.0.0/24");
+	expect_error(UP "[bridge b]\nsubnet = 192.0.2.0/25\ngateway = 192.0.2.1\n",
+		     "t.ini:4: [port up] address: overlaps 192.0.2.0/25 of [bridge b]");
+	expect_error(UP "[bridge b]\nsubnet = 10.0.0.0/24\ngateway = 10.0.0.1\nmasquerade = c\n"
+		     "[port c]\nkind = tap\niface = c\nbridge = b\n",
+		     "t.ini:8: [bridge b] masquerade: port c is not a routed port");
+	expect_error(UP "gateway = 198.51.100.1\n",
+		     "t.ini:5: [port up] gateway: must be another address in the port's network");
+	expect_error(UP "vlan = 3\n", "t.ini:5: [port up] vlan: is for bridge ports");
+	expect_error(UP "[route r]\nprefix = 10.9.0.0/16\nvia = 10.0.0.1\nport = up\n",
+		     "t.ini:7: [route r] via: must be a neighbour in port up's network");
+	expect_error(UP "[publish p]\nport = up\nproto = tcp\nlisten = 80\nto = 10.0.0.2:80\n",
+		     "t.ini:9: [publish p] to: 10.0.0.2 is in no network masqueraded through port up");
+	expect_error("[bridge b]\n[port a]\nkind = tap\niface = t\nbridge = b\nmac = 02:00:00:00:00:01\n",
+		     "t.ini:6: [port a] mac: is for routed ports");
+#undef UP
+}
+
+/* [macvlan NAME]: a parent port (or PORT.VID), endpoints with their MACs. */
+static void
+test_macvlan(void **state)
+{
+	(void)state;
+#define LAN "[port lan]\nkind = tap\niface = l\n"
+#define EP(n, net, mac) "[port " n "]\nkind = tap\niface = " n "\nmacvlan = " net "\nmac = " mac "\n"
+	assert_int_equal(load("[macvlan m]\nparent = lan\nmode = vepa\n"
+			      "[macvlan m10]\nparent = lan.10\n" LAN
+			      EP("e1", "m", "02:00:00:00:00:01")
+			      EP("e2", "m10", "02:00:00:00:00:01")), 0);
+	assert_int_equal(topo.n_macvlans, 2);
+	assert_int_equal(topo.macvlans[0].mode, TOPO_MACVLAN_VEPA);
+	assert_int_equal(topo.macvlans[0].parent, 0);
+	assert_int_equal(topo.macvlans[0].vid, 0);
+	assert_int_equal(topo.macvlans[1].mode, TOPO_MACVLAN_BRIDGE);
+	assert_int_equal(topo.macvlans[1].vid, 10);
+	assert_int_equal(topo.macvlans[1].n_endpoints, 1);
+	assert_true(topo.ports[0].macvlan_parent);
+	assert_int_equal(topo.ports[0].macvlan, -1);
+	assert_int_equal(topo.ports[2].macvlan, 1);
+	assert_int_equal(topo.ports[2].mac[5], 1);
+	/* a port whose own name has a dot is found first */
+	assert_int_equal(load("[macvlan m]\nparent = eth0.5\n"
+			      "[port eth0.5]\nkind = tap\niface = l\n"
+			      "[port eth0]\nkind = tap\niface = k\naddress = 192.0.2.1/24\n"), 0);
+	assert_int_equal(topo.macvlans[0].parent, 0);
+	assert_int_equal(topo.macvlans[0].vid, 0);
+	/* a routed parent */
+	assert_int_equal(load("[macvlan m]\nparent = lan\n"
+			      "[port lan]\nkind = tap\niface = l\naddress = 192.0.2.1/24\n"
+			      EP("e1", "m", "02:00:00:00:00:01")), 0);
+
+	expect_error("[macvlan m]\nmode = bridge\n", "t.ini:1: [macvlan m] needs parent = PORT");
+	expect_error("[macvlan m]\nparent = lan\nmode = switch\n" LAN,
+		     "t.ini:3: [macvlan m] mode: 'switch' is not one of: bridge | private | vepa | passthru");
+	expect_error("[macvlan m]\nparent = nope\n", "t.ini:2: [macvlan m] parent: no [port nope]");
+	expect_error("[macvlan m]\nparent = lan.4095\n" LAN,
+		     "t.ini:2: [macvlan m] parent: '4095' is not a VLAN ID from 1 to 4094");
+	expect_error("[macvlan m]\nparent = lan.x\n" LAN,
+		     "t.ini:2: [macvlan m] parent: 'x' is not a VLAN ID");
+	expect_error("[macvlan m]\nparent = lan\n[macvlan n]\nparent = lan\n" LAN,
+		     "t.ini:4: [macvlan n] parent: [macvlan m] has this parent already");
+	expect_error("[macvlan m]\nparent = lan\n" LAN "[port e]\nkind = tap\niface = e\nmacvlan = m\n",
+		     "t.ini:9: [port e] macvlan: an endpoint of [macvlan m] needs mac = ...");
+	expect_error("[macvlan m]\nparent = lan\n" LAN EP("e", "nope", "02:00:00:00:00:01"),
+		     "t.ini:9: [port e] macvlan: no [macvlan nope] in this file");
+	expect_error("[macvlan m]\nparent = lan\n" LAN EP("e", "m", "03:00:00:00:00:01"),
+		     "t.ini:10: [port e] mac: '03:00:00:00:00:01' is not a unicast MAC");
+	expect_error("[macvlan m]\nparent = lan\n" LAN EP("e", "m", "02:00:00:00:00:01")
+		     EP("f", "m", "02:00:00:00:00:01"),
+		     "t.ini:15: [port f] mac: port e of [macvlan m] has this MAC");
+	expect_error("[macvlan m]\nparent = lan\n" LAN EP("e", "m", "02:00:00:00:00:01")
+		     "vlan = 5\n", "t.ini:11: [port e] vlan: is for bridge ports");
+	expect_error("[bridge b]\n[macvlan m]\nparent = lan\n" LAN "bridge = b\n",
+		     "t.ini:7: [port lan] bridge: a macvlan parent is not on a bridge");
+	expect_error("[bridge b]\n[macvlan m]\nparent = lan\n" LAN EP("e", "m", "02:00:00:00:00:01")
+		     "bridge = b\n", "t.ini:12: [port e] bridge: a macvlan endpoint is on no bridge");
+	expect_error("[macvlan m]\nparent = lan\n[macvlan n]\nparent = e\n" LAN
+		     EP("e", "m", "02:00:00:00:00:01"),
+		     "[port e] macvlan: port e is a macvlan parent; a port is a parent or an endpoint");
+	expect_error("[macvlan m]\nparent = lan\n" LAN "mac = 02:00:00:00:00:09\n",
+		     "t.ini:6: [port lan] mac: not used by a macvlan parent that is not routed");
+	expect_error("[macvlan m]\nparent = lan\n"
+		     "[port lan]\nkind = tap\niface = l\naddress = 192.0.2.1/24\n"
+		     EP("e1", "m", "02:42:c0:00:02:01"),
+		     "t.ini:11: [port e1] mac: the MAC of routed port lan, the parent");
+	/* passthru: exactly one endpoint, the whole parent, no MAC */
+	expect_error("[macvlan m]\nparent = lan\nmode = passthru\n" LAN,
+		     "t.ini:3: [macvlan m] mode: passthru gives the parent to exactly one endpoint (0 found)");
+	expect_error("[macvlan m]\nparent = lan\nmode = passthru\n" LAN
+		     "[port e]\nkind = tap\niface = e\nmacvlan = m\n"
+		     "[port f]\nkind = tap\niface = f\nmacvlan = m\n",
+		     "passthru gives the parent to exactly one endpoint (2 found)");
+	expect_error("[macvlan m]\nparent = lan\nmode = passthru\n" LAN EP("e", "m", "02:00:00:00:00:01"),
+		     "t.ini:11: [port e] mac: a passthru endpoint owns the parent");
+	expect_error("[macvlan m]\nparent = lan\nmode = passthru\n[macvlan n]\nparent = lan.3\n" LAN
+		     "[port e]\nkind = tap\niface = e\nmacvlan = m\n",
+		     "t.ini:3: [macvlan m] mode: passthru gives the whole parent away, but [macvlan n] uses port lan too");
+	expect_error("[macvlan m]\nparent = lan\nmode = passthru\n"
+		     "[port lan]\nkind = tap\niface = l\naddress = 192.0.2.1/24\n"
+		     "[port e]\nkind = tap\niface = e\nmacvlan = m\n",
+		     "passthru gives the whole parent away, but port lan is routed");
+	/* passthru on a VLAN of the parent leaves the rest to others */
+	assert_int_equal(load("[macvlan m]\nparent = lan.3\nmode = passthru\n[macvlan n]\nparent = lan\n" LAN
+			      "[port e]\nkind = tap\niface = e\nmacvlan = m\n"), 0);
+#undef LAN
+#undef EP
+}
+
 static void
 test_all_errors_reported_in_line_order(void **state)
 {
@@ -241,6 +358,8 @@ main(void)
 		cmocka_unit_test(test_indented_and_comments),
 		cmocka_unit_test(test_errors_name_file_line_section_key),
 		cmocka_unit_test(test_port_errors),
+		cmocka_unit_test(test_l3_errors),
+		cmocka_unit_test(test_macvlan),
 		cmocka_unit_test(test_all_errors_reported_in_line_order),
 		cmocka_unit_test(test_long_line_and_nul),
 		cmocka_unit_test(test_relative_paths_follow_the_file),

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VSW_L2_H
+#define VSW_L2_H
+
+/*
+ * Small pieces every L2 stage shares (bridges, macvlan networks): 802.1Q
+ * tags on and off a frame, and sending one frame to several ports by
+ * reference count.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "ports/offload.h"
+#include "switch/loop.h"
+
+static inline bool
+l2_has_tag(const struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->ether_type ==
+	       RTE_BE16(RTE_ETHER_TYPE_VLAN);
+}
+
+/* The VID of a tagged frame whose data is long enough (the caller checks). */
+static inline uint16_t
+l2_tag_vid(const struct rte_mbuf *m)
+{
+	return rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(m, const struct rte_vlan_hdr *,
+							RTE_ETHER_HDR_LEN)->vlan_tci) & 0xfff;
+}
+
+/* Take the outer tag off (rte_vlan_strip), keeping offload lengths right. */
+static inline int
+l2_tag_strip(struct rte_mbuf *m)
+{
+	if (rte_vlan_strip(m) != 0)
+		return -1;
+	m->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
+	if (m->ol_flags & OFFLOAD_ANY_FLAGS)
+		m->l2_len -= sizeof(struct rte_vlan_hdr);
+	return 0;
+}
+
+/* Put a tag for 'vid' on. rte_vlan_insert() adds the tag to l2_len
+ * itself (DPDK 22.11); a frame with no L2 length keeps none. */
+static inline int
+l2_tag_push(struct rte_mbuf **m, uint16_t vid)
+{
+	bool had_l2 = (*m)->l2_len != 0;
+
+	(*m)->vlan_tci = vid;
+	if (rte_vlan_insert(m) != 0)
+		return -1;
+	if (!had_l2)
+		(*m)->l2_len = 0;
+	return 0;
+}
+
+/* Add 'n' references to every segment of 'm'. */
+static inline void
+mbuf_ref_add(struct rte_mbuf *m, int16_t n)
+{
+	for (; m != NULL; m = m->next)
+		rte_mbuf_refcnt_update(m, n);
+}
+
+/* Send 'm' to 'n' ports sharing it (the caller holds one reference). */
+static inline void
+l2_send_shared(struct worker *w, struct rte_mbuf *m, const uint16_t *to,
+	       unsigned n)
+{
+	unsigned i;
+
+	if (n > 1)
+		mbuf_ref_add(m, (int16_t)(n - 1));
+	for (i = 0; i < n; i++) {
+		w->cnt[to[i]].flood++;
+		loop_tx(w, to[i], m);
+	}
+}
+
+#endif

@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "ports/offload.h"
+#include "switch/fdb.h"
+#include "switch/l2.h"
+#include "switch/loop.h"
+#include "switch/macvlan.h"
+#include "switch/vsw.h"
+
+#define NO_PORT UINT16_MAX
+
+/* ---- building ----------------------------------------------------------- */
+
+static int
+parent_init(struct vsw *sw, uint16_t port, char *err, size_t errlen)
+{
+	const struct topology *t = sw->topo;
+	struct fdb_params fp = {
+		.limit = 1,             /* nothing is learned */
+		.aging = 0,
+		.n_ports = TOPO_MAX_PORTS,
+		.seed = sw->replay ? 0x5eed0000u + port : (uint32_t)rte_rand(),
+		.socket = SOCKET_ID_ANY,
+	};
+	struct mv_parent *pp;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < t->n_ports; i++)
+		if (t->ports[i].macvlan >= 0 &&
+		    t->macvlans[t->ports[i].macvlan].parent == port)
+			fp.n_static++;
+	pp = rte_zmalloc("mv_parent", sizeof(*pp), RTE_CACHE_LINE_SIZE);
+	if (pp != NULL)
+		pp->fdb = fdb_create(&fp);
+	if (pp == NULL || pp->fdb == NULL) {
+		rte_free(pp);
+		snprintf(err, errlen, "port %s: no memory for its macvlan table",
+			 sw->ports[port].name);
+		return -ENOMEM;
+	}
+	sw->mv_parents[port] = pp;
+	pp->untagged = -1;
+	pp->l3if = -1;
+	for (i = 0; i < sw->n_macvlans; i++) {
+		const struct macvlan *mv = &sw->macvlans[i];
+
+		if (mv->parent != port)
+			continue;
+		if (mv->vid == 0) {
+			pp->untagged = (int16_t)i;
+			pp->whole = mv->mode == TOPO_MACVLAN_PASSTHRU;
+		} else {
+			pp->net_of_vid[mv->vid] = (uint8_t)(i + 1);
+		}
+	}
+	for (i = 0; i < t->n_ports; i++) {
+		const struct topo_port *tp = &t->ports[i];
+		const struct macvlan *mv;
+
+		if (tp->macvlan < 0)
+			continue;
+		mv = &sw->macvlans[tp->macvlan];
+		if (mv->parent != port || mv->mode == TOPO_MACVLAN_PASSTHRU)
+			continue;
+		rc = fdb_add_static(pp->fdb, fdb_key(tp->mac, mv->vid), (uint16_t)i);
+		if (rc != 0) {
+			snprintf(err, errlen, "port %s: macvlan table: %s",
+				 sw->ports[port].name, strerror(-rc));
+			return rc;
+		}
+	}
+	if (sw->router != NULL && sw->router->port_if[port] >= 0) {
+		struct l3if *f = &sw->router->ifs[sw->router->port_if[port]];
+
+		pp->l3if = f->id;
+		pp->l3_mac = f->mac;
+		pp->l3_ip = f->ip;
+		f->macvlan = true;
+	}
+	sw->ports[port].input = (void *)macvlan_parent_input;
+	return 0;
+}
+
+int
+macvlan_init(struct vsw *sw, char *err, size_t errlen)
+{
+	const struct topology *t = sw->topo;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < t->n_macvlans; i++) {
+		const struct topo_macvlan *tm = &t->macvlans[i];
+		struct macvlan *mv = &sw->macvlans[i];
+
+		memset(mv, 0, sizeof(*mv));
+		snprintf(mv->name, sizeof(mv->name), "%s", tm->name);
+		mv->id = (uint16_t)i;
+		mv->mode = tm->mode;
+		mv->parent = (uint16_t)tm->parent;
+		mv->vid = tm->vid;
+		mv->ep_offloads = PORT_OFF_L4_CSUM | PORT_OFF_TSO | PORT_OFF_USO |
+				  PORT_OFF_MULTISEG;
+	}
+	sw->n_macvlans = t->n_macvlans;
+	for (i = 0; i < sw->n_ports; i++) {
+		const struct topo_port *tp = &t->ports[i];
+		struct port *p = &sw->ports[i];
+		struct macvlan *mv;
+
+		if (tp->macvlan < 0)
+			continue;
+		mv = &sw->macvlans[tp->macvlan];
+		mv->eps[mv->n_eps++] = p->id;
+		mv->ep_offloads &= p->tx_offloads;
+		p->macvlan = (int16_t)mv->id;
+		p->mv_key = fdb_key(tp->mac, mv->vid);
+		p->input = (void *)macvlan_endpoint_input;
+	}
+	for (i = 0; i < sw->n_ports; i++) {
+		if (!t->ports[i].macvlan_parent)
+			continue;
+		rc = parent_init(sw, (uint16_t)i, err, errlen);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+void
+macvlan_fini(struct vsw *sw)
+{
+	unsigned i;
+
+	for (i = 0; i < TOPO_MAX_PORTS; i++) {
+		struct mv_parent *pp = sw->mv_parents[i];
+
+		if (pp == NULL)
+			continue;
+		fdb_free(pp->fdb);
+		rte_free(pp);
+		sw->mv_parents[i] = NULL;
+	}
+	sw->n_macvlans = 0;
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static inline void
+mv_drop(struct worker *w, uint16_t port, const struct macvlan *mv,
+	enum vsw_drop why, struct rte_mbuf *m)
+{
+	struct macvlan_counters *c = &w->mvcnt[mv->id];
+
+	switch (why) {
+	case VSW_DROP_MV_NO_ENDPOINT: c->no_endpoint++; break;
+	case VSW_DROP_MV_REFLECTED: c->reflected++; break;
+	case VSW_DROP_MV_PRIVATE: c->private_++; break;
+	case VSW_DROP_MV_SPOOF: c->spoofed++; break;
+	default: break;
+	}
+	loop_drop(w, port, why, m);
+}
+
+/* Send to one port that is up. */
+static inline void
+tx_to(struct worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	if (unlikely(w->sw->ports[port].link_down)) {
+		loop_drop(w, port, VSW_DROP_TX_LINK_DOWN, m);
+		return;
+	}
+	loop_tx(w, port, m);
+}
+
+/* Out of the parent, tagged for a sub-parent network. */
+static inline void
+to_parent(struct worker *w, const struct macvlan *mv, struct port *in,
+	  struct rte_mbuf *m)
+{
+	if (mv->vid != 0 && unlikely(l2_tag_push(&m, mv->vid) != 0)) {
+		loop_drop(w, in->id, VSW_DROP_NOMEM, m);
+		return;
+	}
+	w->mvcnt[mv->id].to_parent++;
+	tx_to(w, mv->parent, m);
+}
+
+/* Is the frame for the router on a routed parent: its MAC, or an ARP
+ * broadcast asking for its address? */
+static inline bool
+for_router(const struct mv_parent *pp, const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_arp_hdr *a;
+
+	if (rte_is_same_ether_addr(&eh->dst_addr, &pp->l3_mac))
+		return true;
+	if (eh->ether_type != RTE_BE16(RTE_ETHER_TYPE_ARP) ||
+	    !rte_is_broadcast_ether_addr(&eh->dst_addr) ||
+	    rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(*a))
+		return false;
+	a = rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, RTE_ETHER_HDR_LEN);
+	return a->arp_data.arp_tip == pp->l3_ip;
+}
+
+/*
+ * Send one finished, untagged frame to the endpoint ports 'to' (sharing it)
+ * and, when 'parent_tagged', a tagged copy out of the parent.
+ */
+static void
+flood_one(struct worker *w, struct port *in, const struct macvlan *mv,
+	  struct rte_mbuf *m, const uint16_t *to, unsigned n, bool parent_tagged)
+{
+	if (parent_tagged) {
+		struct rte_mbuf *c = n > 0 ?
+			rte_pktmbuf_copy(m, w->sw->pool, 0, UINT32_MAX) : m;
+
+		if (c == NULL || l2_tag_push(&c, mv->vid) != 0) {
+			w->cnt[in->id].drops[VSW_DROP_NOMEM]++;
+			if (c != NULL)
+				rte_pktmbuf_free(c);
+			if (n == 0)
+				return;
+		} else {
+			w->cnt[mv->parent].flood++;
+			loop_tx(w, mv->parent, c);
+		}
+	}
+	if (n > 0)
+		l2_send_shared(w, m, to, n);
+}
+
+/*
+ * Broadcast/multicast 'm' (untagged): with 'local', to every endpoint of
+ * 'mv' but 'skip'; with 'out', to the LAN. Frames shared by several ports have their
+ * offloads finished first, as a bridge's floods do.
+ */
+static void
+flood(struct worker *w, struct port *in, const struct macvlan *mv,
+      struct rte_mbuf *m, bool local, uint16_t skip, bool out)
+{
+	struct vsw *sw = w->sw;
+	uint16_t to[TOPO_MAX_PORTS + 1];
+	uint32_t offloads = mv->ep_offloads;
+	struct rte_mbuf *segs[OFFLOAD_MAX_SEGS];
+	bool parent_tagged = false;
+	unsigned n = 0, i;
+	int k;
+
+	for (i = 0; local && i < mv->n_eps; i++) {
+		uint16_t q = mv->eps[i];
+
+		if (q != skip && !sw->ports[q].link_down)
+			to[n++] = q;
+	}
+	if (out && !sw->ports[mv->parent].link_down) {
+		offloads &= sw->ports[mv->parent].tx_offloads;
+		if (mv->vid == 0)
+			to[n++] = mv->parent;
+		else
+			parent_tagged = true;
+		w->mvcnt[mv->id].to_parent++;
+	}
+	w->mvcnt[mv->id].multicast++;
+	if (unlikely(n + parent_tagged == 0)) {
+		loop_drop(w, in->id, VSW_DROP_NO_ROUTE_L2, m);
+		return;
+	}
+	if (unlikely(n + parent_tagged > 1 && offload_needs_finish(m, offloads))) {
+		k = offload_finish(m, offloads, sw->pool, segs, RTE_DIM(segs));
+		if (k < 0) {
+			loop_drop(w, in->id, VSW_DROP_TX_OFFLOAD, m);
+			return;
+		}
+		for (i = 0; i < (unsigned)k; i++)
+			flood_one(w, in, mv, segs[i], to, n, parent_tagged);
+		return;
+	}
+	flood_one(w, in, mv, m, to, n, parent_tagged);
+}
+
+/* ---- from the parent ---------------------------------------------------- */
+
+void
+macvlan_parent_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
+		     uint16_t n)
+{
+	struct vsw *sw = w->sw;
+	const struct mv_parent *pp = sw->mv_parents[in->id];
+	uint64_t keys[2 * LOOP_BURST];
+	uint32_t homes[2 * LOOP_BURST], val[2 * LOOP_BURST], slot[2 * LOOP_BURST];
+	uint8_t net[LOOP_BURST];
+	int16_t dst_i[LOOP_BURST], src_i[LOOP_BURST];
+	struct rte_mbuf *to_router[LOOP_BURST];
+	uint16_t i, k = 0, nk = 0, n_router = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *eh;
+		const struct macvlan *mv;
+		uint16_t vid = 0;
+		unsigned id;
+
+		if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)) {
+			loop_drop(w, in->id, VSW_DROP_RX_RUNT, m);
+			continue;
+		}
+		if (unlikely(pp->whole)) {
+			/* passthru: the endpoint owns the wire, tags and all */
+			mv = &sw->macvlans[pp->untagged];
+			w->mvcnt[mv->id].from_parent++;
+			tx_to(w, mv->eps[0], m);
+			continue;
+		}
+		if (unlikely(l2_has_tag(m))) {
+			if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN +
+			    sizeof(struct rte_vlan_hdr)) {
+				loop_drop(w, in->id, VSW_DROP_RX_RUNT, m);
+				continue;
+			}
+			vid = l2_tag_vid(m);
+			/* a sub-parent's endpoints get the frame untagged; a
+			 * priority tag (VID 0) comes off too */
+			if (l2_tag_strip(m) != 0) {
+				loop_drop(w, in->id, VSW_DROP_NOMEM, m);
+				continue;
+			}
+		}
+		id = vid != 0 ? pp->net_of_vid[vid] : (unsigned)(pp->untagged + 1);
+		if (vid == 0 && pp->l3if >= 0 && for_router(pp, m)) {
+			m->port = in->id;
+			to_router[n_router++] = m;
+			continue;
+		}
+		if (unlikely(id == 0)) {
+			loop_drop(w, in->id, vid != 0 || pp->l3if < 0 ?
+				  VSW_DROP_VLAN_NOT_ALLOWED : VSW_DROP_L3_NOT_MINE, m);
+			continue;
+		}
+		mv = &sw->macvlans[id - 1];
+		if (unlikely(mv->mode == TOPO_MACVLAN_PASSTHRU)) {
+			w->mvcnt[mv->id].from_parent++;
+			tx_to(w, mv->eps[0], m);
+			continue;
+		}
+		eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		dst_i[k] = src_i[k] = -1;
+		if (!rte_is_multicast_ether_addr(&eh->dst_addr)) {
+			keys[nk] = fdb_key_hdr(eh->dst_addr.addr_bytes, mv->vid);
+			homes[nk] = fdb_prefetch(pp->fdb, keys[nk]);
+			dst_i[k] = (int16_t)nk++;
+		}
+		/* is it one of our own frames back from the LAN? Only asked
+		 * where the mode cares: broadcasts, and anything private */
+		if (dst_i[k] < 0 || mv->mode == TOPO_MACVLAN_PRIVATE) {
+			keys[nk] = fdb_key_hdr(eh->src_addr.addr_bytes, mv->vid);
+			homes[nk] = fdb_prefetch(pp->fdb, keys[nk]);
+			src_i[k] = (int16_t)nk++;
+		}
+		net[k] = (uint8_t)mv->id;
+		pkts[k++] = m;
+	}
+	if (nk > 0)
+		fdb_lookup_homes(pp->fdb, keys, homes, nk, 0, val, slot);
+
+	for (i = 0; i < k; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct macvlan *mv = &sw->macvlans[net[i]];
+		uint16_t src = src_i[i] >= 0 && val[src_i[i]] != FDB_MISS ?
+			       fdb_val_port(val[src_i[i]]) : NO_PORT;
+
+		if (dst_i[i] < 0) {
+			if (src != NO_PORT && mv->mode != TOPO_MACVLAN_VEPA) {
+				/* bridge and private endpoints had theirs already */
+				mv_drop(w, in->id, mv, VSW_DROP_MV_REFLECTED, m);
+				continue;
+			}
+			flood(w, in, mv, m, true, src, false);
+			continue;
+		}
+		if (src != NO_PORT) {      /* private: one endpoint to another */
+			mv_drop(w, in->id, mv, VSW_DROP_MV_PRIVATE, m);
+			continue;
+		}
+		if (val[dst_i[i]] == FDB_MISS) {
+			mv_drop(w, in->id, mv, VSW_DROP_MV_NO_ENDPOINT, m);
+			continue;
+		}
+		w->mvcnt[mv->id].from_parent++;
+		tx_to(w, fdb_val_port(val[dst_i[i]]), m);
+	}
+	if (n_router > 0)
+		router_input(w, &sw->router->ifs[pp->l3if], to_router, n_router);
+}
+
+/* ---- from an endpoint --------------------------------------------------- */
+
+void
+macvlan_endpoint_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
+		       uint16_t n)
+{
+	struct vsw *sw = w->sw;
+	const struct macvlan *mv = &sw->macvlans[in->macvlan];
+	const struct mv_parent *pp = sw->mv_parents[mv->parent];
+	bool routed = pp->l3if >= 0 && mv->vid == 0;
+	uint64_t keys[LOOP_BURST];
+	uint32_t homes[LOOP_BURST], val[LOOP_BURST], slot[LOOP_BURST];
+	struct rte_mbuf *to_router[LOOP_BURST];
+	uint16_t i, k = 0, n_router = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *eh;
+
+		if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)) {
+			loop_drop(w, in->id, VSW_DROP_RX_RUNT, m);
+			continue;
+		}
+		if (unlikely(mv->mode == TOPO_MACVLAN_PASSTHRU)) {
+			to_parent(w, mv, in, m);
+			continue;
+		}
+		eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		if (unlikely(fdb_key_hdr(eh->src_addr.addr_bytes, mv->vid) != in->mv_key)) {
+			mv_drop(w, in->id, mv, VSW_DROP_MV_SPOOF, m);
+			continue;
+		}
+		/* an endpoint is an access port: a tag would hop VLANs */
+		if (unlikely(l2_has_tag(m))) {
+			loop_drop(w, in->id, VSW_DROP_VLAN_NOT_ALLOWED, m);
+			continue;
+		}
+		if (routed && for_router(pp, m)) {
+			m->port = in->id;
+			to_router[n_router++] = m;
+			continue;
+		}
+		if (rte_is_multicast_ether_addr(&eh->dst_addr)) {
+			/* bridge: the other endpoints here and the LAN; private
+			 * and vepa: the LAN only (a vepa LAN reflects it back) */
+			flood(w, in, mv, m, mv->mode == TOPO_MACVLAN_BRIDGE, in->id,
+			      true);
+			continue;
+		}
+		if (mv->mode == TOPO_MACVLAN_VEPA) {
+			to_parent(w, mv, in, m);
+			continue;
+		}
+		keys[k] = fdb_key_hdr(eh->dst_addr.addr_bytes, mv->vid);
+		homes[k] = fdb_prefetch(pp->fdb, keys[k]);
+		pkts[k++] = m;
+	}
+	if (k > 0)
+		fdb_lookup_homes(pp->fdb, keys, homes, k, 0, val, slot);
+	for (i = 0; i < k; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint16_t out;
+
+		if (val[i] == FDB_MISS) {
+			to_parent(w, mv, in, m);
+			continue;
+		}
+		out = fdb_val_port(val[i]);
+		if (mv->mode == TOPO_MACVLAN_PRIVATE) {
+			mv_drop(w, in->id, mv, VSW_DROP_MV_PRIVATE, m);
+			continue;
+		}
+		if (unlikely(out == in->id)) {
+			loop_drop(w, in->id, VSW_DROP_SAME_PORT, m);
+			continue;
+		}
+		w->mvcnt[mv->id].local++;
+		tx_to(w, out, m);
+	}
+	if (n_router > 0)
+		router_input(w, &sw->router->ifs[pp->l3if], to_router, n_router);
+}
+
+/* ---- from the router ------------------------------------------------------ */
+
+void
+macvlan_l3_output(struct worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	struct vsw *sw = w->sw;
+	const struct mv_parent *pp = sw->mv_parents[port];
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct macvlan *mv;
+	uint32_t val, slot;
+	uint64_t key;
+
+	if (pp->untagged < 0) {         /* endpoints only on the parent's VLANs */
+		tx_to(w, port, m);
+		return;
+	}
+	mv = &sw->macvlans[pp->untagged];
+	if (rte_is_multicast_ether_addr(&eh->dst_addr)) {
+		flood(w, &sw->ports[port], mv, m, true, NO_PORT, true);
+		return;
+	}
+	key = fdb_key_hdr(eh->dst_addr.addr_bytes, 0);
+	fdb_lookup_bulk(pp->fdb, &key, 1, 0, &val, &slot);
+	if (val == FDB_MISS) {
+		tx_to(w, port, m);
+		return;
+	}
+	w->mvcnt[mv->id].from_parent++;
+	tx_to(w, fdb_val_port(val), m);
+}
