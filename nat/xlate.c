@@ -55,7 +55,10 @@ xlate_parse(const struct rte_mbuf *m, struct xlate_tuple *t)
 	case IPPROTO_TCP: {
 		const struct rte_tcp_hdr *th = l4_of(m);
 
-		if (len < sizeof(*th))
+		/* a data offset below 5 or past the datagram is no TCP header
+		 * (conntrack calls such packets invalid too) */
+		if (len < sizeof(*th) || (th->data_off >> 4) < 5 ||
+		    (uint32_t)(th->data_off >> 4) * 4 > len)
 			return VSW_DROP_NAT_TRUNCATED;
 		t->sport = th->src_port;
 		t->dport = th->dst_port;

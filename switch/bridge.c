@@ -282,6 +282,10 @@ bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 		if (!br->vlan_aware) {
 			md[k].vid = 0;
 			md[k].tagged = false;
+		} else if (unlikely(l2_has_tag(m) && rte_pktmbuf_data_len(m) <
+				    RTE_ETHER_HDR_LEN + sizeof(struct rte_vlan_hdr))) {
+			loop_drop(w, in->id, VSW_DROP_RX_RUNT, m);
+			continue;
 		} else if (unlikely(!classify(c, m, &md[k]))) {
 			loop_drop(w, in->id, VSW_DROP_VLAN_NOT_ALLOWED, m);
 			continue;

@@ -44,7 +44,7 @@
 	X(NAT_HOST_LIMIT, "nat_host_limit", "per-host NAT session limit") \
 	X(NAT_NO_PORT, "nat_no_port", "no free external port") \
 	X(NAT_PROTO, "nat_proto", "protocol NAT does not translate") \
-	X(NAT_TRUNCATED, "nat_truncated", "L4 header truncated") \
+	X(NAT_TRUNCATED, "nat_truncated", "L4 header truncated or malformed") \
 	X(NAT_ICMP_BAD, "nat_icmp_bad", "ICMP error bad checksum or inner packet") \
 	X(NAT_ICMP_UNKNOWN, "nat_icmp_unknown", "ICMP error about no known flow") \
 	X(NAT_DIRECT_INSIDE, "nat_direct_inside", "from outside straight to an inside address") \

@@ -19,4 +19,6 @@ c.send(4.0, "p1", Raw(b"0123456789"))          # a runt: dropped
 for f, ports in ((bcast, ("p2", "p3")), (mcast, ("p1", "p3")), (unknown, ("p1", "p2"))):
     for p in ports:
         c.expect_on(p, f)
+# the drops vsw must count, by port and reason
+c.drop("p1", "rx_runt")
 c.write()

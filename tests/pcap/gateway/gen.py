@@ -30,4 +30,8 @@ c.expect_on("c1", Ether(src=GWMAC, dst=C1MAC) / IP(src=GW, dst=C1, id=78, ttl=64
 # UDP to the gateway: nothing listens
 c.send(6, "c1", Ether(src=C1MAC, dst=GWMAC) / IP(src=C1, dst=GW) / UDP(dport=53) / Raw(b"q"))
 c.nothing_on("c2")
+# the drops vsw must count, by port and reason
+c.drop("c1", "ip_local")
+c.drop("c2", "src_gateway_mac")
+c.drop("c2", "arp_own_claim")
 c.write()

@@ -19,4 +19,6 @@ c.expect_on("r", x)
 x = c.send(3, "n", f(C, "ff:ff:ff:ff:ff:ff", "C on the normal port"))
 c.expect_on("r", x)
 c.send(4, "n", f(D, C, "D, also behind n, to C: filtered"))
+# the drops vsw must count, by port and reason
+c.drop("n", "same_port")
 c.write()

@@ -28,4 +28,6 @@ x = c.send(8, "p2", f(B, A, "B to A follows the move"))
 c.expect_on("p3", x)
 x = c.send(9, "p2", f(B, D, "B to D: D learned on p1 at t=6"))
 c.expect_on("p1", x)
+# the drops vsw must count, by port and reason
+c.drop("p1", "same_port")
 c.write()

@@ -49,4 +49,7 @@ c.expect_on("c1", fr(GWMAC, C1MAC, inside))
 c.send(5.1, "c1", fr(C1MAC, GWMAC, IP(src=C1, dst=S1, id=8) / ICMP(type=3, code=3) / bytes(inside)))
 asent = IP(src=S1, dst=UP, id=7, ttl=63) / UDP(sport=6000, dport=5353) / Raw(b"q")
 c.expect_on("uplink", fr(UPMAC, RTRMAC, IP(src=UP, dst=S1, id=8, ttl=63) / ICMP(type=3, code=3) / bytes(asent)))
+# the drops vsw must count, by port and reason
+c.drop("uplink", "nat_icmp_bad", 2)
+c.drop("uplink", "nat_icmp_unknown")
 c.write()

@@ -70,4 +70,10 @@ c.send(7.1, "uplink", fr(RTRMAC, UPMAC, IP(src=S1, dst="127.0.0.1", id=17) / UDP
 # and the uplink answers ping itself
 c.send(8, "uplink", fr(RTRMAC, UPMAC, IP(src=S1, dst=UP, id=18) / ICMP(type=8, id=1, seq=1)))
 c.expect_on("uplink", fr(UPMAC, RTRMAC, IP(src=UP, dst=S1, id=18, ttl=64) / ICMP(type=0, id=1, seq=1)))
+# the drops vsw must count, by port and reason
+c.drop("c1", "nat_no_port")
+c.drop("uplink", "ip_martian")
+c.drop("uplink", "nat_no_mapping")
+c.drop("uplink", "nat_filtered", 2)
+c.drop("uplink", "nat_direct_inside")
 c.write()

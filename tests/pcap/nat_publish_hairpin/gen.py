@@ -44,4 +44,6 @@ c.send(3, "cli", fr(CLIMAC, GWMAC, IP(src=CLI, dst=UP, id=7) / TCP(sport=5555, d
 c.expect_on("web", fr(GWMAC, WEBMAC, IP(src=UP, dst=WEB, id=7, ttl=63) / TCP(sport=5555, dport=80, flags="S", seq=7)))
 c.send(3.1, "web", fr(WEBMAC, GWMAC, IP(src=WEB, dst=UP, id=8) / TCP(sport=80, dport=5555, flags="SA", seq=70, ack=8)))
 c.expect_on("cli", fr(GWMAC, CLIMAC, IP(src=UP, dst=CLI, id=8, ttl=63) / TCP(sport=8080, dport=5555, flags="SA", seq=70, ack=8)))
+# the drops vsw must count, by port and reason
+c.drop("uplink", "nat_filtered")
 c.write()

@@ -67,4 +67,6 @@ inb(182, b, b"gone")
 a = TCP(sport=40001, dport=80, flags="S", seq=1)
 nat_out(out(200, a), a)
 inb(215, TCP(sport=80, dport=40001, flags="SA", seq=9, ack=2))
+# the drops vsw must count, by port and reason
+c.drop("uplink", "nat_no_mapping", 3)
 c.write()

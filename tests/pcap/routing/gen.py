@@ -40,4 +40,9 @@ c.expect_on("r1", Ether(src=R_GWMAC, dst=R1MAC) / IP(src=R_GW, dst=R1, ttl=64, i
 c.send(5, "r1", udp(R1, G1, R1MAC, R_GWMAC, "to green", ident=14))
 c.send(6, "g1", udp(G1, R1, G1MAC, G_GWMAC, "from green", ident=15))
 c.nothing_on("g1")
+# the drops vsw must count, by port and reason
+c.drop("r1", "ip_ttl")
+c.drop("r1", "ip_no_route")
+c.drop("r1", "ip_isolated")
+c.drop("g1", "ip_isolated")
 c.write()

@@ -21,4 +21,7 @@ x = c.send(5, "p2", f(B, "00:00:00:00:00:00", "to the zero MAC: unknown, floods"
 c.expect_on("p1", x)
 x = c.send(6, "p1", f("02:00:00:00:00:0a", B, "a good source passes"))
 c.expect_on("p2", x)
+# the drops vsw must count, by port and reason
+c.drop("p1", "src_multicast", 2)
+c.drop("p1", "src_zero")
 c.write()

@@ -22,4 +22,6 @@ x = c.send(100, "p1", f(B, A, "long after aging: A is still static"))
 # B's own entry (p2, learned at t=1..3) has aged out meanwhile; A is on p1
 x = c.send(101, "p2", f(B, A, "still p1"))
 c.expect_on("p1", x)
+# the drops vsw must count, by port and reason
+c.drop("p1", "same_port", 2)
 c.write()

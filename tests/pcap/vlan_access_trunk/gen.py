@@ -46,4 +46,7 @@ c.send(10, "a20", untagged(Y, T, n))
 c.expect_on("tr", tagged(Y, T, 20, n))
 c.send(11, "a10", untagged(X, T, "to T in VLAN 10: learned at t=9, tagged"))
 c.expect_on("tr", tagged(X, T, 10, "to T in VLAN 10: learned at t=9, tagged"))
+# the drops vsw must count, by port and reason
+c.drop("a10", "vlan_not_allowed")
+c.drop("tr", "vlan_not_allowed")
 c.write()
