@@ -651,7 +651,8 @@ static const struct key switch_keys[] = {
 
 enum { PK_KIND, PK_IFACE, PK_DEVARGS, PK_RX, PK_TX, PK_BRIDGE, PK_MBUFS,
        PK_VLAN, PK_TRUNK, PK_NATIVE, PK_HAIRPIN, PK_MAC_LIMIT, PK_ADDRESS,
-       PK_GATEWAY, PK_MAC, PK_MTU, PK_GATEWAY_MAC, PK_MASQUERADE, PK_MACVLAN };
+       PK_GATEWAY, PK_MAC, PK_MTU, PK_GATEWAY_MAC, PK_MASQUERADE, PK_MACVLAN,
+       PK_STORM_LIMIT };
 static const struct key port_keys[] = {
 	[PK_KIND] = { "kind", false, parse_choice, PT(kind), kind_names, 0, 0 },
 	[PK_IFACE] = { "iface", false, parse_ifname, PT(iface), NULL, 0, 0 },
@@ -676,6 +677,8 @@ static const struct key port_keys[] = {
 	/* stored by name until every port is known */
 	[PK_MASQUERADE] = { "masquerade", false, parse_ref, 0, TOPO_NAME_MAX, NULL, 0, 0 },
 	[PK_MACVLAN] = { "macvlan", false, parse_ref, 0, TOPO_NAME_MAX, NULL, 0, 0 },
+	[PK_STORM_LIMIT] = { "storm_limit", false, parse_uint, PT(storm_limit), NULL, 1,
+			     100000000 },
 	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
@@ -1322,6 +1325,9 @@ check_port(struct parser *ps, struct sect *s)
 		for (i = 0; i < sizeof(l2_only) / sizeof(l2_only[0]); i++)
 			if (s->key_line[l2_only[i]])
 				check_error(ps, s, l2_only[i], "is for bridge ports");
+		if (s->key_line[PK_STORM_LIMIT] && !p->macvlan_parent)
+			check_error(ps, s, PK_STORM_LIMIT,
+				    "is for bridge ports and macvlan ports (a routed port floods nothing)");
 		if (s->key_line[PK_MAC] == 0) {
 			/* derived: 02:42 and the address, like Docker's MACs */
 			p->mac[0] = 0x02;

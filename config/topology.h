@@ -124,6 +124,7 @@ struct topo_port {
 	uint64_t trunk[64];             /* allowed VIDs (bitmap), native included */
 	bool hairpin;                   /* may send a frame back where it came */
 	unsigned mac_limit;             /* learned MACs on this port, 0 = none */
+	unsigned storm_limit;           /* floods a second from it, 0 = none */
 	/* routed (not on a bridge): address/prefix, host byte order */
 	uint32_t address;
 	uint8_t prefix;                 /* 0: not a routed port */

@@ -102,6 +102,10 @@ struct port {
 	const struct topo_port *cfg;    /* VLAN mode, hairpin, limits */
 	uint16_t l3if;                  /* routed port: its L3 interface */
 	int16_t macvlan;                /* endpoint: its network, -1 */
+	/* storm_limit as GCRA (l2_storm_ok): owned by the rx worker */
+	uint64_t storm_tat;             /* theoretical arrival time, ns */
+	uint64_t storm_T;               /* ns per frame; 0: no limit */
+	uint64_t storm_tau;             /* the burst allowed, ns */
 	uint64_t mv_key;                /* endpoint: its (MAC, VID) key */
 	volatile bool link_down;        /* set by the control thread */
 };

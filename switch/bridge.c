@@ -347,7 +347,10 @@ bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 		if (v == FDB_MISS ||
 		    rte_is_multicast_ether_addr(&rte_pktmbuf_mtod(m,
 				struct rte_ether_hdr *)->dst_addr)) {
-			flood(w, br, in, m, &md[i]);
+			if (unlikely(!l2_storm_ok(in, w->now)))
+				loop_drop(w, in->id, VSW_DROP_STORM, m);
+			else
+				flood(w, br, in, m, &md[i]);
 			continue;
 		}
 		out = fdb_val_port(v);

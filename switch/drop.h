@@ -20,6 +20,7 @@
 	X(SRC_ZERO, "src_zero", "all-zero source MAC") \
 	X(VLAN_NOT_ALLOWED, "vlan_not_allowed", "VLAN not allowed on the port") \
 	X(SAME_PORT, "same_port", "destination is behind the port it came in on") \
+	X(STORM, "storm_limit", "flood over the port's storm_limit (broadcast, multicast, unknown unicast)") \
 	X(NOMEM, "nomem", "no mbuf for a copy") \
 	X(SRC_GW_MAC, "src_gateway_mac", "source MAC is the bridge gateway's") \
 	X(L3_PROTO, "l3_proto", "not IPv4 or ARP (not routed)") \

@@ -59,6 +59,26 @@ l2_tag_push(struct rte_mbuf **m, uint16_t vid)
 	return 0;
 }
 
+/*
+ * Storm control: may port 'in' flood one more frame (broadcast, multicast,
+ * unknown unicast) at 'now'? A GCRA meter on the loop's clock: storm_limit
+ * frames a second, bursts of a tenth of a second's worth (16 at least).
+ * Only the worker that polls 'in' calls this.
+ */
+static inline bool
+l2_storm_ok(struct port *in, uint64_t now)
+{
+	uint64_t tat;
+
+	if (likely(in->storm_T == 0))
+		return true;
+	tat = in->storm_tat < now ? now : in->storm_tat;
+	if (tat - now >= in->storm_tau)
+		return false;
+	in->storm_tat = tat + in->storm_T;
+	return true;
+}
+
 /* Add 'n' references to every segment of 'm'. */
 static inline void
 mbuf_ref_add(struct rte_mbuf *m, int16_t n)

@@ -45,8 +45,8 @@ loop_tx_flush(struct worker *w, uint16_t port_id)
 	b->n = 0;
 }
 
-static void
-tx_flush_all(struct worker *w)
+void
+loop_tx_flush_all(struct worker *w)
 {
 	uint16_t i;
 
@@ -74,8 +74,8 @@ poll_port(struct worker *w, struct port *p)
 	return n;
 }
 
-static void
-housekeeping(struct worker *w)
+void
+loop_housekeeping(struct worker *w)
 {
 	struct vsw *sw = w->sw;
 	unsigned b;
@@ -100,7 +100,7 @@ barrier_park(struct worker *w)
 {
 	struct vsw *sw = w->sw;
 
-	tx_flush_all(w);
+	loop_tx_flush_all(w);
 	__atomic_fetch_add(&sw->barrier_parked, 1, __ATOMIC_ACQ_REL);
 	while (__atomic_load_n(&sw->barrier_req, __ATOMIC_ACQUIRE))
 		rte_pause();
@@ -209,10 +209,10 @@ loop_worker_main(void *arg)
 		w->stats.iterations++;
 		for (i = 0; i < w->n_rx; i++)
 			got = (uint16_t)(got + poll_port(w, &sw->ports[w->rx_ports[i]]));
-		tx_flush_all(w);
+		loop_tx_flush_all(w);
 		if (unlikely(w->now >= w->next_housekeeping)) {
-			housekeeping(w);
-			tx_flush_all(w);
+			loop_housekeeping(w);
+			loop_tx_flush_all(w);
 			w->next_housekeeping = w->now + HOUSEKEEPING_NS;
 		}
 		if (got > 0) {
@@ -222,10 +222,10 @@ loop_worker_main(void *arg)
 			/* after a wake-up with nothing to do, straight back to
 			 * sleep: last_rx stays where it was */
 			idle_sleep(w, all_fds);
-			tx_flush_all(w);
+			loop_tx_flush_all(w);
 		}
 	}
-	tx_flush_all(w);
+	loop_tx_flush_all(w);
 	return 0;
 }
 
@@ -256,14 +256,14 @@ loop_replay(struct worker *w)
 			w->now = best;
 		w->stats.iterations++;
 		if (w->now >= w->next_housekeeping) {
-			housekeeping(w);
+			loop_housekeeping(w);
 			w->next_housekeeping = w->now + HOUSEKEEPING_NS;
 		}
 		if (poll_port(w, next) > 0)
 			w->stats.busy++;
-		tx_flush_all(w);
+		loop_tx_flush_all(w);
 	}
-	tx_flush_all(w);
+	loop_tx_flush_all(w);
 }
 
 int

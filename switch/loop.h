@@ -83,6 +83,15 @@ struct worker {
 /* Send every frame waiting in the tx buffer of 'port_id'. */
 void loop_tx_flush(struct worker *w, uint16_t port_id);
 
+/* Flush every tx buffer 'w' filled, as the loop does after each iteration
+ * (also for drivers that run the stages themselves: the fuzzers). */
+void loop_tx_flush_all(struct worker *w);
+
+/* The periodic work the loop runs every few ms on 'w''s clock: bridge
+ * aging sweeps, and on worker 0 the router's (ARP timers, NAT expiry).
+ * The caller flushes the tx buffers afterwards. */
+void loop_housekeeping(struct worker *w);
+
 /* Queue 'm' for output on 'port_id'; flushed at the end of the iteration. */
 static inline void
 loop_tx(struct worker *w, uint16_t port_id, struct rte_mbuf *m)

@@ -383,6 +383,10 @@ macvlan_parent_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 				mv_drop(w, in->id, mv, VSW_DROP_MV_REFLECTED, m);
 				continue;
 			}
+			if (unlikely(!l2_storm_ok(in, w->now))) {
+				loop_drop(w, in->id, VSW_DROP_STORM, m);
+				continue;
+			}
 			flood(w, in, mv, m, true, src, false);
 			continue;
 		}
@@ -446,6 +450,10 @@ macvlan_endpoint_input(struct worker *w, struct port *in, struct rte_mbuf **pkts
 		if (rte_is_multicast_ether_addr(&eh->dst_addr)) {
 			/* bridge: the other endpoints here and the LAN; private
 			 * and vepa: the LAN only (a vepa LAN reflects it back) */
+			if (unlikely(!l2_storm_ok(in, w->now))) {
+				loop_drop(w, in->id, VSW_DROP_STORM, m);
+				continue;
+			}
 			flood(w, in, mv, m, mv->mode == TOPO_MACVLAN_BRIDGE, in->id,
 			      true);
 			continue;

@@ -131,9 +131,19 @@ uint32_t
 neigh_learn(struct neigh_table *t, uint16_t l3if, rte_be32_t ip,
 	    const struct rte_ether_addr *mac, uint64_t now, bool create)
 {
-	uint32_t idx = create ? neigh_get(t, l3if, ip) : neigh_find(t, l3if, ip);
+	uint32_t idx = neigh_find(t, l3if, ip);
 	struct neigh *e;
 
+	if (idx == NEIGH_NONE && create) {
+		/* ARP asking us makes an entry only while a quarter of the
+		 * table is free: a flood of made-up senders cannot take the
+		 * room vsw needs to resolve the neighbours it sends to */
+		if (t->n_used >= t->n_max - t->n_max / 4) {
+			t->st.full++;
+			return NEIGH_NONE;
+		}
+		idx = neigh_get(t, l3if, ip);
+	}
 	if (idx == NEIGH_NONE)
 		return NEIGH_NONE;
 	e = &t->e[idx];

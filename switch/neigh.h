@@ -17,7 +17,9 @@
  *
  * The table is an rte_hash with 8-byte keys (a 64-bit compare instead of
  * memcmp) over a preallocated array; 'n_max' entries, and when it is full
- * new neighbours are not learned (counted).
+ * new neighbours are not learned (counted). Unsolicited ARP (a request to
+ * us from an unknown sender) may fill only three quarters of it: the rest
+ * is kept for the neighbours vsw itself needs to resolve.
  *
  * Threads: the one routing worker; the control thread reads under the
  * worker barrier.

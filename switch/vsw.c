@@ -197,6 +197,11 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 			goto fail;
 		}
 		sw->ports[i].owner = i % sw->n_workers;
+		if (tp->storm_limit != 0) {
+			sw->ports[i].storm_T = 1000000000ull / tp->storm_limit;
+			sw->ports[i].storm_tau = sw->ports[i].storm_T *
+				RTE_MAX(tp->storm_limit / 10u, 16u);
+		}
 		sw->n_ports = i + 1;
 	}
 

@@ -184,6 +184,10 @@ test_l3_errors(void **state)
 	expect_error(UP "gateway = 198.51.100.1\n",
 		     "t.ini:5: [port up] gateway: must be another address in the port's network");
 	expect_error(UP "vlan = 3\n", "t.ini:5: [port up] vlan: is for bridge ports");
+	expect_error(UP "storm_limit = 100\n",
+		     "t.ini:5: [port up] storm_limit: is for bridge ports and macvlan ports");
+	expect_error("[bridge b]\n[port a]\nkind = tap\niface = t\nbridge = b\nstorm_limit = 0\n",
+		     "t.ini:6: [port a] storm_limit: '0' is not a number from 1 to 100000000");
 	expect_error(UP "[route r]\nprefix = 10.9.0.0/16\nvia = 10.0.0.1\nport = up\n",
 		     "t.ini:7: [route r] via: must be a neighbour in port up's network");
 	expect_error(UP "[publish p]\nport = up\nproto = tcp\nlisten = 80\nto = 10.0.0.2:80\n",
