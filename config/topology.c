@@ -1897,7 +1897,7 @@ topo_load(struct topology *topo, const char *path, FILE *err)
 	slash = strrchr(path, '/');
 	if (slash != NULL)
 		snprintf(ps->dir, sizeof(ps->dir), "%.*s",
-			 (int)(slash - path ? slash - path : 1), path);
+			 (int)(slash != path ? slash - path : 1), path);
 	ps->fp = fopen(path, "r");
 	if (ps->fp == NULL) {
 		rc = -errno;

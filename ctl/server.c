@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 
 #include "ctl/server.h"
@@ -44,6 +46,7 @@ struct ctl {
 	int lfd;
 	int epfd;
 	int tfd;
+	int nlfd;                       /* rtnetlink link events, -1 */
 	char path[108];
 	struct client clients[MAX_CLIENTS];
 };
@@ -922,7 +925,7 @@ ctl_open(struct vsw *sw, const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	c->sw = sw;
-	c->epfd = c->tfd = -1;
+	c->epfd = c->tfd = c->nlfd = -1;
 	for (i = 0; i < MAX_CLIENTS; i++)
 		c->clients[i].fd = -1;
 	snprintf(c->path, sizeof(c->path), "%s", path);
@@ -946,6 +949,23 @@ ctl_open(struct vsw *sw, const char *path, char *err, size_t errlen)
 	epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->lfd, &ev);
 	ev.data.u64 = 3;
 	epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->tfd, &ev);
+	/* link changes as they happen (a port flapping faster than the
+	 * once-a-second look would otherwise stay down up to a second after it
+	 * came back); the timer stays as the fallback */
+	c->nlfd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			 NETLINK_ROUTE);
+	if (c->nlfd >= 0) {
+		struct sockaddr_nl sn = { .nl_family = AF_NETLINK,
+					  .nl_groups = RTMGRP_LINK };
+
+		if (bind(c->nlfd, (struct sockaddr *)&sn, sizeof(sn)) < 0) {
+			close(c->nlfd);
+			c->nlfd = -1;
+		} else {
+			ev.data.u64 = 4;
+			epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->nlfd, &ev);
+		}
+	}
 	return c;
 }
 
@@ -1092,6 +1112,12 @@ ctl_run(struct ctl *c, int sigfd)
 					c->sw->stop = true;
 			} else if (id == 3) {
 				periodic(c);
+			} else if (id == 4) {
+				char buf[8192];
+
+				while (recv(c->nlfd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+					;
+				vsw_poll_links(c->sw);
 			} else if (id >= 16 && id < 16 + MAX_CLIENTS &&
 				   c->clients[id - 16].fd >= 0) {
 				client_read(c, &c->clients[id - 16]);
@@ -1120,5 +1146,7 @@ ctl_close(struct ctl *c)
 		close(c->epfd);
 	if (c->tfd >= 0)
 		close(c->tfd);
+	if (c->nlfd >= 0)
+		close(c->nlfd);
 	free(c);
 }

@@ -95,6 +95,19 @@ csum_replace4(void *field, uint32_t from, uint32_t to)
 	csum_st(field, (uint16_t)~csum_fold(s));
 }
 
+/*
+ * For a checksum over data that may be all zeros (an ICMP echo with
+ * identifier, sequence number and payload 0): an update by eqn. 3 gives
+ * 0x0000 there, where only 0xffff is right. Both are zero in one's
+ * complement, so 0xffff is right whenever 0x0000 is: never leave 0x0000.
+ */
+static inline void
+csum_not_zero(void *field)
+{
+	if (csum_ld(field) == 0)
+		csum_st(field, 0xffff);
+}
+
 /* A partial (pseudo-header) sum after a 32-bit pseudo-header field changed. */
 static inline void
 csum_partial_replace4(void *field, uint32_t from, uint32_t to)

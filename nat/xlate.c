@@ -162,6 +162,7 @@ rewrite(struct rte_mbuf *m, const struct xlate_tuple *t, uint8_t *ipf,
 		/* ICMP: no pseudo-header, only the identifier counts */
 		l4c = (uint8_t *)l4_of(m) + offsetof(struct rte_icmp_hdr, icmp_cksum);
 		apply_delta(l4c, dport);
+		csum_not_zero(l4c);
 		return;
 	}
 	if (partial) {

@@ -540,11 +540,12 @@ afp_tx_burst(struct port *p, unsigned txq, struct rte_mbuf **pkts, uint16_t n)
 		h = ring_frame(r, r->head);
 		if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) !=
 		    TP_STATUS_AVAILABLE) {
-			/* let the kernel drain what is queued, then look again */
-			if (queued) {
-				tx_kick(t);
-				queued = 0;
-			}
+			/* let the kernel drain what is queued, then look again;
+			 * kick even when this burst queued nothing: frames an
+			 * earlier kick could not send (the link was down) wait
+			 * for one, or the ring would stay full for good */
+			tx_kick(t);
+			queued = 0;
 			if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) !=
 			    TP_STATUS_AVAILABLE) {
 				break;  /* the caller counts the rest */

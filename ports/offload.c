@@ -82,7 +82,8 @@ csum_generic(struct rte_mbuf *m, uint32_t start, uint32_t len, uint32_t pos,
 	ck = (uint16_t)~ck;
 	if (udp && ck == 0)
 		ck = 0xffff;
-	*rte_pktmbuf_mtod_offset(m, uint16_t *, pos) = ck;
+	/* 'pos' comes from the virtio-net header: it may be odd */
+	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, pos), &ck, sizeof(ck));
 	return 0;
 }
 
@@ -292,7 +293,9 @@ gso_copy(struct rte_mbuf *m, struct rte_mempool *pool, struct rte_mbuf **out,
 			rte_pktmbuf_free(s);
 			goto fail;
 		}
-		s->ol_flags = m->ol_flags;
+		/* the offload flags, not how 'm' holds its buffer (a clone,
+		 * an external buffer): 's' is a plain mbuf */
+		s->ol_flags = m->ol_flags & ~(RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL);
 		s->l2_len = m->l2_len;
 		s->l3_len = m->l3_len;
 		s->l4_len = m->l4_len;
@@ -364,8 +367,13 @@ gso_tcp4(struct rte_mbuf *m, struct rte_mempool *pool, struct rte_mbuf **out,
 		out[0] = m;
 		return 1;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* rte_gso (22.11) copies the frame's ol_flags into the header
+		 * segment it allocates, how the frame holds its buffer (a
+		 * clone, an external buffer) included: that segment is plain */
+		out[i]->ol_flags &= ~(RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL);
 		seg_checksums(out[i], 1);
+	}
 	rte_pktmbuf_free(m);
 	return n;
 }

@@ -39,6 +39,7 @@ icmp_echo_reply(struct worker *w, const struct l3if *ifc, struct rte_mbuf *m)
 	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
 	csum_replace2((uint8_t *)ic + offsetof(struct rte_icmp_hdr, icmp_cksum), old,
 		      csum_ld(ic));
+	csum_not_zero((uint8_t *)ic + offsetof(struct rte_icmp_hdr, icmp_cksum));
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = a;
 	ip->time_to_live = 64;

@@ -50,8 +50,10 @@ loop_tx_flush_all(struct worker *w)
 {
 	uint16_t i;
 
-	for (i = 0; i < w->n_dirty; i++)
+	for (i = 0; i < w->n_dirty; i++) {
 		loop_tx_flush(w, w->dirty[i]);
+		w->txb[w->dirty[i]].dirty = false;
+	}
 	w->n_dirty = 0;
 }
 

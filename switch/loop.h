@@ -47,6 +47,7 @@ typedef void (*loop_input_fn)(struct worker *w, struct port *in,
 
 struct loop_txbuf {
 	uint16_t n;
+	bool dirty;                     /* in the worker's dirty list */
 	struct rte_mbuf *pkts[LOOP_TXBUF];
 };
 
@@ -98,8 +99,12 @@ loop_tx(struct worker *w, uint16_t port_id, struct rte_mbuf *m)
 {
 	struct loop_txbuf *b = &w->txb[port_id];
 
-	if (b->n == 0)
+	/* once an iteration: a buffer that filled up and was sent is still
+	 * listed (a port can fill its buffer many times in one iteration) */
+	if (!b->dirty) {
+		b->dirty = true;
 		w->dirty[w->n_dirty++] = port_id;
+	}
 	b->pkts[b->n++] = m;
 	if (unlikely(b->n == LOOP_TXBUF))
 		loop_tx_flush(w, port_id);

@@ -359,6 +359,11 @@ whole(struct worker *w, struct rte_mbuf *m)
 
 	if (likely(!rte_ipv4_frag_pkt_is_fragmented(ip)))
 		return m;
+	/* a call may put RTE_LIBRTE_IP_FRAG_MAX_FRAG + 1 mbufs on the death
+	 * row, which has room for 32 such calls, not for a burst's 64: it
+	 * does not check, it overflows */
+	if (r->dr.cnt > RTE_IP_FRAG_DEATH_ROW_MBUF_LEN - RTE_LIBRTE_IP_FRAG_MAX_FRAG - 1)
+		rte_ip_frag_free_death_row(&r->dr, 0);
 	m = rte_ipv4_frag_reassemble_packet(r->frag, &r->dr, m, w->now, ip);
 	if (m != NULL) {
 		r->st.reassembled++;
@@ -873,6 +878,17 @@ router_housekeeping(struct worker *w)
 	arp_housekeeping(w);
 	if (r->napt != NULL)
 		napt_expire(r->napt, bridge_now(w->now), 4096);
-	if (r->frag != NULL)
-		rte_ip_frag_free_death_row(&r->dr, 0);
+	if (r->frag != NULL) {
+		unsigned i;
+
+		/* rte_ip_frag drops a timed-out datagram only when another
+		 * fragment needs its slot: an incomplete one would hold its
+		 * mbufs for good. Each call stops when the death row is full. */
+		for (i = 0; i < 8; i++) {
+			rte_ip_frag_table_del_expired_entries(r->frag, &r->dr, w->now);
+			if (r->dr.cnt == 0)
+				break;
+			rte_ip_frag_free_death_row(&r->dr, 0);
+		}
+	}
 }

@@ -332,6 +332,46 @@ test_uso6_segments_in_software(void **state)
 	assert_int_equal(rte_mempool_in_use_count(test_pool), 0);
 }
 
+/* A super-frame that does not own its buffer (a clone here; an external
+ * buffer from a zero-copy port is the same case) is cut into plain
+ * segments: freeing them and the original gives every mbuf back. */
+static void
+cut_clone(const uint8_t *frame, size_t len, uint8_t gso, uint16_t size,
+	  unsigned want)
+{
+	struct rte_mbuf *segs[OFFLOAD_MAX_SEGS];
+	struct virtio_net_hdr vh;
+	struct rte_mbuf *m = partial(frame, len, &vh), *c;
+	int n, i;
+
+	vh.gso_type = gso;
+	vh.gso_size = size;
+	c = rte_pktmbuf_clone(m, test_pool);
+	assert_non_null(c);
+	assert_int_equal(offload_from_vnet(c, &vh), 0);
+	n = offload_finish(c, 0, test_pool, segs, RTE_DIM(segs));
+	assert_int_equal(n, (int)want);
+	for (i = 0; i < n; i++) {
+		assert_true(RTE_MBUF_DIRECT(segs[i]));
+		assert_int_equal(segs[i]->ol_flags &
+				 (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL), 0);
+		rte_pktmbuf_free(segs[i]);
+	}
+	/* the clone is gone; the original still holds its data */
+	assert_int_equal(rte_mbuf_refcnt_read(m), 1);
+	assert_memory_equal(rte_pktmbuf_mtod(m, uint8_t *), frame, 14);
+	rte_pktmbuf_free(m);
+	assert_int_equal(rte_mempool_in_use_count(test_pool), 0);
+}
+
+static void
+test_cloned_super_frames_are_cut_into_plain_segments(void **state)
+{
+	(void)state;
+	cut_clone(tcp4, sizeof(tcp4), VIRTIO_NET_HDR_GSO_TCPV4, 10, 4);  /* rte_gso */
+	cut_clone(udp6, sizeof(udp6), VIRTIO_NET_HDR_GSO_UDP_L4, 8, 3);  /* copies */
+}
+
 /* A tagged super-frame cannot leave through AF_PACKET whole (the kernel
  * refuses GSO for an 802.1Q frame): it is cut, tags kept, where the port
  * lacks PORT_OFF_VLAN_GSO. */
@@ -452,6 +492,7 @@ main(void)
 		cmocka_unit_test(test_to_vnet_mirrors_from_vnet),
 		cmocka_unit_test(test_tso4_segments_in_software),
 		cmocka_unit_test(test_uso6_segments_in_software),
+		cmocka_unit_test(test_cloned_super_frames_are_cut_into_plain_segments),
 		cmocka_unit_test(test_finish_only_what_the_port_lacks),
 		cmocka_unit_test(test_chained_super_frame_is_cut_right),
 		cmocka_unit_test(test_tagged_tso4_is_cut_for_ports_without_vlan_gso),
