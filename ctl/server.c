@@ -137,7 +137,8 @@ cmd_show_ports(struct vsw *sw, struct reply *r, int argc, char **argv,
 			off[strlen(off) - 1] = '\0';
 		else
 			snprintf(off, sizeof(off), "-");
-		reply_row(r, p->name, p->ops->kind, role, worker, up ? "up" : "down",
+		reply_row(r, p->name, p->ops->kind, role, worker,
+			  p->admin_down ? "down (set)" : up ? "up" : "down",
 			  mac, off, p->info);
 	}
 	return 0;
@@ -420,6 +421,42 @@ cmd_fdb_flush(struct vsw *sw, struct reply *r, int argc, char **argv,
 	loop_barrier_release(sw);
 	reply_note(r, "flushed %llu learned entr%s", (unsigned long long)(after - before),
 		   after - before == 1 ? "y" : "ies");
+	return 0;
+}
+
+/*
+ * port PORT up|down: the administrative state, as `ip link set` gives a
+ * kernel interface. A port set down receives nothing (its frames are
+ * drained and counted as port_down), is sent nothing (tx_link_down), and
+ * what its bridge learned of it is forgotten, as on a link loss.
+ */
+static int
+cmd_port(struct vsw *sw, struct reply *r, int argc, char **argv, char *err,
+	 size_t errlen)
+{
+	struct port *p = NULL;
+	bool down;
+	unsigned i;
+
+	if (argc != 2 || (strcmp(argv[1], "up") != 0 && strcmp(argv[1], "down") != 0)) {
+		snprintf(err, errlen, "usage: port PORT up|down");
+		return -1;
+	}
+	for (i = 0; i < sw->n_ports; i++)
+		if (strcmp(sw->ports[i].name, argv[0]) == 0)
+			p = &sw->ports[i];
+	if (p == NULL) {
+		snprintf(err, errlen, "no port '%s'", argv[0]);
+		return -1;
+	}
+	down = argv[1][0] == 'd';
+	if (p->admin_down == down) {
+		reply_note(r, "port %s was already %s", p->name, argv[1]);
+		return 0;
+	}
+	p->admin_down = down;
+	vsw_poll_links(sw);
+	reply_note(r, "port %s is set %s", p->name, argv[1]);
 	return 0;
 }
 
@@ -755,6 +792,8 @@ static const struct cmd commands[] = {
 	  "MAC table: MAC, VLAN, port, age, learned/static", cmd_show_fdb },
 	{ { "fdb", "flush", NULL }, 2, "fdb flush [BRIDGE [PORT]]",
 	  "forget learned MACs (static entries stay)", cmd_fdb_flush },
+	{ { "port", NULL, NULL }, 2, "port PORT up|down",
+	  "set a port administratively up or down", cmd_port },
 	{ { "show", "routes", NULL }, 0, "show routes",
 	  "L3 interfaces and routes", cmd_show_routes },
 	{ { "show", "neighbors", NULL }, 0, "show neighbors",

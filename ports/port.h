@@ -108,6 +108,7 @@ struct port {
 	uint64_t storm_tau;             /* the burst allowed, ns */
 	uint64_t mv_key;                /* endpoint: its (MAC, VID) key */
 	volatile bool link_down;        /* set by the control thread */
+	volatile bool admin_down;       /* `vswctl port NAME down` */
 };
 
 #define PORT_POOL_CACHE 256

@@ -14,6 +14,7 @@
 	X(TX_FULL, "tx_full", "tx ring or queue full") \
 	X(TX_OFFLOAD, "tx_offload", "could not finish checksum/segmentation") \
 	X(TX_LINK_DOWN, "tx_link_down", "egress port is down") \
+	X(ADMIN_DOWN, "port_down", "received on a port set down by vswctl") \
 	X(RX_RUNT, "rx_runt", "frame shorter than an Ethernet header") \
 	X(NO_ROUTE_L2, "no_port", "no other port in the bridge and VLAN") \
 	X(SRC_MCAST, "src_multicast", "multicast or broadcast source MAC") \

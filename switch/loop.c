@@ -72,6 +72,13 @@ poll_port(struct worker *w, struct port *p)
 		c->rx_bytes += pkts[i]->pkt_len;
 		pkts[i]->port = p->id;  /* PMDs put their own ids there */
 	}
+	if (unlikely(p->admin_down)) {
+		/* drained, so that the kernel's ring does not hold stale frames
+		 * for when it comes back up */
+		for (i = 0; i < n; i++)
+			loop_drop(w, p->id, VSW_DROP_ADMIN_DOWN, pkts[i]);
+		return n;
+	}
 	((loop_input_fn)p->input)(w, p, pkts, n);
 	return n;
 }

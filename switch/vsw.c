@@ -272,7 +272,8 @@ vsw_poll_links(struct vsw *sw)
 
 	for (i = 0; i < sw->n_ports; i++) {
 		struct port *p = &sw->ports[i];
-		bool up = p->ops->link_up == NULL || p->ops->link_up(p);
+		bool up = !p->admin_down &&
+			  (p->ops->link_up == NULL || p->ops->link_up(p));
 
 		if (up == !p->link_down)
 			continue;
@@ -285,10 +286,11 @@ vsw_poll_links(struct vsw *sw)
 			n = fdb_port_count(f, p->id);
 			fdb_flush_port(f, p->id);
 			loop_barrier_release(sw);
-			fprintf(stderr, "vsw: port %s is down: %u learned MACs flushed\n",
-				p->name, n);
+			fprintf(stderr, "vsw: port %s is down%s: %u learned MACs flushed\n",
+				p->name, p->admin_down ? " (set down)" : "", n);
 		} else {
-			fprintf(stderr, "vsw: port %s is %s\n", p->name, up ? "up" : "down");
+			fprintf(stderr, "vsw: port %s is %s%s\n", p->name, up ? "up" : "down",
+				p->admin_down ? " (set down)" : "");
 		}
 	}
 }

@@ -119,6 +119,25 @@ def test_aging_and_flushes(lab):
     sh("ip link set %s up" % hb)
     time.sleep(1.5)
     lab.run(b, "ping -c 1 -W 3 10.92.0.3")
+
+    # vswctl port b down: as a link loss, and what b sends is counted
+    assert mac_of(lab, b) in macs_on(v, "b")
+    assert "port b is set down" in v.ctl("port", "b", "down").stdout
+    assert macs_on(v, "b") == set()
+    ports = {p["port"]: p for p in v.ctl("show", "ports", as_json=True)["ports"]}
+    assert ports["b"]["link"] == "down (set)" and ports["a"]["link"] == "up"
+    assert lab.run(b, "ping -c 2 -i 0.2 -W 1 10.92.0.3", check=False).returncode != 0
+    assert lab.run(a, "ping -c 1 -W 1 10.92.0.2", check=False).returncode != 0
+    drops = {(d["port"], d["reason"]): d["count"]
+             for d in v.ctl("show", "stats", as_json=True)["drops"]}
+    assert drops.get(("b", "port_down"), 0) >= 2
+    assert "already down" in v.ctl("port", "b", "down").stdout
+    for bad in (["port", "b"], ["port", "zz", "up"], ["port", "b", "sideways"]):
+        r = v.ctl(*bad, check=False)
+        assert r.returncode == 1, bad
+    assert "port b is set up" in v.ctl("port", "b", "up").stdout
+    lab.run(b, "ping -c 1 -W 3 10.92.0.3")
+    assert mac_of(lab, b) in macs_on(v, "b")
     v.stop()
 
 

@@ -12,7 +12,8 @@ Traffic (vswgen on AF_PACKET in each sender's namespace, plus iperf3):
   outside -> m1   the LAN straight to a macvlan endpoint, 20k frames/s
   c2 -> outside   one TCP stream (iperf3) through NAT
 Faults, in turn, every few seconds: a container's link down and up, the
-macvlan endpoint's link down and up, `vswctl fdb flush`, every show command.
+macvlan endpoint's link down and up, `vswctl port c1|m1 down` and up again,
+`vswctl fdb flush`, every show command.
 """
 import os
 import random
@@ -113,6 +114,9 @@ def test_soak(lab):
         lambda: sh("ip link set %s down; sleep 0.3; ip link set %s up" % (h2, h2)),
         lambda: sh("ip link set %s down; sleep 0.3; ip link set %s up" % (hm1, hm1)),
         lambda: v.ctl("fdb", "flush"),
+        # configuration changes: ports set down and up again by vswctl
+        lambda: (v.ctl("port", "c1", "down"), time.sleep(0.3), v.ctl("port", "c1", "up")),
+        lambda: (v.ctl("port", "m1", "down"), time.sleep(0.3), v.ctl("port", "m1", "up")),
         lambda: [v.ctl("show", w) for w in ("ports", "stats", "bridges", "fdb",
                                              "routes", "neighbors", "sessions",
                                              "nat", "macvlan")],

@@ -1,0 +1,847 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""vsw benchmarks over real interfaces: network namespaces, veth pairs, memif.
+
+bench.py imports this file and adds its scenarios to its own; every figure
+goes through bench.measure() (median of --reps runs, min and max) and
+bench.result(). The switch under test gets CPU 1, the traffic source CPU 0.
+
+  veth-pps  64-byte UDP frames from vswgen (net_af_xdp on eth0, as fast as it
+            can, CPU 0) in namespace A, through the switch, to namespace B.
+            The sink is B's own kernel: a UDP port nobody listens on, counted
+            by B's eth0 rx_packets (the frames the veth handed to B's stack).
+            It takes no CPU of its own (a sink busy-polling a third core would
+            not fit on two), but its stack work runs on the CPU that sends
+            into B's veth - the switch's. Systems: vsw (afpacket ports on the
+            host ends, one bridge, poll = busy, cpus = 1), a Linux bridge
+            (bridge-nf-call-iptables 0 while it runs), OVS userspace
+            (datapath_type=netdev, PMD on CPU 1, the whole ovs-vswitchd
+            pinned to CPU 1) with afxdp and with system (AF_PACKET) ports,
+            dpdk-testpmd io forwarding between the host ends with net_af_xdp
+            and net_af_packet (no switching: the ceiling of a user-space
+            switch on this path), and the generator into a bare veth pair.
+  tcp       iperf3 -J between two namespaces, sum_received: through vsw
+            (afpacket, offloads on in the namespaces), a Linux bridge, and OVS
+            userspace afxdp / system ports (with `ethtool -K eth0 tx off` in
+            both namespaces, which OVS needs over veth); and through NAT: a
+            container behind vsw's docker0-like masquerade to an "outside"
+            namespace, against the kernel's docker0 (a Linux bridge in a
+            "host" namespace, routing, nftables masquerade), both ways (out
+            through masquerade, in through a published port).
+  memif     vswgen <-> vsw over two net_memif ports (vsw the server, vswgen
+            the client, both busy polling: vswgen CPU 0, vsw CPU 1); Mpps
+            received back by vswgen, and its latency p50 / p99 under that load
+            (and, full runs, at 0.1 Mpps); dpdk-testpmd io between the same
+            two memif ports is the ceiling.
+  idle      CPU used by an idle vsw (all its threads, from
+            /proc/PID/task/*/schedstat), poll = adaptive (the default) against
+            poll = busy; the ping RTT between two namespaces through vsw after
+            1 s of silence, and with pings 10 ms apart.
+
+--quick: vsw and the one peer that matters most (the Linux bridge; memif
+has vsw alone), short windows, the runs of a figure taken back to back in
+one set-up; no NAT. --smoke: every vsw case, one short run each.
+
+Everything made here (namespaces, veths, bridges, OVS daemons, processes)
+carries a random tag, is removed in a finally block, and no machine
+interface is touched; sysctls changed are restored.
+"""
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = Path(os.environ.get("VSW_BUILD", ROOT / "build"))
+VSWGEN = BUILD / "bench" / "vswgen"
+OVS_VSWITCHD = "/usr/sbin/ovs-vswitchd"   # the kernel/userspace build, not -dpdk
+
+GEN_CPU = 0             # the traffic source
+SW_CPU = 1              # the switch under test
+
+MAC_A, MAC_B = "02:00:00:00:00:01", "02:00:00:00:00:02"    # vswgen's defaults
+IP_A, IP_B = "10.0.0.1", "10.0.0.2"
+BRIDGE_NF = Path("/proc/sys/net/bridge/bridge-nf-call-iptables")
+
+
+def B():
+    """The bench module: __main__ when bench.py runs, else import it."""
+    m = sys.modules.get("__main__")
+    if m is not None and hasattr(m, "measure") and hasattr(m, "Vsw"):
+        return m
+    import bench
+    return bench
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def sh(cmd, check=True, timeout=60, **kw):
+    r = subprocess.run(cmd, shell=True, capture_output=True, text=True,
+                       timeout=timeout, **kw)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s: %s%s" % (cmd, r.stdout.strip(), r.stderr.strip()))
+    return r
+
+
+def series(vals):
+    """bench.measure() over values already taken (a run each)."""
+    it = iter(vals)
+    return B().measure(lambda: next(it), len(vals)) if vals else None
+
+
+def result(scenario, case, system, m, unit="Mpps", **extra):
+    r = B().result(scenario, case, system, m, unit=unit)
+    # 0 % CPU is a figure, not a failure to forward
+    if r.get("error") == "forwarded nothing" and unit not in ("Mpps", "Gbit/s"):
+        del r["error"]
+    if "error" not in r:
+        r.update(extra)
+    return r
+
+
+# ---- the lab: namespaces, veths, processes; all undone at the end ------------
+
+class Lab:
+    def __init__(self, tmp):
+        self.tag = secrets.token_hex(2)
+        self.dir = Path(tempfile.mkdtemp(prefix="lab-%s-" % self.tag, dir=str(tmp)))
+        self.namespaces, self.links, self.procs, self.undo = [], [], [], []
+        self.switches = []
+        self.n = 0
+
+    def check(self):
+        """Raises if a vsw of this lab has died."""
+        for v in self.switches:
+            if v.proc.poll() is not None:
+                raise RuntimeError("vsw died (exit status %d): %s" % (
+                    v.proc.returncode, (v.dir / "vsw.log").read_text()[-300:].strip()))
+
+    def ifname(self, short):
+        name = "vb%s%s" % (self.tag, short)
+        assert len(name) <= 15, name
+        return name
+
+    def netns(self, short):
+        name = "vswb-%s-%s" % (self.tag, short)
+        sh("ip netns add %s" % name)
+        self.namespaces.append(name)
+        sh("ip -n %s link set lo up" % name)
+        return name
+
+    def container(self, short, addr, mac=None, gw=None):
+        """A namespace whose eth0 (addr) is a veth to a host end in the root
+        namespace. Returns (namespace, host end)."""
+        ns = self.netns(short)
+        host = self.ifname(short)
+        sh("ip link add %s type veth peer name eth0 netns %s" % (host, ns))
+        self.links.append(host)
+        self._eth0(ns, addr, mac, gw)
+        sh("sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % host, check=False)
+        sh("ip link set %s up" % host)
+        return ns, host
+
+    def wire(self, ns1, name1, ns2, addr2=None, mac2=None, gw2=None):
+        """A veth from 'name1' in ns1 to eth0 in ns2 (both namespaces ours)."""
+        sh("ip -n %s link add %s type veth peer name eth0 netns %s" % (ns1, name1, ns2))
+        self._eth0(ns2, addr2, mac2, gw2)
+        sh("ip -n %s link set %s up" % (ns1, name1))
+
+    def _eth0(self, ns, addr, mac, gw):
+        sh("ip netns exec %s sysctl -qw net.ipv6.conf.all.disable_ipv6=1" % ns,
+           check=False)
+        if mac:
+            sh("ip -n %s link set eth0 address %s" % (ns, mac))
+        if addr:
+            sh("ip -n %s addr add %s dev eth0" % (ns, addr))
+        sh("ip -n %s link set eth0 up" % ns)
+        if gw:
+            sh("ip -n %s route add default via %s" % (ns, gw))
+
+    def bridge(self, ports):
+        """A Linux bridge over host ends, in the root namespace."""
+        br = self.ifname("br")
+        sh("ip link add %s type bridge" % br)
+        self.links.append(br)
+        sh("sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % br, check=False)
+        for p in ports:
+            sh("ip link set %s master %s" % (p, br))
+        sh("ip link set %s up" % br)
+        return br
+
+    def sysctl_file(self, path, value):
+        """Write a /proc/sys file; restored when the lab ends."""
+        path = Path(path)
+        if not path.exists():
+            return
+        old = path.read_text().strip()
+        if old != str(value):
+            path.write_text(str(value))
+            self.undo.append(lambda: path.write_text(old))
+
+    def run(self, ns, cmd, check=True, timeout=60):
+        return sh("ip netns exec %s %s" % (ns, cmd), check=check, timeout=timeout)
+
+    def spawn(self, argv, ns=None, name="proc", stdin=None):
+        """A process in the background (in 'ns'), output to files in the lab."""
+        self.n += 1
+        base = self.dir / ("%s-%d" % (name, self.n))
+        out, err = open(str(base) + ".out", "w"), open(str(base) + ".err", "w")
+        if ns:
+            argv = ["ip", "netns", "exec", ns] + argv
+        p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=stdin)
+        p.out_path, p.err_path = Path(out.name), Path(err.name)
+        out.close()
+        err.close()
+        self.procs.append(p)
+        return p
+
+    def stop(self, p, sig=signal.SIGINT, timeout=15):
+        if p.poll() is None:
+            p.send_signal(sig)
+            try:
+                p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        return p.returncode
+
+    def cleanup(self):
+        for p in reversed(self.procs):
+            self.stop(p, signal.SIGTERM, 10)
+        for fn in reversed(self.undo):
+            try:
+                fn()
+            except Exception as e:      # keep undoing the rest
+                log("cleanup: %s" % e)
+        for ns in self.namespaces:
+            sh("ip netns pids %s | xargs -r kill -9" % ns, check=False)
+            sh("ip netns del %s" % ns, check=False)
+        for link in reversed(self.links):
+            if Path("/sys/class/net/%s" % link).exists():
+                sh("ip link del %s" % link, check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def link_stats(ns, dev):
+    """The kernel's counters of 'dev' (in namespace 'ns', or the root one)."""
+    cmd = "ip %s-j -s link show dev %s" % ("-n %s " % ns if ns else "", dev)
+    return json.loads(sh(cmd).stdout)[0]["stats64"]
+
+
+def ping_ok(lab, ns, dst, tries=20):
+    for _ in range(tries):
+        if lab.run(ns, "ping -c 1 -W 1 %s" % dst, check=False).returncode == 0:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+# ---- the systems ----------------------------------------------------------------
+
+def start_vsw(lab, ini):
+    """vsw on 'ini' (the lines after [switch]'s control key); stopped with the lab."""
+    lab.n += 1
+    d = lab.dir / ("vsw-%d" % lab.n)
+    d.mkdir()
+    v = B().Vsw(d, ini)
+    v.dir = d
+    lab.switches.append(v)
+
+    def stop():
+        rc = v.stop()
+        if rc != 0:
+            log("vsw exited with %s: %s" % (rc, (d / "vsw.log").read_text()[-500:]))
+            # a vsw that died leaves its EAL runtime directory behind
+            shutil.rmtree("/var/run/dpdk/vsw-%d" % v.proc.pid, ignore_errors=True)
+    lab.undo.append(stop)
+    return v
+
+
+def l2_ini(ports, poll="busy", extra=""):
+    ini = "poll = %s\ncpus = %d\n[bridge br0]\n%s" % (poll, SW_CPU, extra)
+    for name, iface in ports:
+        ini += "[port %s]\nkind = afpacket\niface = %s\nbridge = br0\n" % (name, iface)
+    return ini
+
+
+class OvsNetdev:
+    """OVS userspace (ovs-vswitchd, datapath_type=netdev, no DPDK) in a
+    private run directory, pinned to the switch CPU; stopped with the lab."""
+
+    def __init__(self, lab):
+        if not shutil.which(OVS_VSWITCHD) or not shutil.which("ovsdb-server"):
+            raise RuntimeError("Open vSwitch is not installed (openvswitch-switch)")
+        self.lab = lab
+        self.d = d = lab.dir / "ovs"
+        d.mkdir()
+        self.env = dict(os.environ, OVS_RUNDIR=str(d), OVS_LOGDIR=str(d),
+                        OVS_DBDIR=str(d))
+        self.db = "unix:%s/db.sock" % d
+        self.br = None
+        # the netdev datapath's own tap has this fixed name: leave it as found
+        self.had_tap = Path("/sys/class/net/ovs-netdev").exists()
+        lab.undo.append(self.stop)
+        self.run("ovsdb-tool create %s/conf.db /usr/share/openvswitch/vswitch.ovsschema" % d)
+        self.run("ovsdb-server --remote=punix:%s/db.sock --pidfile=%s/ovsdb.pid "
+                 "--detach --log-file=%s/ovsdb.log %s/conf.db" % (d, d, d, d))
+        self.vsctl("--no-wait init")
+        self.vsctl("--no-wait set Open_vSwitch . other_config:pmd-cpu-mask=%#x"
+                   % (1 << SW_CPU))
+        self.run("taskset -c %d %s %s --pidfile=%s/vswitchd.pid --detach "
+                 "--log-file=%s/vswitchd.log --unixctl=%s/ctl"
+                 % (SW_CPU, OVS_VSWITCHD, self.db, d, d, d), timeout=60)
+
+    def run(self, cmd, timeout=60):
+        return sh(cmd, env=self.env, timeout=timeout)
+
+    def vsctl(self, args):
+        return self.run("ovs-vsctl --timeout=30 --db=%s %s" % (self.db, args))
+
+    def bridge(self, ports, kind):
+        self.br = self.lab.ifname("ov")          # OVS makes a tap of this name
+        self.vsctl("add-br %s -- set bridge %s datapath_type=netdev" % (self.br, self.br))
+        for p in ports:
+            self.vsctl("add-port %s %s -- set Interface %s type=%s" % (self.br, p, p, kind))
+        for p in ports:
+            err = self.vsctl("get Interface %s error" % p).stdout.strip()
+            ofport = self.vsctl("get Interface %s ofport" % p).stdout.strip()
+            if err not in ("[]", "") or ofport in ("-1", "[]"):
+                raise RuntimeError("OVS could not add %s port %s: %s" % (kind, p, err))
+
+    def stop(self):
+        d = self.d
+        if self.br:
+            sh("ovs-vsctl --timeout=10 --db=%s del-br %s" % (self.db, self.br),
+               check=False, env=self.env)
+            self.br = None
+        if (d / "vswitchd.pid").exists():
+            sh("ovs-appctl --timeout=10 -t %s/ctl exit%s"
+               % (d, "" if self.had_tap else " --cleanup"),
+               check=False, env=self.env, timeout=20)
+        for pidf in ("vswitchd.pid", "ovsdb.pid"):
+            f = d / pidf
+            if not f.exists():
+                continue
+            try:
+                pid = int(f.read_text().strip())
+            except ValueError:
+                continue
+            for sig in (signal.SIGTERM, signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    break
+                for _ in range(30):
+                    if not Path("/proc/%d" % pid).exists():
+                        break
+                    time.sleep(0.1)
+        if (d / "vswitchd.log").exists():
+            bad = [ln for ln in (d / "vswitchd.log").read_text().splitlines()
+                   if "|ERR|" in ln or "|EMER|" in ln]
+            if bad:
+                log("ovs-vswitchd: " + " / ".join(bad[-3:]))
+
+
+def start_testpmd(lab, vdevs):
+    """dpdk-testpmd io forwarding between two vdevs, main lcore on the
+    generator CPU (it only waits), forwarding on the switch CPU."""
+    argv = ["stdbuf", "-oL", "dpdk-testpmd", "--in-memory", "--no-pci",
+            "--file-prefix=vswb-tp-%s" % lab.tag, "-l", "%d,%d" % (GEN_CPU, SW_CPU),
+            "--main-lcore", str(GEN_CPU), "--log-level=*:error"]
+    for v in vdevs:
+        argv += ["--vdev", v]
+    argv += ["--", "--forward-mode=io", "--auto-start", "--total-num-mbufs=32768"]
+    # it reads stdin for "enter to exit": give it a pipe that stays open
+    p = lab.spawn(argv, name="testpmd", stdin=subprocess.PIPE)
+    deadline = time.time() + 30
+    while "Press enter to exit" not in p.out_path.read_text():
+        if p.poll() is not None or time.time() > deadline:
+            raise RuntimeError("testpmd did not start: %s" %
+                               (p.out_path.read_text() + p.err_path.read_text())[-600:])
+        time.sleep(0.1)
+    return p
+
+
+# ---- veth-pps ---------------------------------------------------------------------
+
+def gen_start(lab, ns, devargs):
+    """vswgen sending 64-byte frames as fast as it can until stopped."""
+    if not VSWGEN.exists():
+        raise RuntimeError("%s is missing (ninja -C build)" % VSWGEN)
+    return lab.spawn([str(VSWGEN), "--tx", devargs, "--no-rx", "--cpu", str(GEN_CPU),
+                      "--duration", "3600", "--json"], ns=ns, name="vswgen")
+
+
+def gen_stop(lab, p):
+    lab.stop(p)
+    try:
+        return json.loads(p.out_path.read_text())
+    except ValueError:
+        log("vswgen: %s" % p.err_path.read_text()[-500:])
+        return None
+
+
+def veth_windows(lab, ns_a, ns_b, warmup, secs, n):
+    """One generator run: 'n' measured windows of 'secs' after 'warmup'.
+    Returns [(received pps, offered pps), ...]."""
+    def rx():
+        return link_stats(ns_b, "eth0")["rx"]["packets"]
+
+    def offered():
+        s = link_stats(ns_a, "eth0")["tx"]
+        return s["packets"] + s["dropped"]
+    r0 = rx()
+    g = gen_start(lab, ns_a, "net_af_xdp0,iface=eth0")
+    try:
+        deadline = time.time() + 20
+        while rx() < r0 + 1000:
+            if g.poll() is not None:
+                raise RuntimeError("vswgen stopped: %s" % g.err_path.read_text()[-500:])
+            if time.time() > deadline:
+                raise RuntimeError("nothing reaches the sink")
+            time.sleep(0.05)
+        time.sleep(warmup)
+        out = []
+        a, o, t = rx(), offered(), time.time()
+        for _ in range(n):
+            time.sleep(secs)
+            a2, o2, t2 = rx(), offered(), time.time()
+            out.append(((a2 - a) / (t2 - t), (o2 - o) / (t2 - t)))
+            a, o, t = a2, o2, t2
+        if g.poll() is not None:
+            raise RuntimeError("vswgen stopped during the window")
+        lab.check()
+        return out
+    finally:
+        gen_stop(lab, g)
+
+
+def veth_system(args, tmp, system):
+    """Sets up 'system' between two fresh namespaces and measures it.
+    Returns (measure dict or None, offered Mpps)."""
+    quick = args.quick or args.smoke
+    warmup, secs = (0.5, 1) if args.smoke else (1, 1) if args.quick else (2, 5)
+    lab = Lab(tmp)
+    try:
+        if system == "bare veth":
+            a, b = lab.netns("a"), lab.netns("b")
+            sh("ip -n %s link add eth0 type veth peer name eth0 netns %s" % (a, b))
+            lab._eth0(a, IP_A + "/24", MAC_A, None)
+            lab._eth0(b, IP_B + "/24", MAC_B, None)
+        else:
+            a, ha = lab.container("a", IP_A + "/24", MAC_A)
+            b, hb = lab.container("b", IP_B + "/24", MAC_B)
+            if system == "vsw":
+                start_vsw(lab, l2_ini([("a", ha), ("b", hb)]))
+            elif system == "Linux bridge":
+                lab.sysctl_file(BRIDGE_NF, 0)
+                lab.bridge([ha, hb])
+            elif system.startswith("OVS"):
+                OvsNetdev(lab).bridge([ha, hb], "afxdp" if "afxdp" in system else "system")
+            elif system.startswith("testpmd"):
+                if "af_xdp" in system:
+                    vdevs = ["net_af_xdp0,iface=%s" % ha, "net_af_xdp1,iface=%s" % hb]
+                else:
+                    vdevs = ["net_af_packet0,iface=%s,qdisc_bypass=1" % ha,
+                             "net_af_packet1,iface=%s,qdisc_bypass=1" % hb]
+                start_testpmd(lab, vdevs)
+        # both ends known to the switch (B's MAC learned: no flooding)
+        if not ping_ok(lab, b, IP_A):
+            raise RuntimeError("no ping from B to A through %s" % system)
+        if quick:
+            w = veth_windows(lab, a, b, warmup, secs, args.reps)
+        else:
+            w = [veth_windows(lab, a, b, warmup, secs, 1)[0] for _ in range(args.reps)]
+        log("  received %s Mpps; offered %s" % (
+            ", ".join("%.3f" % (x[0] / 1e6) for x in w),
+            ", ".join("%.3f" % (x[1] / 1e6) for x in w)))
+        offered = sorted(x[1] for x in w)[len(w) // 2]
+        return series([x[0] for x in w]), round(offered / 1e6, 3)
+    except Exception as e:
+        log("veth-pps %s failed: %s" % (system, e))
+        return None, None
+    finally:
+        lab.cleanup()
+
+
+def scenario_veth_pps(args, tmp):
+    if args.smoke:
+        systems = ["vsw"]
+    elif args.quick:
+        systems = ["vsw", "Linux bridge"]
+    else:
+        systems = ["vsw", "Linux bridge", "OVS afxdp", "OVS AF_PACKET",
+                   "testpmd io af_xdp", "testpmd io af_packet", "bare veth"]
+    out = []
+    with B().Hugepages(1024):
+        for s in systems:
+            log("veth-pps: %s" % s)
+            m, offered = veth_system(args, tmp, s)
+            out.append(result("veth-pps", "64 B UDP, netns to netns", s, m,
+                              offered_mpps=offered,
+                              sink="rx_packets of eth0 in B (B's kernel drops them)"))
+    return out
+
+
+# ---- tcp ------------------------------------------------------------------------------
+
+def iperf(lab, client_ns, server_ns, server_ip, secs, reps, connect=None, port=5201):
+    """iperf3 runs from client_ns to a server in server_ns; bits/s each."""
+    srv = lab.spawn(["iperf3", "-s", "-B", server_ip, "-p", str(port)],
+                    ns=server_ns, name="iperf3-s")
+    host, cport = connect or (server_ip, port)
+    vals = []
+    for _ in range(reps):
+        for attempt in range(20):
+            try:
+                r = lab.run(client_ns, "iperf3 -c %s -p %d -t %d -J --connect-timeout 3000"
+                            % (host, cport, secs), check=False, timeout=secs + 20)
+                d = json.loads(r.stdout)
+            except subprocess.TimeoutExpired:
+                lab.check()
+                d = {"error": "iperf3 did not finish"}
+            except ValueError:
+                d = {"error": r.stderr.strip() or "no output"}
+            lab.check()
+            if "error" in d and "connect" in d["error"] and attempt < 19:
+                time.sleep(0.2)         # the server is not listening yet
+                continue
+            break
+        if "error" in d:
+            raise RuntimeError("iperf3: %s" % d["error"])
+        vals.append(d["end"]["sum_received"]["bits_per_second"])
+    lab.stop(srv)
+    log("  %s Gbit/s" % ", ".join("%.2f" % (v / 1e9) for v in vals))
+    return vals
+
+
+def tcp_bridge(args, tmp, system, secs):
+    lab = Lab(tmp)
+    try:
+        a, ha = lab.container("a", IP_A + "/24")
+        b, hb = lab.container("b", IP_B + "/24")
+        if system.startswith("vsw"):
+            start_vsw(lab, l2_ini([("a", ha), ("b", hb)]))
+        elif system == "Linux bridge":
+            lab.sysctl_file(BRIDGE_NF, 0)
+            lab.bridge([ha, hb])
+        elif system.startswith("OVS"):
+            for ns in (a, b):
+                lab.run(ns, "ethtool -K eth0 tx off")
+            OvsNetdev(lab).bridge([ha, hb], "afxdp" if "afxdp" in system else "system")
+        if not ping_ok(lab, a, IP_B):
+            raise RuntimeError("no ping from A to B through %s" % system)
+        return series(iperf(lab, a, b, IP_B, secs, args.reps))
+    except Exception as e:
+        log("tcp %s failed: %s" % (system, e))
+        return None
+    finally:
+        lab.cleanup()
+
+
+NAT_VSW = """poll = busy
+cpus = %d
+[bridge docker0]
+subnet = 172.17.0.0/16
+gateway = 172.17.0.1
+masquerade = uplink
+[port c1]
+kind = afpacket
+iface = %s
+bridge = docker0
+[port uplink]
+kind = afpacket
+iface = %s
+address = 198.51.100.2/24
+gateway = 198.51.100.1
+[publish iperf]
+port = uplink
+proto = tcp
+listen = 8080
+to = 172.17.0.2:5201
+"""
+
+NAT_NFT = """table ip nat {
+  chain post { type nat hook postrouting priority 100; ip saddr 172.17.0.0/16 oifname "up0" masquerade; }
+  chain pre { type nat hook prerouting priority -100; iifname "up0" tcp dport 8080 dnat to 172.17.0.2:5201; }
+}
+"""
+
+
+def have_nft():
+    if shutil.which("nft"):
+        return True
+    log("installing nftables (for the docker0-like kernel NAT)")
+    r = sh("apt-get install -y -qq nftables >/dev/null 2>&1 || "
+           "(apt-get update -qq && apt-get install -y -qq nftables)",
+           check=False, timeout=600, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    return r.returncode == 0 and shutil.which("nft") is not None
+
+
+def tcp_nat(args, tmp, system, secs, directions):
+    """A container (172.17.0.2) behind masquerade, an outside namespace
+    (198.51.100.1). Returns {direction: measure}."""
+    lab = Lab(tmp)
+    out = {d: None for d in directions}
+    try:
+        if system == "vsw":
+            c, hc = lab.container("c", "172.17.0.2/16", gw="172.17.0.1")
+            o, ho = lab.container("o", "198.51.100.1/24")
+            start_vsw(lab, NAT_VSW % (SW_CPU, hc, ho))
+        else:
+            if not have_nft():
+                raise RuntimeError("nftables is missing and could not be installed")
+            h, c, o = lab.netns("h"), lab.netns("c"), lab.netns("o")
+            sh("ip -n %s link add br0 type bridge" % h)
+            sh("ip -n %s addr add 172.17.0.1/16 dev br0" % h)
+            sh("ip -n %s link set br0 up" % h)
+            lab.wire(h, "c1", c, "172.17.0.2/16", gw2="172.17.0.1")
+            sh("ip -n %s link set c1 master br0" % h)
+            lab.wire(h, "up0", o, "198.51.100.1/24")
+            sh("ip -n %s addr add 198.51.100.2/24 dev up0" % h)
+            lab.run(h, "sysctl -qw net.ipv4.ip_forward=1")
+            nft = lab.dir / "nat.nft"
+            nft.write_text(NAT_NFT)
+            lab.run(h, "nft -f %s" % nft)
+        if not ping_ok(lab, c, "198.51.100.1"):
+            raise RuntimeError("no ping from the container to the outside")
+        for d in directions:
+            try:
+                if d == "out":
+                    out[d] = series(iperf(lab, c, o, "198.51.100.1", secs, args.reps))
+                else:
+                    out[d] = series(iperf(lab, o, c, "172.17.0.2", secs, args.reps,
+                                          connect=("198.51.100.2", 8080)))
+            except Exception as e:
+                log("tcp NAT %s %s failed: %s" % (d, system, e))
+        return out
+    except Exception as e:
+        log("tcp NAT %s failed: %s" % (system, e))
+        return out
+    finally:
+        lab.cleanup()
+
+
+def scenario_tcp(args, tmp):
+    secs = 1 if args.smoke else 2 if args.quick else 10
+    if args.smoke:
+        systems = ["vsw"]
+    elif args.quick:
+        systems = ["vsw", "Linux bridge"]
+    else:
+        systems = ["vsw", "Linux bridge", "OVS afxdp (tx csum off)",
+                   "OVS AF_PACKET (tx csum off)"]
+    out = []
+    for s in systems:
+        log("tcp between namespaces: %s" % s)
+        out.append(result("tcp", "netns to netns", s, tcp_bridge(args, tmp, s, secs),
+                          unit="Gbit/s"))
+    # NAT: vsw's masquerade against the kernel's docker0; not in --quick
+    if args.quick and not args.smoke:
+        return out
+    nat = [("vsw", ["out"] if args.smoke else ["out", "in"])]
+    if not args.smoke:
+        nat.append(("docker0 (kernel bridge + nft masquerade)", ["out", "in"]))
+    cases = {"out": "NAT: container to outside", "in": "NAT: outside to published port"}
+    for s, dirs in nat:
+        log("tcp through NAT: %s" % s)
+        ms = tcp_nat(args, tmp, s, secs, dirs)
+        for d in dirs:
+            out.append(result("tcp", cases[d], s, ms[d], unit="Gbit/s"))
+    return out
+
+
+# ---- memif ----------------------------------------------------------------------------
+
+def memif_devargs(i, role, sock):
+    return "net_memif%d,role=%s,id=0,socket=%s,socket-abstract=no" % (i, role, sock)
+
+
+def memif_system(args, tmp, system, rate=0):
+    """vswgen -> memif0 -> system -> memif1 -> vswgen. Returns the runs'
+    JSON reports."""
+    warmup = 1.5            # vsw polls link states once a second
+    secs = 1 if args.quick or args.smoke else 5
+    lab = Lab(tmp)
+    try:
+        socks = [lab.dir / "m0.sock", lab.dir / "m1.sock"]
+        vdevs = [memif_devargs(i, "server", s) for i, s in enumerate(socks)]
+        if system == "vsw":
+            ini = "poll = busy\ncpus = %d\n[bridge br0]\nstatic = %s@m1\n" % (SW_CPU, MAC_B)
+            for i, v in enumerate(vdevs):
+                ini += "[port m%d]\nkind = dpdk\nbridge = br0\ndevargs = %s\n" % (i, v)
+            start_vsw(lab, ini)
+        else:
+            start_testpmd(lab, vdevs)
+        runs = []
+        for _ in range(args.reps):
+            argv = [str(VSWGEN), "--tx", memif_devargs(0, "client", socks[0]),
+                    "--rx", memif_devargs(1, "client", socks[1]), "--cpu", str(GEN_CPU),
+                    "--warmup", str(warmup), "--duration", str(secs), "--json"]
+            if rate:
+                argv += ["--rate", str(rate)]
+            p = lab.spawn(argv, name="vswgen")
+            try:
+                p.wait(timeout=warmup + secs + 60)
+            except subprocess.TimeoutExpired:
+                lab.stop(p)
+            r = None
+            try:
+                r = json.loads(p.out_path.read_text())
+            except ValueError:
+                pass
+            if r is None or p.returncode not in (0, 3):
+                raise RuntimeError("vswgen failed (%s): %s" % (
+                    p.returncode, p.err_path.read_text()[-600:]))
+            if not r.get("rx_pkts"):
+                raise RuntimeError("vswgen received nothing back: %s" % r)
+            runs.append(r)
+        log("  rx %s Mpps (tx %s); latency p50 %s, p99 %s us" % (
+            ", ".join("%.3f" % (r["rx_pps"] / 1e6) for r in runs),
+            ", ".join("%.3f" % (r["tx_pps"] / 1e6) for r in runs),
+            ", ".join("%.1f" % r["latency_us"]["p50"] for r in runs),
+            ", ".join("%.1f" % r["latency_us"]["p99"] for r in runs)))
+        return runs
+    except Exception as e:
+        log("memif %s failed: %s" % (system, e))
+        return None
+    finally:
+        lab.cleanup()
+
+
+def scenario_memif(args, tmp):
+    systems = ["vsw"] if args.quick or args.smoke else ["vsw", "testpmd io"]
+    out = []
+    with B().Hugepages(1024):
+        for s in systems:
+            log("memif: %s" % s)
+            runs = memif_system(args, tmp, s)
+            if runs is None:
+                out.append(result("memif", "64 B, 1 flow", s, None))
+                out.append(result("memif", "latency p50 at that load", s, None, unit="us"))
+                out.append(result("memif", "latency p99 at that load", s, None, unit="us"))
+                continue
+            lat = lambda q: series([r["latency_us"][q] for r in runs])
+            out.append(result("memif", "64 B, 1 flow", s,
+                              series([r["rx_pps"] for r in runs]),
+                              tx_mpps=round(sorted(r["tx_pps"] for r in runs)[len(runs) // 2]
+                                            / 1e6, 3),
+                              latency_p50_us=lat("p50")["median"],
+                              latency_p99_us=lat("p99")["median"]))
+            out.append(result("memif", "latency p50 at that load", s, lat("p50"), unit="us"))
+            out.append(result("memif", "latency p99 at that load", s, lat("p99"), unit="us"))
+            if not args.quick:
+                log("memif: %s at 0.1 Mpps" % s)
+                runs = memif_system(args, tmp, s, rate=100000)
+                for q in ("p50", "p99"):
+                    out.append(result("memif", "latency %s at 0.1 Mpps" % q, s,
+                                      series([r["latency_us"][q] for r in runs])
+                                      if runs else None, unit="us"))
+    return out
+
+
+# ---- idle -----------------------------------------------------------------------------
+
+def cpu_ns(pid):
+    """CPU time of every thread of 'pid', in ns (schedstat)."""
+    total = 0
+    for t in Path("/proc/%d/task" % pid).iterdir():
+        try:
+            total += int((t / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass            # a thread that just ended
+    return total
+
+
+def ping_rtts(lab, ns, dst, count, interval):
+    """RTTs in us of 'count' pings 'interval' s apart (after one to warm ARP)."""
+    r = lab.run(ns, "ping -n -c %d -i %s -W 1 %s" % (count + 1, interval, dst),
+                check=False, timeout=count * interval + 30)
+    rtts = {}
+    for m in re.finditer(r"icmp_seq=(\d+) .*time=([\d.]+) ms", r.stdout):
+        rtts[int(m.group(1))] = float(m.group(2)) * 1000
+    vals = [v for k, v in sorted(rtts.items()) if k > 1]
+    if len(vals) < count:
+        raise RuntimeError("only %d of %d pings came back" % (len(vals), count))
+    return vals
+
+
+def idle_system(args, tmp, system):
+    """{case: measure} for one system."""
+    smoke, quick = args.smoke, args.quick
+    cpu_secs = 1 if quick else 10
+    n_ping = args.reps if quick else max(args.reps, 10)
+    out = {}
+    lab = Lab(tmp)
+    try:
+        a, ha = lab.container("a", IP_A + "/24")
+        b, hb = lab.container("b", IP_B + "/24")
+        if system == "Linux bridge":
+            lab.sysctl_file(BRIDGE_NF, 0)
+            lab.bridge([ha, hb])
+        else:
+            v = start_vsw(lab, l2_ini([("a", ha), ("b", hb)],
+                                      poll="busy" if "busy" in system else "adaptive"))
+        if not ping_ok(lab, a, IP_B):
+            raise RuntimeError("no ping from A to B through %s" % system)
+        if system != "Linux bridge":
+            time.sleep(0.5 if smoke else 1)          # let start-up settle
+            vals = []
+            for _ in range(args.reps):
+                c0, t0 = cpu_ns(v.proc.pid), time.time()
+                time.sleep(cpu_secs)
+                c1, t1 = cpu_ns(v.proc.pid), time.time()
+                vals.append(100.0 * (c1 - c0) / 1e9 / (t1 - t0))
+            log("  idle CPU %s %%" % ", ".join("%.2f" % x for x in vals))
+            out["cpu"] = series(vals)
+        vals = ping_rtts(lab, a, IP_B, n_ping, 1)
+        log("  ping after 1 s idle: %s us" % ", ".join("%.0f" % x for x in vals))
+        out["ping1s"] = series(vals)
+        vals = ping_rtts(lab, a, IP_B, 10 if smoke else 20 if quick else 100, 0.01)
+        log("  ping every 10 ms: median %.0f us" % sorted(vals)[len(vals) // 2])
+        out["ping10ms"] = series(vals)
+    except Exception as e:
+        log("idle %s failed: %s" % (system, e))
+    finally:
+        lab.cleanup()
+    return out
+
+
+def scenario_idle(args, tmp):
+    systems = ["vsw", "vsw poll=busy"]
+    if not args.quick and not args.smoke:
+        systems.append("Linux bridge")
+    cases = [("cpu", "CPU when idle (% of a core)", "% CPU"),
+             ("ping1s", "ping RTT after 1 s idle (us)", "us"),
+             ("ping10ms", "ping RTT, pings 10 ms apart (us)", "us")]
+    out = []
+    for s in systems:
+        log("idle: %s" % s)
+        ms = idle_system(args, tmp, s)
+        for key, case, unit in cases:
+            if key == "cpu" and s == "Linux bridge":
+                continue            # no process of its own
+            out.append(result("idle", case, s, ms.get(key), unit=unit))
+    return out
+
+
+SCENARIOS = {
+    "veth-pps": (scenario_veth_pps,
+                 "64 B UDP from vswgen (af_xdp) in a namespace through the switch to "
+                 "another; vs Linux bridge, OVS afxdp/AF_PACKET, testpmd io, bare veth"),
+    "tcp": (scenario_tcp,
+            "iperf3 between namespaces: vsw, Linux bridge, OVS userspace; and "
+            "through NAT: vsw masquerade vs docker0-like kernel (bridge + nftables)"),
+    "memif": (scenario_memif,
+              "vswgen <-> vsw over two net_memif ports: Mpps and latency; vs testpmd io"),
+    "idle": (scenario_idle,
+             "CPU of an idle vsw (poll = adaptive vs busy) and ping RTT after 1 s idle"),
+}
