@@ -95,12 +95,21 @@ class Hugepages:
         self.PATH.write_text(str(self.before))
 
 
+# --quick: the runs of a figure are consecutive windows of one set-up (a
+# system started once), not set-ups of their own; full runs start each run
+# afresh. Set by main().
+WINDOWS = 1
+
+
 def measure(fn, reps):
-    """Median, min and max of 'reps' runs of fn() (each returns pps or None)."""
+    """Median, min and max of 'reps' runs of fn() (each returns pps or None;
+    with WINDOWS > 1, one call returns a list of that many runs)."""
     vals = []
-    for _ in range(reps):
+    for _ in range(1 if WINDOWS > 1 else reps):
         v = fn()
-        if v is not None:
+        if isinstance(v, list):
+            vals.extend(x for x in v if x is not None)
+        elif v is not None:
             vals.append(v)
     if not vals:
         return None
@@ -148,12 +157,17 @@ class Vsw:
 
 
 def rate(read, warmup, secs):
-    """Packets per second of a counter read by read(), after a warm-up."""
-    time.sleep(warmup)
+    """Packets per second of a counter read by read(), after a warm-up (a
+    list of WINDOWS such figures, back to back, when WINDOWS > 1)."""
+    time.sleep(min(warmup, 2) if WINDOWS > 1 else warmup)
     a, t0 = read(), time.time()
-    time.sleep(secs)
-    b, t1 = read(), time.time()
-    return (b - a) / (t1 - t0)
+    out = []
+    for _ in range(WINDOWS):
+        time.sleep(secs)
+        b, t1 = read(), time.time()
+        out.append((b - a) / (t1 - t0))
+        a, t0 = b, t1
+    return out if WINDOWS > 1 else out[0]
 
 
 def vsw_pipeline(pcap, frames, secs, extra=""):
@@ -254,9 +268,9 @@ def macvlan_ini(pcap, frames, endpoints, as_bridge):
         eps += ("bridge = br0\n" if as_bridge else
                 "macvlan = lan\nmac = %s\n" % mac_str(mkpcap.endpoint_mac(k)))
     if as_bridge:
-        statics = ", ".join("%s@e%d" % (mac_str(mkpcap.endpoint_mac(k)), k)
-                            for k in range(endpoints))
-        return (head + "[bridge br0]\nmac_limit = %d\nstatic = %s\n"
+        statics = "".join("static = %s@e%d\n" % (mac_str(mkpcap.endpoint_mac(k)), k)
+                          for k in range(endpoints))
+        return (head + "[bridge br0]\nmac_limit = %d\n%s"
                 % (max(2 * frames, 1024), statics) + parent + "bridge = br0\n" + eps)
     return head + "[macvlan lan]\nparent = in\nmode = bridge\n" + parent + eps
 
@@ -293,9 +307,9 @@ def testpmd_pipeline(pcap, frames, secs):
             if m:
                 port = int(m.group(1))
             m = re.search(r"Tx-pps:\s+(\d+)", line)
-            if m and port == 1 and time.time() - start > 8:
+            if m and port == 1 and time.time() - start > (3 if WINDOWS > 1 else 8):
                 samples.append(int(m.group(1)))
-            if len(samples) >= secs:
+            if len(samples) >= max(secs, WINDOWS):
                 break
             if time.time() - start > secs + 60:
                 break
@@ -306,6 +320,8 @@ def testpmd_pipeline(pcap, frames, secs):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
+    if WINDOWS > 1:
+        return samples[-WINDOWS:] or None
     return statistics.median(samples) if samples else None
 
 
@@ -386,7 +402,7 @@ def ovs_pipeline(pcap, frames, secs, flows=None, outs=1):
 def scenario_pipeline_nat(args, tmp):
     sizes = [("1k", 1000)] if args.quick else \
         [("1k", 1000), ("64k", 65536), ("1M", 1000000)]
-    secs = 3 if args.quick else 5
+    secs = 1 if args.quick else 5
     out = []
     with Hugepages(2048 if args.quick else 5120):
         for label, n in sizes:
@@ -421,7 +437,7 @@ def scenario_pipeline_nat(args, tmp):
 def scenario_pipeline_l2(args, tmp):
     sizes = [("1k", 1000)] if args.quick else \
         [("1k", 1000), ("64k", 65536), ("1M", 1000000)]
-    secs = 3 if args.quick else 5
+    secs = 1 if args.quick else 5
     out = []
     pages = 2048 if args.quick else 5120
     with Hugepages(pages):
@@ -445,7 +461,7 @@ def scenario_pipeline_l2(args, tmp):
 
 def scenario_pipeline_macvlan(args, tmp):
     counts = [16] if args.quick else [16, 64]
-    secs = 3 if args.quick else 5
+    secs = 1 if args.quick else 5
     flows = 1000
     out = []
     with Hugepages(2048 if args.quick else 4096):
@@ -538,17 +554,21 @@ def markdown(machine_info, results, cmdline, reps):
         lines.append("**%s** (%s)" % (scn, unit))
         lines.append("")
         hdr = "| case | " + " | ".join(systems)
-        ratio_peer = next((s for s in systems if s.startswith("OVS")), None)
-        if ratio_peer and "vsw" in systems:
-            hdr += " | vsw / %s" % ratio_peer
+        # vsw beside the peer a user would pick instead: OVS where it runs,
+        # else the Linux bridge
+        ratio_peer = next((s for s in systems if s.startswith("OVS")),
+                          next((s for s in systems if s.startswith("Linux bridge")), None))
+        me = next((s for s in systems if s.startswith("vsw")), None)
+        if ratio_peer and me:
+            hdr += " | %s / %s" % (me, ratio_peer)
         lines.append(hdr + " |")
         lines.append("|" + "---|" * (hdr.count("|")))
         for c in cases:
             row = {r["system"]: r for r in rs if r["case"] == c}
             cells = [fmt(row[s]) if s in row else "" for s in systems]
             line = "| %s | %s" % (c, " | ".join(cells))
-            if ratio_peer and "vsw" in systems:
-                a, b = row.get("vsw"), row.get(ratio_peer)
+            if ratio_peer and me:
+                a, b = row.get(me), row.get(ratio_peer)
                 line += " | %s" % ("%.1fx" % (a["median"] / b["median"])
                                    if a and b and "error" not in a and "error" not in b
                                    and b["median"] else "n/a")
@@ -603,6 +623,9 @@ def main():
     ap.add_argument("--reps", type=int, default=3, help="runs per figure (>= 3)")
     ap.add_argument("--out", default=str(RESULTS), help="where results go")
     args = ap.parse_args()
+    global WINDOWS
+    if args.quick and not args.smoke:
+        WINDOWS = args.reps
     if args.smoke:
         args.reps = max(1, min(args.reps, 1))
     elif args.reps < 3:
