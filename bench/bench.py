@@ -106,7 +106,12 @@ def measure(fn, reps):
     with WINDOWS > 1, one call returns a list of that many runs)."""
     vals = []
     for _ in range(1 if WINDOWS > 1 else reps):
-        v = fn()
+        try:
+            v = fn()
+        except (RuntimeError, OSError, ValueError, KeyError) as e:
+            # one system that cannot run must not cost the others' figures
+            log("run failed: %s" % str(e)[-600:])
+            v = None
         if isinstance(v, list):
             vals.extend(x for x in v if x is not None)
         elif v is not None:
@@ -460,7 +465,8 @@ def scenario_pipeline_l2(args, tmp):
 
 
 def scenario_pipeline_macvlan(args, tmp):
-    counts = [16] if args.quick else [16, 64]
+    # Debian's DPDK has RTE_MAX_ETHPORTS 32: the parent and 30 endpoints
+    counts = [16] if args.quick else [16, 30]
     secs = 1 if args.quick else 5
     flows = 1000
     out = []
@@ -495,7 +501,7 @@ SCENARIOS = {
                      "the same through masquerade, 1k/64k/1M sessions, and new "
                      "sessions a second; vs OVS-DPDK ct(commit,nat)"),
     "pipeline-macvlan": (scenario_pipeline_macvlan,
-                         "a parent's frames to 16/64 macvlan endpoints by MAC; "
+                         "a parent's frames to 16/30 macvlan endpoints by MAC; "
                          "vs vsw's bridge (static FDB) and OVS-DPDK dl_dst flows"),
 }
 
