@@ -559,6 +559,10 @@ def markdown(machine_info, results, cmdline, reps):
         unit = ", ".join(dict.fromkeys(r["unit"] for r in rs))
         lines.append("**%s** (%s)" % (scn, unit))
         lines.append("")
+        if rs[0].get("command", cmdline) != cmdline:   # kept from an earlier run
+            lines.append("Measured %s with `%s`, vsw %s." % (
+                rs[0]["date"], rs[0]["command"], rs[0]["vsw_commit"]))
+            lines.append("")
         hdr = "| case | " + " | ".join(systems)
         # vsw beside the peer a user would pick instead: OVS where it runs,
         # else the Linux bridge
@@ -628,6 +632,8 @@ def main():
                     help="vsw only, for CI: checks the benchmarks run and give numbers")
     ap.add_argument("--reps", type=int, default=3, help="runs per figure (>= 3)")
     ap.add_argument("--out", default=str(RESULTS), help="where results go")
+    ap.add_argument("--update", action="store_true",
+                    help="keep the other scenarios' results already in --out")
     args = ap.parse_args()
     global WINDOWS
     if args.quick and not args.smoke:
@@ -648,6 +654,19 @@ def main():
     cmdline = "bench/run " + " ".join(sys.argv[1:])
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    for r in results:
+        r.update(command=cmdline, date=MACHINE["date"], vsw_commit=MACHINE["vsw_commit"])
+    if args.update and (out / "results.json").exists():
+        # the scenarios run now replace theirs; the others stay as they were
+        old = json.loads((out / "results.json").read_text())
+        ran = {r["scenario"] for r in results}
+        order = list(dict.fromkeys([r["scenario"] for r in old["results"]] +
+                                   [r["scenario"] for r in results]))
+        kept = [dict(r, command=r.get("command", old["command"]),
+                     date=r.get("date", old["machine"]["date"]),
+                     vsw_commit=r.get("vsw_commit", old["machine"]["vsw_commit"]))
+                for r in old["results"] if r["scenario"] not in ran]
+        results = sorted(kept + results, key=lambda r: order.index(r["scenario"]))
     doc = {"machine": MACHINE, "command": cmdline, "results": results}
     (out / "results.json").write_text(json.dumps(doc, indent=1) + "\n")
     md = markdown(MACHINE, results, cmdline, args.reps)

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include <ini.h>
+#include <rte_config.h>             /* RTE_MAX_ETHPORTS */
 
 #include "config/topology.h"
 
@@ -1740,9 +1741,17 @@ check_all(struct parser *ps)
 	for (i = 0; i < ps->n_sects; i++)
 		if (ps->sects[i].type == SECT_MACVLAN)
 			check_macvlan_parent(ps, &ps->sects[i]);
-	for (i = 0; i < ps->n_sects; i++)
-		if (ps->sects[i].type == SECT_PORT)
-			check_port(ps, &ps->sects[i]);
+	for (i = 0, j = 0; i < ps->n_sects; i++) {
+		struct sect *s = &ps->sects[i];
+
+		if (s->type != SECT_PORT)
+			continue;
+		check_port(ps, s);
+		/* DPDK's own limit, known now rather than when the port opens */
+		if (t->ports[s->index].kind == TOPO_PORT_DPDK && ++j == RTE_MAX_ETHPORTS + 1)
+			check_error(ps, s, PK_KIND, "more dpdk ports than this DPDK takes "
+				    "(RTE_MAX_ETHPORTS %d)", RTE_MAX_ETHPORTS);
+	}
 	check_macvlans(ps);
 	for (i = 0; i < ps->n_pending_statics; i++)
 		check_static(ps, &ps->statics[i]);

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include <rte_config.h>
+
 #include "config/topology.h"
 
 static struct topology topo;
@@ -164,6 +166,21 @@ test_port_errors(void **state)
 		     "t.ini:5: [port a] tx: the same file as rx");
 	expect_error("[switch]\nworkers = 2\n[bridge b]\n[port a]\nkind = pcap\nrx = f\nbridge = b\n",
 		     "t.ini:2: [switch] workers: replay mode");
+	{
+		/* one dpdk port more than DPDK takes: refused at that port */
+		static char text[16384];
+		char want[128];
+		size_t o = (size_t)snprintf(text, sizeof(text), "[bridge b]\n");
+		unsigned k;
+
+		for (k = 0; k <= RTE_MAX_ETHPORTS; k++)
+			o += (size_t)snprintf(text + o, sizeof(text) - o,
+					      "[port p%u]\nkind = dpdk\ndevargs = net_null%u\nbridge = b\n",
+					      k, k);
+		snprintf(want, sizeof(want), "t.ini:%u: [port p%u] kind: more dpdk ports",
+			 2 + 4 * RTE_MAX_ETHPORTS + 1, RTE_MAX_ETHPORTS);
+		expect_error(text, want);
+	}
 }
 
 /* A routed port, a bridge with a gateway, NAT: what is refused. */
