@@ -64,7 +64,8 @@ def machine():
         if line.startswith("cpu MHz") and not mhz:
             mhz = float(line.split(":", 1)[1])
     commit = sh("git -C %s rev-parse --short HEAD" % ROOT, check=False).stdout.strip()
-    if sh("git -C %s status --porcelain -uno" % ROOT, check=False).stdout.strip():
+    if sh("git -C %s status --porcelain -uno -- . ':!bench/results'" % ROOT,
+          check=False).stdout.strip():
         commit += "+changes"
     return {
         "cpu": model, "cores": os.cpu_count(), "cpu_mhz": round(mhz),
@@ -228,10 +229,10 @@ def vsw_nat_pipeline(pcap, frames, secs, via_bridge):
 
 def vsw_new_sessions(pcap, frames):
     """New sessions a second: the slope of sessions_created while the first
-    pass over a pcap of 'frames' different flows makes them. vswctl is asked
-    as fast as it answers; if the pass is over before two answers fall
-    inside it, the rate is frames over the time from the last answer before
-    it to the first after it (an underestimate, said in the log)."""
+    pass over a pcap of 'frames' different flows makes them, asked of vswctl
+    every 20 ms; if the pass is over before two answers fall inside it, the
+    rate is frames over the time from the last answer before it to the
+    first after it (an underestimate, said in the log)."""
     with tempfile.TemporaryDirectory(prefix="vsw-bench-") as d:
         v = Vsw(Path(d), nat_ini(pcap, frames, frames + frames // 8, False))
         samples = []
@@ -242,6 +243,8 @@ def vsw_new_sessions(pcap, frames):
                 samples.append((time.time(), n["sessions_created"]))
                 if n["sessions_created"] >= frames:
                     break
+                # not faster: `show nat` stops the worker for a moment
+                time.sleep(0.02)
         finally:
             v.stop()
     making = [s for s in samples if 0 < s[1] < frames]
@@ -587,35 +590,54 @@ def markdown(machine_info, results, cmdline, reps):
     return "\n".join(lines)
 
 
+CHART_COLORS = ["#1f5fbf", "#6fa8ff", "#2a9d8f", "#e76f51", "#f4a261", "#8d6e63",
+                "#9c27b0", "#607d8b", "#c0ca33", "#455a64"]
+
+
 def chart(results, path):
-    """A bar chart of the medians, one cluster per case (gnuplot)."""
+    """Bar charts of the medians (gnuplot): a panel per scenario in Mpps,
+    vsw's systems first, each panel with its own systems and scale."""
     if not shutil.which("gnuplot"):
         log("no gnuplot: no chart")
         return False
     rows = [r for r in results if "error" not in r and r["unit"] == "Mpps"]
-    if not rows:
+    scns = list(dict.fromkeys(r["scenario"] for r in rows))
+    if not scns:
         return False
-    systems = list(dict.fromkeys(r["system"] for r in rows))
-    cases = list(dict.fromkeys("%s %s" % (r["scenario"], r["case"]) for r in rows))
-    data = path.with_suffix(".dat")
-    with open(data, "w") as f:
-        f.write("case " + " ".join('"%s"' % s for s in systems) + "\n")
-        for c in cases:
-            vals = []
-            for s in systems:
-                m = [r["median"] for r in rows
-                     if "%s %s" % (r["scenario"], r["case"]) == c and r["system"] == s]
-                vals.append("%.3f" % m[0] if m else "0")
-            f.write('"%s" %s\n' % (c, " ".join(vals)))
-    plot = ("set terminal pngcairo size 1100,500 noenhanced font ',10'\n"
-            "set output '%s'\nset style data histograms\n"
-            "set style histogram clustered gap 1\nset style fill solid 0.9 border -1\n"
-            "set ylabel 'Mpps (median)'\nset key top right\nset grid ytics\n"
-            "set xtics rotate by -15\nset yrange [0:*]\n"
-            "plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)\n"
-            % (path, len(systems) + 1, data))
-    r = subprocess.run(["gnuplot"], input=plot, text=True, capture_output=True)
-    data.unlink()
+    cols = 2 if len(scns) > 1 else 1
+    nrows = (len(scns) + cols - 1) // cols
+    plot = ["set terminal pngcairo size %d,%d noenhanced font ',9'" % (560 * cols, 300 * nrows),
+            "set output '%s'" % path,
+            "set style data histograms", "set style histogram clustered gap 1",
+            "set style fill solid 0.9 border -1", "set grid ytics", "set yrange [0:*]",
+            "set key top right font ',8'", "set ylabel 'Mpps (median)'",
+            "set offsets 0, 0, graph 0.4, 0",
+            "set multiplot layout %d,%d" % (nrows, cols)]
+    datas = []
+    for k, scn in enumerate(scns):
+        rs = [r for r in rows if r["scenario"] == scn]
+        systems = list(dict.fromkeys(r["system"] for r in rs))
+        cases = list(dict.fromkeys(r["case"] for r in rs))
+        data = path.with_name("%s.%d.dat" % (path.stem, k))
+        datas.append(data)
+        with open(data, "w") as f:
+            f.write("case " + " ".join('"%s"' % s for s in systems) + "\n")
+            for c in cases:
+                vals = []
+                for s in systems:
+                    m = [r["median"] for r in rs if r["case"] == c and r["system"] == s]
+                    vals.append("%.3f" % m[0] if m else "0")
+                f.write('"%s" %s\n' % (c, " ".join(vals)))
+        plot.append("set title '%s'" % scn)
+        plot.append("plot " + ", ".join(
+            "'%s' using %d:xtic(1) title columnheader(%d) lc rgb '%s'"
+            % (data, i + 2, i + 2, CHART_COLORS[i % len(CHART_COLORS)])
+            for i in range(len(systems))))
+    plot.append("unset multiplot")
+    r = subprocess.run(["gnuplot"], input="\n".join(plot) + "\n", text=True,
+                       capture_output=True)
+    for d in datas:
+        d.unlink()
     if r.returncode != 0:
         log("gnuplot: %s" % r.stderr)
     return r.returncode == 0
