@@ -243,7 +243,6 @@ def vsw_new_sessions(pcap, frames):
                 samples.append((time.time(), n["sessions_created"]))
                 if n["sessions_created"] >= frames:
                     break
-                # not faster: `show nat` stops the worker for a moment
                 time.sleep(0.02)
         finally:
             v.stop()

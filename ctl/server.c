@@ -646,7 +646,9 @@ cmd_show_nat(struct vsw *sw, struct reply *r, int argc, char **argv,
 		return -1;
 	}
 	n = sw->router->napt;
-	loop_barrier_sync(sw);
+	/* no barrier: every figure is one aligned word the worker writes,
+	 * each read exact, the set not one instant's (as `show stats`), and
+	 * the worker never stops for a look */
 	st = n->st;
 	{
 		const struct { const char *name; uint64_t v; } rows[] = {
@@ -678,7 +680,6 @@ cmd_show_nat(struct vsw *sw, struct reply *r, int argc, char **argv,
 			reply_row(r, ip4(n->ext[i].ip, a), j == 0 ? "tcp" : j == 1 ? "udp" : "icmp",
 				  fmt_u64(b, sizeof(b), p->in_use), range);
 		}
-	loop_barrier_release(sw);
 	reply_note(r, "filtering %s; timeouts udp %u s, tcp established %u s, tcp transitory %u s, icmp %u s; drops by reason: show stats",
 		   n->p.filtering == TOPO_NAT_EIF ? "endpoint-independent" :
 		   n->p.filtering == TOPO_NAT_ADF ? "address-dependent" :
