@@ -768,8 +768,12 @@ def ping_rtts(lab, ns, dst, count, interval):
     for m in re.finditer(r"icmp_seq=(\d+) .*time=([\d.]+) ms", r.stdout):
         rtts[int(m.group(1))] = float(m.group(2)) * 1000
     vals = [v for k, v in sorted(rtts.items()) if k > 1]
-    if len(vals) < count:
+    # a busy machine loses a ping now and then: the figure is of those that
+    # came back, as long as most did
+    if len(vals) < max(1, (count + 1) // 2):
         raise RuntimeError("only %d of %d pings came back" % (len(vals), count))
+    if len(vals) < count:
+        log("  %d of %d pings lost" % (count - len(vals), count))
     return vals
 
 

@@ -53,6 +53,20 @@ proto_slot(uint8_t proto)
 	return proto == IPPROTO_TCP ? 0 : proto == IPPROTO_UDP ? 1 : 2;
 }
 
+/* xorshift64* (Vigna): the start of a port search (RFC 6056 alg. 1 needs
+ * no more); its own state, so that a seeded table is reproducible. */
+static inline uint32_t
+napt_rand(struct napt *n)
+{
+	uint64_t x = n->rand;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	n->rand = x;
+	return (uint32_t)((x * 0x2545f4914f6cdd1dull) >> 32);
+}
+
 /* ---- making and freeing ---------------------------------------------------- */
 
 struct napt *
@@ -73,6 +87,7 @@ napt_create(const struct napt_params *p, char *err, size_t errlen)
 	if (n == NULL)
 		goto nomem;
 	n->p = *p;
+	n->rand = p->seed != 0 ? p->seed : rte_rand() | 1;
 	n->n_max_mappings = p->sessions + TOPO_MAX_PUBLISH * 64;
 	/* two keys a session, two a mapping */
 	hp.entries = 2 * p->sessions + 2 * n->n_max_mappings;
@@ -259,7 +274,7 @@ map_new(struct napt *n, uint8_t proto, rte_be32_t in_ip, rte_be16_t in_port,
 		}
 	} else {
 		port = napt_ports_alloc(ports, rte_be_to_cpu_16(in_port), now,
-					(uint32_t)rte_rand());
+					napt_rand(n));
 		if (port == 0) {
 			*why = VSW_DROP_NAT_NO_PORT;
 			return NAPT_NONE;

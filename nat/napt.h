@@ -101,6 +101,7 @@ struct napt_params {
 	enum topo_nat_filter filtering;
 	uint32_t t_udp, t_tcp_est, t_tcp_trans, t_icmp;
 	int socket;
+	uint64_t seed;                  /* port choice; 0: from rte_rand() */
 };
 
 struct napt_ext {
@@ -119,6 +120,9 @@ struct napt {
 	uint32_t *free_m, n_free_m;
 	uint32_t n_sessions, n_mappings, n_max_mappings;
 	uint32_t sweep_pos;
+	/* the table's own generator (xorshift64*): replay runs choose the same
+	 * ports whatever DPDK drew from rte_rand() meanwhile */
+	uint64_t rand;
 	unsigned n_ext;
 	struct napt_ext ext[NAPT_MAX_EXT];
 	struct napt_stats st;

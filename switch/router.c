@@ -174,6 +174,8 @@ router_init(struct vsw *sw, char *err, size_t errlen)
 			.t_tcp_trans = t->sw.nat_timeout_tcp_transitory,
 			.t_icmp = t->sw.nat_timeout_icmp,
 			.socket = SOCKET_ID_ANY,
+			/* replay: the same ports every run, on any machine */
+			.seed = sw->replay ? 0x5eedull : 0,
 		};
 
 		r->napt = napt_create(&np, err, errlen);
