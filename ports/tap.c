@@ -18,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -39,6 +42,10 @@
 struct tap {
 	int fd;
 	bool carrier_off;               /* the last write found the link down */
+	/* link state where the device lives (it may be moved to a container's
+	 * namespace): a socket there, and which namespace that is */
+	int probe_fd;
+	ino_t probe_ns;
 	char ifname[IFNAMSIZ];
 	struct port_backend_stats st;
 	uint8_t scratch[TAP_SCRATCH];   /* rx: the part of a frame past the mbuf */
@@ -66,6 +73,7 @@ tap_open(struct port *p, const struct topo_port *tp, const struct port_env *env,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	t->probe_fd = -1;
 	t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (t->fd < 0) {
 		rc = -errno;
@@ -225,8 +233,45 @@ static bool
 tap_link_up(struct port *p)
 {
 	struct tap *t = p->priv;
+	struct ifreq ifr;
+	struct stat st;
+	int ns, here;
 
-	return !t->carrier_off;
+	/*
+	 * IFF_UP where the device lives now. Moved into a container, it is
+	 * down until the container sets it up, in a namespace vsw's netlink
+	 * socket does not hear: ask there (TUNGETDEVNETNS, Linux 5.2) with a
+	 * socket made there once a namespace. Without that, the last write
+	 * tells (EIO: down), which cannot see it come back while nothing is
+	 * written to it.
+	 */
+	ns = ioctl(t->fd, TUNGETDEVNETNS);
+	if (ns < 0)
+		return !t->carrier_off;
+	if (fstat(ns, &st) == 0 && (t->probe_fd < 0 || st.st_ino != t->probe_ns)) {
+		here = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (here >= 0 && setns(ns, CLONE_NEWNET) == 0) {
+			int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+			if (setns(here, CLONE_NEWNET) != 0)
+				fprintf(stderr, "vsw: tap %s: cannot return to vsw's namespace: %s\n",
+					t->ifname, strerror(errno));
+			if (fd >= 0) {
+				if (t->probe_fd >= 0)
+					close(t->probe_fd);
+				t->probe_fd = fd;
+				t->probe_ns = st.st_ino;
+			}
+		}
+		if (here >= 0)
+			close(here);
+	}
+	close(ns);
+	memset(&ifr, 0, sizeof(ifr));
+	if (t->probe_fd < 0 || ioctl(t->fd, TUNGETIFF, &ifr) < 0 ||
+	    ioctl(t->probe_fd, SIOCGIFFLAGS, &ifr) < 0)
+		return !t->carrier_off;
+	return (ifr.ifr_flags & IFF_UP) != 0;
 }
 
 static void
@@ -237,6 +282,8 @@ tap_close(struct port *p)
 	if (t == NULL)
 		return;
 	close(t->fd);
+	if (t->probe_fd >= 0)
+		close(t->probe_fd);
 	rte_free(t);
 }
 

@@ -59,7 +59,16 @@ def test_ping_and_tcp_through_afpacket_and_tap(lab):
     # vsw made the TAP; move it into the third container
     sh("ip link set %s netns %s" % (tap, c))
     lab.run(c, "ip addr add 10.77.0.3/24 dev %s" % tap)
+
+    def tap_link():
+        return {p["port"]: p for p in v.ctl("show", "ports", as_json=True)["ports"]}["t"]["link"]
+    # its link is read where it lives now: down there, then up
+    assert tap_link() == "down"
     lab.run(c, "ip link set %s up" % tap)
+    assert tap_link() == "up"
+    deadline = time.time() + 3      # vsw's own view follows within a second
+    while time.time() < deadline and "port t is up" not in v.text():
+        time.sleep(0.1)
 
     lab.run(a, "ping -c 3 -i 0.2 -W 2 10.77.0.2")
     lab.run(a, "ping -c 3 -i 0.2 -W 2 10.77.0.3")
