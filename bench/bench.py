@@ -339,6 +339,11 @@ class Ovs:
 
     def __init__(self, tmp, socket_mem):
         self.d = tmp
+        # the netdev datapath makes persistent taps: one of the bridge's
+        # name (unique here) and ovs-netdev; both go at stop, the latter only
+        # if this run made it
+        self.br = "vswb%04x" % (os.getpid() & 0xffff)
+        self.had_tap = Path("/sys/class/net/ovs-netdev").exists()
         self.env = dict(os.environ, OVS_RUNDIR=str(tmp), OVS_LOGDIR=str(tmp),
                         OVS_DBDIR=str(tmp))
         self.db = "unix:%s/db.sock" % tmp
@@ -360,11 +365,20 @@ class Ovs:
         return self.run("ovs-vsctl --db=%s %s" % (self.db, args))
 
     def stop(self):
+        sh("ovs-vsctl --timeout=10 --db=%s --if-exists del-br %s" % (self.db, self.br),
+           check=False, env=self.env)
+        if (self.d / "vswitchd.pid").exists():
+            sh("ovs-appctl --timeout=10 -t %s/ctl exit%s"
+               % (self.d, "" if self.had_tap else " --cleanup"),
+               check=False, env=self.env)
         for pidf in ("vswitchd.pid", "ovsdb.pid"):
             f = self.d / pidf
             if f.exists():
                 sh("kill %s" % f.read_text().strip(), check=False)
         time.sleep(1)
+        for tap in [self.br] + ([] if self.had_tap else ["ovs-netdev"]):
+            if Path("/sys/class/net/%s" % tap).exists():
+                sh("ip link del %s" % tap, check=False)
 
 
 def ovs_pipeline(pcap, frames, secs, flows=None, outs=1):
@@ -374,17 +388,18 @@ def ovs_pipeline(pcap, frames, secs, flows=None, outs=1):
         tmp = Path(d)
         o = Ovs(tmp, socket_mem)
         try:
-            o.vsctl("add-br br0 -- set bridge br0 datapath_type=netdev")
-            o.vsctl("add-port br0 p0 -- set Interface p0 type=dpdk "
+            br = o.br
+            o.vsctl("add-br %s -- set bridge %s datapath_type=netdev" % (br, br))
+            o.vsctl("add-port %s p0 -- set Interface p0 type=dpdk "
                     "\"options:dpdk-devargs=net_pcap0,rx_pcap=%s,infinite_rx=1\" "
-                    "ofport_request=1" % pcap)
+                    "ofport_request=1" % (br, pcap))
             for k in range(1, outs + 1):
-                o.vsctl("add-port br0 p%d -- set Interface p%d type=dpdk "
+                o.vsctl("add-port %s p%d -- set Interface p%d type=dpdk "
                         "\"options:dpdk-devargs=net_null%d,no-rx=1\" "
-                        "ofport_request=%d" % (k, k, k, k + 1))
+                        "ofport_request=%d" % (br, k, k, k, k + 1))
             for f in flows or []:
-                o.run("ovs-ofctl %s br0 \"%s\"" % ("add-flow" if f != "del" else "del-flows",
-                                                  f if f != "del" else ""))
+                o.run("ovs-ofctl %s %s \"%s\"" % ("add-flow" if f != "del" else "del-flows",
+                                                  br, f if f != "del" else ""))
             err = o.vsctl("get Interface p0 error", ).stdout.strip()
             if err not in ("[]", ""):
                 log("OVS could not add the pcap port: %s" % err)
@@ -392,7 +407,7 @@ def ovs_pipeline(pcap, frames, secs, flows=None, outs=1):
 
             def tx():
                 # live datapath counters; the database's are 5 s stale
-                out = o.run("ovs-ofctl --no-names dump-ports br0").stdout
+                out = o.run("ovs-ofctl --no-names dump-ports %s" % br).stdout
                 return sum(int(n) for port, n in re.findall(
                     r"port\s+(\w+):\s*rx pkts=\S+.*?tx pkts=(\d+)", out, re.S)
                     if port not in ("1", "LOCAL"))   # p0 is OpenFlow port 1
