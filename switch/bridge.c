@@ -231,23 +231,9 @@ flood(struct worker *w, struct bridge *br, struct port *in, struct rte_mbuf *m,
 		}
 	}
 	w->bcnt[br->id].flooded++;
-	if (unlikely(n_as_is + n_other == 0)) {
-		loop_drop(w, in->id, VSW_DROP_NO_ROUTE_L2, m);
-		return;
-	}
-	/* a shared frame must not be finished by each port on its own */
-	if (unlikely(n_as_is + n_other > 1 && offload_needs_finish(m, offloads))) {
-		n = offload_finish(m, offloads, sw->pool, segs, RTE_DIM(segs));
-		if (n < 0) {
-			loop_drop(w, in->id, VSW_DROP_TX_OFFLOAD, m);
-			return;
-		}
-		for (i = 0; i < (unsigned)n; i++)
-			flood_one(w, in, segs[i], md, as_is, n_as_is, other, n_other,
-				  other_cfg);
-		return;
-	}
-	flood_one(w, in, m, md, as_is, n_as_is, other, n_other, other_cfg);
+	n = l2_flood_prepare(w, in, m, sw->pool, n_as_is + n_other, offloads, segs);
+	for (i = 0; i < (unsigned)n; i++)
+		flood_one(w, in, segs[i], md, as_is, n_as_is, other, n_other, other_cfg);
 }
 
 /* ---- the stage ------------------------------------------------------------ */

@@ -87,6 +87,37 @@ mbuf_ref_add(struct rte_mbuf *m, int16_t n)
 		rte_mbuf_refcnt_update(m, n);
 }
 
+/*
+ * A flood of 'm' from port 'in' to 'n' ports. Ports that share one frame
+ * must not each finish its offloads on their own: when one of them lacks an
+ * offload the frame needs ('offloads' is what they all have), it is
+ * finished here once. The frames to send go to 'out' (m itself, or its
+ * segments, new ones from 'pool'): their number, 0 when m was dropped (no
+ * port; could not finish).
+ */
+static inline int
+l2_flood_prepare(struct worker *w, const struct port *in, struct rte_mbuf *m,
+		 struct rte_mempool *pool, unsigned n, uint32_t offloads,
+		 struct rte_mbuf **out)
+{
+	int k;
+
+	if (unlikely(n == 0)) {
+		loop_drop(w, in->id, VSW_DROP_NO_ROUTE_L2, m);
+		return 0;
+	}
+	if (likely(n == 1 || !offload_needs_finish(m, offloads))) {
+		out[0] = m;
+		return 1;
+	}
+	k = offload_finish(m, offloads, pool, out, OFFLOAD_MAX_SEGS);
+	if (k < 0) {
+		loop_drop(w, in->id, VSW_DROP_TX_OFFLOAD, m);
+		return 0;
+	}
+	return k;
+}
+
 /* Send 'm' to 'n' ports sharing it (the caller holds one reference). */
 static inline void
 l2_send_shared(struct worker *w, struct rte_mbuf *m, const uint16_t *to,

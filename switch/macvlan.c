@@ -270,21 +270,9 @@ flood(struct worker *w, struct port *in, const struct macvlan *mv,
 		w->mvcnt[mv->id].to_parent++;
 	}
 	w->mvcnt[mv->id].multicast++;
-	if (unlikely(n + parent_tagged == 0)) {
-		loop_drop(w, in->id, VSW_DROP_NO_ROUTE_L2, m);
-		return;
-	}
-	if (unlikely(n + parent_tagged > 1 && offload_needs_finish(m, offloads))) {
-		k = offload_finish(m, offloads, sw->pool, segs, RTE_DIM(segs));
-		if (k < 0) {
-			loop_drop(w, in->id, VSW_DROP_TX_OFFLOAD, m);
-			return;
-		}
-		for (i = 0; i < (unsigned)k; i++)
-			flood_one(w, in, mv, segs[i], to, n, parent_tagged);
-		return;
-	}
-	flood_one(w, in, mv, m, to, n, parent_tagged);
+	k = l2_flood_prepare(w, in, m, sw->pool, n + parent_tagged, offloads, segs);
+	for (i = 0; i < (unsigned)k; i++)
+		flood_one(w, in, mv, segs[i], to, n, parent_tagged);
 }
 
 /* ---- from the parent ---------------------------------------------------- */
