@@ -177,7 +177,11 @@ def test_nat_session_flood_holds_the_table_and_established_flows(nat_flood_lab):
     # and c1's own 1000 ports too
     assert nat["sessions"] <= 2 * 256 + 10, nat
     assert drops(v, "uplink", "nat_host_limit") > 10000
-    assert drops(v, "c1", "nat_host_limit") >= 1000 - 256 - 10
+    # what the AF_PACKET ring lost under the flood never reached the NAT
+    lost = sum(r["rx_kernel_drops"] for r in v.ctl("show", "stats", as_json=True)["ports"]
+               if r["port"] == "c1")
+    assert lost < 500, lost
+    assert drops(v, "c1", "nat_host_limit") >= 1000 - 256 - 10 - lost
     v.stop()
 
 
