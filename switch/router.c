@@ -110,7 +110,9 @@ router_init(struct vsw *sw, char *err, size_t errlen)
 		f->port = (uint16_t)i;
 		snprintf(f->name, sizeof(f->name), "%s", tp->name);
 		r->port_if[i] = (int)r->n_ifs;
-		add_if(r, f, tp->address, tp->prefix, tp->mac, sw->ports[i].mtu);
+		/* the topology's mtu, else the interface's */
+		add_if(r, f, tp->address, tp->prefix, tp->mac,
+		       tp->mtu ? tp->mtu : sw->ports[i].mtu);
 		sw->ports[i].input = (void *)router_port_input;
 		sw->ports[i].l3if = f->id;
 	}
