@@ -155,6 +155,7 @@ cmd_show_stats(struct vsw *sw, struct reply *r, int argc, char **argv,
 					     "description" };
 	static const char *const wcols[] = { "worker", "lcore", "#iterations",
 					     "#busy", "#sleeps", "#ports" };
+	static const char *const pcols[] = { "owner", "pool", "#size", "#in_use" };
 	char b[8][32];
 	unsigned i, d;
 
@@ -219,11 +220,18 @@ cmd_show_stats(struct vsw *sw, struct reply *r, int argc, char **argv,
 			  fmt_u64(b[4], 32, w->stats.sleeps),
 			  fmt_u64(b[5], 32, w->n_rx));
 	}
-	{
-		unsigned avail = rte_mempool_avail_count(sw->pool);
+	/* the pools as DPDK sees them, not as configured: [switch] mbufs and a
+	 * dpdk port's mbufs are checked against these */
+	reply_table(r, "pools", "mbuf pools:", RTE_DIM(pcols), pcols);
+	reply_row(r, "vsw", sw->pool->name, fmt_u64(b[0], 32, sw->pool->size),
+		  fmt_u64(b[1], 32, rte_mempool_in_use_count(sw->pool)));
+	for (i = 0; i < sw->n_ports; i++) {
+		struct port *p = &sw->ports[i];
 
-		reply_note(r, "mbufs: %u of %u in use", sw->n_mbufs - avail,
-			   sw->n_mbufs);
+		if (p->own_pool != NULL)
+			reply_row(r, p->name, p->own_pool->name,
+				  fmt_u64(b[0], 32, p->own_pool->size),
+				  fmt_u64(b[1], 32, rte_mempool_in_use_count(p->own_pool)));
 	}
 	return 0;
 }
