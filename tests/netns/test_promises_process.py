@@ -217,3 +217,143 @@ def test_bad_vnet_headers_are_counted_as_rx_errors(lab):
         v.stop()
     finally:
         os.close(fd)
+
+
+# --- exit status 3 when an mbuf is missing ---------------------------------
+
+def test_missing_mbuf_gives_exit_status_3(lab, monkeypatch):
+    """README: "every mbuf is checked back into its pool (exit status 3 if
+    one is missing)". vsw-leaktest is vsw with a test-only hook that keeps
+    one mbuf at stop; vsw itself, on the same topology, exits 0."""
+    assert LEAKTEST.exists(), "build %s (tests/meson.build)" % LEAKTEST
+    # the hook is compiled into the test binary only
+    assert b"leaked on purpose" in LEAKTEST.read_bytes()
+    assert b"leaked on purpose" not in VSW.read_bytes()
+    a, ha = lab.container("a", "10.93.0.1/24")
+    b, hb = lab.container("b", "10.93.0.2/24")
+    ini = bridge_ini([("a", "afpacket", "iface", ha),
+                      ("b", "afpacket", "iface", hb)])
+    monkeypatch.setattr(conftest, "VSW", LEAKTEST)
+    leaky = lab.vsw(ini, name="leaky")
+    lab.run(a, "ping -c 3 -i 0.2 -W 2 10.93.0.2")
+    leaky.proc.send_signal(signal.SIGTERM)
+    assert leaky.wait_exit() == 3, leaky.text()
+    log = leaky.text()
+    assert "vsw: 1 mbuf was not returned to the pool" in log, log
+    assert "every mbuf back" not in log
+    assert not os.path.exists(leaky.sock)
+    monkeypatch.setattr(conftest, "VSW", VSW)
+    v = lab.vsw(ini, name="clean")
+    lab.run(a, "ping -c 3 -i 0.2 -W 2 10.93.0.2")
+    v.stop()                        # exit 0, "every mbuf back in its pool"
+
+
+# --- [switch] cpus, mbufs, hugepages ----------------------------------------
+
+def threads(pid):
+    """{thread name: Cpus_allowed_list} of a process."""
+    out = {}
+    for t in glob.glob("/proc/%d/task/*" % pid):
+        try:
+            name = open(t + "/comm").read().strip()
+            status = open(t + "/status").read()
+        except OSError:
+            continue
+        out[name] = re.search(r"Cpus_allowed_list:\s*(\S+)", status).group(1)
+    return out
+
+
+def two_containers(lab, net, switch, name="vsw", made=None):
+    """Two containers on one bridge of a vsw with 'switch' keys; ping
+    crosses. 'made' reuses the containers of an earlier call."""
+    if made is None:
+        made = (lab.container("a", "10.%d.0.1/24" % net),
+                lab.container("b", "10.%d.0.2/24" % net))
+    (a, ha), (b, hb) = made
+    v = lab.vsw(bridge_ini([("a", "afpacket", "iface", ha),
+                            ("b", "afpacket", "iface", hb)], switch=switch),
+                name=name)
+    lab.run(a, "ping -c 3 -i 0.2 -W 2 10.%d.0.2" % net)
+    v.made = made
+    return v
+
+
+def test_cpus_pins_the_worker(lab):
+    """README [switch] cpus: "CPUs for the workers" (default the last CPUs).
+    cpus = 0 is not the default on a machine of two CPUs or more."""
+    cpus = os.sched_getaffinity(0)
+    if 0 not in cpus:
+        pytest.skip("CPU 0 is not available to this process")
+    v = two_containers(lab, 94, "cpus = 0\n")
+    t = threads(v.proc.pid)
+    workers = {n: c for n, c in t.items() if n.startswith("rte-worker")}
+    assert workers == {"rte-worker-1": "0"}, t
+    if len(cpus) > 1:               # the control thread keeps off the worker's CPU
+        assert "0" not in t["vsw"].split(","), t
+    w = v.ctl("show", "stats", as_json=True)["workers"]
+    assert [x["lcore"] for x in w] == ["1"] and w[0]["iterations"] > 0, w
+    v.stop()
+
+
+def test_mbufs_sets_the_pool_size(lab):
+    """README [switch] mbufs: "size of the packet buffer pool"; the pool as
+    DPDK made it is shown by show stats (pools)."""
+    v = two_containers(lab, 95, "mbufs = 3000\n")
+    assert "vsw: 3000 mbufs," in v.text()
+    pools = v.ctl("show", "stats", as_json=True)["pools"]
+    mine = [p for p in pools if p["owner"] == "vsw"]
+    assert len(mine) == 1 and mine[0]["size"] == 3000, pools
+    assert mine[0]["in_use"] == 0, pools   # at rest every mbuf is back
+    v.stop()
+    # and without the key, the pool is sized from the ports (2^k - 1)
+    v = two_containers(lab, 95, "", name="auto", made=v.made)
+    size = [p for p in v.ctl("show", "stats", as_json=True)["pools"]
+            if p["owner"] == "vsw"][0]["size"]
+    assert size != 3000 and (size + 1) & size == 0, size
+    v.stop()
+
+
+def huge_mappings(pid):
+    """Mappings of a process on pages bigger than 4 KiB (hugetlbfs)."""
+    out, name = [], None
+    for line in open("/proc/%d/smaps" % pid):
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            name = line.strip()
+        elif line.startswith("KernelPageSize:") and int(line.split()[1]) != 4:
+            out.append(name)
+    return out
+
+
+def free_hugepages():
+    total = 0
+    for d in glob.glob("/sys/kernel/mm/hugepages/hugepages-*"):
+        total += int(open(d + "/free_hugepages").read())
+    return total
+
+
+def test_hugepages_no_runs_on_ordinary_pages(lab):
+    """README [switch] hugepages: "no never uses them"; "vsw runs as root on
+    a plain machine: no hugepages need to be reserved"."""
+    v = two_containers(lab, 96, "hugepages = no\n")
+    assert huge_mappings(v.proc.pid) == []
+    maps = open("/proc/%d/maps" % v.proc.pid).read()
+    assert "rtemap" not in maps and "hugepages" not in maps
+    v.stop()
+
+
+def test_hugepages_yes_without_hugepages_fails_clearly(lab):
+    """README [switch] hugepages: "yes requires them"; exit status 1 "means
+    it could not start (the message names ... the reason, and nothing is
+    left behind)"."""
+    if free_hugepages() != 0:
+        pytest.skip("this machine has free hugepages")
+    a, ha = lab.container("a", "10.97.0.1/24")
+    v = lab.vsw(bridge_ini([("a", "afpacket", "iface", ha)],
+                           switch="hugepages = yes\n"), wait=False)
+    assert v.wait_exit() == 1
+    log = v.text()
+    assert re.search(r"vsw: \[switch\] hugepages = yes, but only 0 MB of "
+                     r"hugepages are free and \d+ MB are needed", log), log
+    assert "running" not in log
+    assert not os.path.exists(v.sock)
+    assert not os.path.exists("/var/run/dpdk/vsw-%d" % v.proc.pid)
