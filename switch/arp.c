@@ -145,6 +145,36 @@ fail(struct worker *w, uint32_t idx)
 	}
 }
 
+/* Probe or fail an INCOMPLETE entry that is due; delete a FAILED one whose
+ * time is over. */
+static void
+arp_timer(struct worker *w, uint32_t idx)
+{
+	struct router *r = w->sw->router;
+	struct neigh_table *t = r->neigh;
+	struct neigh *e = &t->e[idx];
+
+	switch (e->state) {
+	case NEIGH_INCOMPLETE:
+		if (w->now < e->next_probe)
+			break;
+		if (e->probes >= NEIGH_PROBES) {
+			fail(w, idx);
+			break;
+		}
+		e->probes++;
+		e->next_probe = w->now + NS;
+		arp_request(w, &r->ifs[e->l3if], e->ip);
+		break;
+	case NEIGH_FAILED:
+		if (w->now - e->confirmed > NEIGH_FAILED_S * NS)
+			neigh_delete(t, idx);
+		break;
+	default:
+		break;
+	}
+}
+
 void
 arp_housekeeping(struct worker *w)
 {
@@ -152,27 +182,25 @@ arp_housekeeping(struct worker *w)
 	struct neigh_table *t = r->neigh;
 	unsigned i;
 
+	/* the entries waiting for an answer, each time: their probes are due
+	 * a second apart, and a sweep of the whole table takes longer */
+	for (i = 0; i < t->n_pending; ) {
+		uint32_t idx = t->pending[i];
+
+		arp_timer(w, idx);
+		if (t->e[idx].state == NEIGH_INCOMPLETE || t->e[idx].state == NEIGH_FAILED) {
+			i++;
+			continue;
+		}
+		t->e[idx].listed = false;
+		t->pending[i] = t->pending[--t->n_pending];
+	}
 	for (i = 0; i < ARP_SWEEP && i < t->n_max; i++) {
 		uint32_t idx = t->sweep_pos;
 		struct neigh *e = &t->e[idx];
 
 		t->sweep_pos = idx + 1 == t->n_max ? 0 : idx + 1;
 		switch (e->state) {
-		case NEIGH_INCOMPLETE:
-			if (w->now < e->next_probe)
-				break;
-			if (e->probes >= NEIGH_PROBES) {
-				fail(w, idx);
-				break;
-			}
-			e->probes++;
-			e->next_probe = w->now + NS;
-			arp_request(w, &r->ifs[e->l3if], e->ip);
-			break;
-		case NEIGH_FAILED:
-			if (w->now - e->confirmed > NEIGH_FAILED_S * NS)
-				neigh_delete(t, idx);
-			break;
 		case NEIGH_REACHABLE:
 			/* unused long enough to have been asked and not answered */
 			if (!e->permanent &&

@@ -61,7 +61,9 @@ neigh_create(uint32_t n_max, int socket)
 	t->h = rte_hash_create(&hp);
 	t->e = rte_zmalloc_socket("neigh_entries", sizeof(*t->e) * n_max,
 				  RTE_CACHE_LINE_SIZE, socket);
-	if (t->h == NULL || t->e == NULL) {
+	t->pending = rte_malloc_socket("neigh_pending", sizeof(*t->pending) * n_max,
+				       0, socket);
+	if (t->h == NULL || t->e == NULL || t->pending == NULL) {
 		neigh_free(t);
 		return NULL;
 	}
@@ -83,6 +85,7 @@ neigh_free(struct neigh_table *t)
 				neigh_delete(t, i);
 	rte_hash_free(t->h);
 	rte_free(t->e);
+	rte_free(t->pending);
 	rte_free(t);
 }
 
@@ -119,7 +122,15 @@ neigh_get(struct neigh_table *t, uint16_t l3if, rte_be32_t ip)
 	}
 	idx = (uint32_t)pos;
 	t->gen++;
-	memset(&t->e[idx], 0, sizeof(t->e[idx]));
+	{
+		/* a deleted entry may still be on the list: never twice */
+		bool listed = t->e[idx].listed;
+
+		memset(&t->e[idx], 0, sizeof(t->e[idx]));
+		t->e[idx].listed = true;
+		if (!listed)
+			t->pending[t->n_pending++] = idx;
+	}
 	t->e[idx].ip = ip;
 	t->e[idx].l3if = l3if;
 	t->e[idx].state = NEIGH_INCOMPLETE;
@@ -191,6 +202,7 @@ neigh_delete(struct neigh_table *t, uint32_t idx)
 {
 	struct neigh *e = &t->e[idx];
 	struct neigh_key k = { .ip = e->ip, .l3if = e->l3if };
+	bool listed = e->listed;
 	unsigned i;
 
 	if (e->state == NEIGH_FREE)
@@ -199,6 +211,7 @@ neigh_delete(struct neigh_table *t, uint32_t idx)
 		rte_pktmbuf_free(e->queue[i]);
 	rte_hash_del_key(t->h, &k);
 	memset(e, 0, sizeof(*e));
+	e->listed = listed;     /* the list forgets it on its next walk */
 	t->n_used--;
 	t->gen++;
 }

@@ -10,7 +10,11 @@
  * INCOMPLETE, holds the first few frames for it (NEIGH_QUEUE, more are
  * dropped and counted) and ARP asks at most once a second, NEIGH_PROBES
  * times; the answer releases the frames, silence fails the entry and its
- * frames (the caller answers with ICMP host unreachable). A REACHABLE entry
+ * frames (the caller answers with ICMP host unreachable). An entry made
+ * INCOMPLETE is also on a list ('pending') until it is answered or
+ * deleted; the ARP timer walks the list every time it runs, so a probe is
+ * never later than the timer's period, whatever the table's size (the
+ * sweep that ages REACHABLE entries takes seconds). A REACHABLE entry
  * is trusted for NEIGH_REACHABLE_S seconds after it was last confirmed, then
  * used while being asked again. vsw's own addresses are never learned, so a
  * container's gratuitous ARP cannot take over a gateway.
@@ -46,6 +50,7 @@ struct neigh {
 	uint8_t state;
 	uint8_t probes;                 /* ARP requests sent without answer */
 	bool permanent;                 /* from the topology: never aged */
+	bool listed;                    /* on the pending list */
 	struct rte_ether_addr mac;
 	uint16_t n_queued;
 	uint64_t confirmed;             /* ns, last time its ARP was seen */
@@ -70,6 +75,8 @@ struct neigh_table {
 	uint32_t n_used;
 	uint32_t gen;                   /* bumped when entries are made or freed */
 	uint32_t sweep_pos;
+	uint32_t *pending;              /* INCOMPLETE and FAILED entries */
+	uint32_t n_pending;
 	struct neigh_stats st;
 };
 
