@@ -50,6 +50,7 @@
 	X(NAT_ICMP_BAD, "nat_icmp_bad", "ICMP error bad checksum or inner packet") \
 	X(NAT_ICMP_UNKNOWN, "nat_icmp_unknown", "ICMP error about no known flow") \
 	X(NAT_DIRECT_INSIDE, "nat_direct_inside", "from outside straight to an inside address") \
+	X(NAT_SYN_HOLD_FULL, "nat_syn_hold_full", "unsolicited SYN, no room to hold it 6 s") \
 	X(MV_NO_ENDPOINT, "macvlan_no_endpoint", "unicast from the LAN for no endpoint") \
 	X(MV_SPOOF, "macvlan_spoof", "source MAC is not the endpoint's") \
 	X(MV_REFLECTED, "macvlan_reflected", "an endpoint's frame came back from the LAN") \

@@ -9,6 +9,7 @@
 #include <rte_lpm.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
+#include <rte_tcp.h>
 
 #include "nat/csum.h"
 #include "nat/napt.h"
@@ -220,9 +221,12 @@ void
 router_fini(struct vsw *sw)
 {
 	struct router *r = sw->router;
+	unsigned i;
 
 	if (r == NULL)
 		return;
+	for (i = 0; i < ROUTER_SYN_HOLD; i++)
+		rte_pktmbuf_free(r->held[i].m);  /* held SYNs (REQ-4) */
 	if (r->frag != NULL) {
 		rte_ip_frag_free_death_row(&r->dr, 0);
 		rte_ip_frag_table_destroy(r->frag);
@@ -463,6 +467,97 @@ fragment_one(struct worker *w, const struct l3if *out, rte_be32_t nh,
 	}
 }
 
+/* ---- unsolicited inbound SYNs (RFC 5382 REQ-4) ------------------------------ */
+
+static inline const struct rte_tcp_hdr *
+tcp_of(const struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
+				       m->l2_len + m->l3_len);
+}
+
+/* Is 'm' (parsed by NAPT already) a TCP SYN, without ACK, RST or FIN? */
+static inline bool
+pure_syn(const struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+		const struct rte_ipv4_hdr *, m->l2_len);
+
+	return ip->next_proto_id == IPPROTO_TCP &&
+	       (tcp_of(m)->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG |
+					RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG)) ==
+	       RTE_TCP_SYN_FLAG;
+}
+
+/* Hold an inbound SYN that NAPT refused ('reason'): nothing answers it for
+ * 6 s, in case the inside host's own SYN crosses it (simultaneous open).
+ * At the cap it is dropped, silently. Consumes 'm'. */
+static void
+syn_hold(struct worker *w, const struct l3if *in, struct rte_mbuf *m, int reason)
+{
+	struct router *r = w->sw->router;
+	unsigned i;
+
+	for (i = 0; i < ROUTER_SYN_HOLD; i++)
+		if (r->held[i].m == NULL) {
+			r->held[i] = (struct syn_hold){ .m = m, .l3if = in->id,
+				.until = w->now + ROUTER_SYN_HOLD_NS, .reason = (uint8_t)reason };
+			r->n_held++;
+			return;
+		}
+	loop_drop(w, m->port, VSW_DROP_NAT_SYN_HOLD_FULL, m);
+}
+
+/* 'm' is an outbound SYN just translated: a held inbound SYN of the same
+ * connection is dropped silently (the crossing SYNs make the connection). */
+static void
+syn_crossed(struct worker *w, const struct rte_mbuf *m)
+{
+	struct router *r = w->sw->router;
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+		const struct rte_ipv4_hdr *, m->l2_len);
+	const struct rte_tcp_hdr *th = tcp_of(m);
+	unsigned i;
+
+	for (i = 0; i < ROUTER_SYN_HOLD && r->n_held > 0; i++) {
+		struct syn_hold *h = &r->held[i];
+		const struct rte_ipv4_hdr *hip;
+		const struct rte_tcp_hdr *hth;
+
+		if (h->m == NULL)
+			continue;
+		hip = rte_pktmbuf_mtod_offset(h->m, const struct rte_ipv4_hdr *,
+					      h->m->l2_len);
+		hth = tcp_of(h->m);
+		if (hip->src_addr == ip->dst_addr && hip->dst_addr == ip->src_addr &&
+		    hth->src_port == th->dst_port && hth->dst_port == th->src_port) {
+			loop_drop(w, h->m->port, (enum vsw_drop)h->reason, h->m);
+			h->m = NULL;
+			r->n_held--;
+		}
+	}
+}
+
+/* Held SYNs whose 6 s are over: ICMP port unreachable, then dropped. */
+static void
+syn_expire(struct worker *w)
+{
+	struct router *r = w->sw->router;
+	unsigned i;
+
+	for (i = 0; i < ROUTER_SYN_HOLD && r->n_held > 0; i++) {
+		struct syn_hold *h = &r->held[i];
+
+		if (h->m == NULL || w->now < h->until)
+			continue;
+		icmp_error(w, &r->ifs[h->l3if], h->m, ICMP_UNREACH,
+			   ICMP_UNREACH_PORT, 0);
+		loop_drop(w, h->m->port, (enum vsw_drop)h->reason, h->m);
+		h->m = NULL;
+		r->n_held--;
+	}
+}
+
 /* Route one IPv4 packet that is not for us. */
 static void
 forward(struct worker *w, const struct l3if *in, struct rte_mbuf *m,
@@ -521,6 +616,8 @@ forward(struct worker *w, const struct l3if *in, struct rte_mbuf *m,
 		}
 		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
 		wire = wire_len(m, ip);
+		if (unlikely(r->n_held > 0) && pure_syn(m))
+			syn_crossed(w, m);
 	}
 	/* TTL - 1 as one 16-bit store of the TTL/protocol word (a byte
 	 * store and a word load would stall), the checksum following it */
@@ -569,6 +666,11 @@ local_in(struct worker *w, const struct l3if *in, const struct l3if *me,
 		}
 		if (rc == 0)
 			rc = napt_inbound(r->napt, m, bridge_now(w->now));
+		if ((rc == VSW_DROP_NAT_NO_MAPPING || rc == VSW_DROP_NAT_FILTERED) &&
+		    in->nat_outside && pure_syn(m)) {
+			syn_hold(w, in, m, rc);
+			return;
+		}
 		if (rc != 0) {
 			loop_drop(w, m->port, (enum vsw_drop)rc, m);
 			return;
@@ -880,6 +982,8 @@ router_housekeeping(struct worker *w)
 	if (r == NULL)
 		return;
 	arp_housekeeping(w);
+	if (r->n_held > 0)
+		syn_expire(w);
 	if (r->napt != NULL)
 		napt_expire(r->napt, bridge_now(w->now), 4096);
 	if (r->frag != NULL) {

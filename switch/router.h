@@ -66,6 +66,19 @@ struct nexthop {
 	rte_be32_t gw;                  /* 0: the destination is on the link */
 };
 
+/* An unsolicited inbound SYN, held 6 s before it is answered (RFC 5382
+ * REQ-4): an outbound SYN for its connection drops it silently, else ICMP
+ * port unreachable goes back. A fixed pool; at the cap it is dropped. */
+#define ROUTER_SYN_HOLD 64
+#define ROUTER_SYN_HOLD_NS 6000000000ull
+
+struct syn_hold {
+	struct rte_mbuf *m;             /* NULL: a free slot */
+	uint64_t until;                 /* ns */
+	uint16_t l3if;                  /* where it came in */
+	uint8_t reason;                 /* the drop it is counted as */
+};
+
 struct router_stats {
 	uint64_t forwarded;
 	uint64_t local;                 /* for vsw itself (ARP, ping, ...) */
@@ -96,6 +109,8 @@ struct router {
 	/* reassembly of fragments for NAPT (one worker) */
 	struct rte_ip_frag_tbl *frag;
 	struct rte_ip_frag_death_row dr;
+	struct syn_hold held[ROUTER_SYN_HOLD];
+	unsigned n_held;
 	/* ICMP error rate limit: a token bucket */
 	uint64_t icmp_tokens, icmp_last;
 	struct router_stats st;
@@ -152,6 +167,7 @@ void icmp_error(struct worker *w, const struct l3if *ifc,
 #define ICMP_UNREACH 3
 #define ICMP_UNREACH_NET 0
 #define ICMP_UNREACH_HOST 1
+#define ICMP_UNREACH_PORT 3
 #define ICMP_UNREACH_FRAG 4
 #define ICMP_UNREACH_ADMIN 13
 #define ICMP_TIME_EXCEED 11

@@ -63,13 +63,18 @@ c.expect_on("c2", fr(GWMAC, C2MAC, IP(src=S2, dst=C2, id=13, ttl=63) / TCP(sport
 c.send(6.2, "c2", fr(C2MAC, GWMAC, IP(src=C2, dst=S2, id=14) / TCP(sport=50000, dport=80, flags="A", seq=101, ack=901)))
 c.expect_on("uplink", fr(UPMAC, RTRMAC, IP(src=UP, dst=S2, id=14, ttl=63) / TCP(sport=40000, dport=80, flags="A", seq=101, ack=901)))
 # an unsolicited SYN to a mapped port is filtered too
-c.send(6.3, "uplink", fr(RTRMAC, UPMAC, IP(src=S1, dst=UP, id=15) / TCP(sport=999, dport=40000, flags="S")))
+syn = c.send(6.3, "uplink", fr(RTRMAC, UPMAC, IP(src=S1, dst=UP, id=15) / TCP(sport=999, dport=40000, flags="S")))
 # from outside straight to a container's address, or to loopback: never
 c.send(7, "uplink", fr(RTRMAC, UPMAC, IP(src=S1, dst=C1, id=16) / UDP(sport=53, dport=40000) / Raw(b"direct")))
 c.send(7.1, "uplink", fr(RTRMAC, UPMAC, IP(src=S1, dst="127.0.0.1", id=17) / UDP(sport=53, dport=40000) / Raw(b"lo")))
 # and the uplink answers ping itself
 c.send(8, "uplink", fr(RTRMAC, UPMAC, IP(src=S1, dst=UP, id=18) / ICMP(type=8, id=1, seq=1)))
 c.expect_on("uplink", fr(UPMAC, RTRMAC, IP(src=UP, dst=S1, id=18, ttl=64) / ICMP(type=0, id=1, seq=1)))
+# the filtered SYN was held 6 s (RFC 5382 REQ-4), then answered with port
+# unreachable when vsw looks again (at 13)
+c.send(13, "uplink", fr(RTRMAC, UPMAC, IP(src=S1, dst=UP, id=19) / ICMP(type=8, id=1, seq=2)))
+c.expect_on("uplink", fr(UPMAC, RTRMAC, IP(src=UP, dst=S1, id=0, ttl=64) / ICMP(type=3, code=3) / bytes(syn[IP])))
+c.expect_on("uplink", fr(UPMAC, RTRMAC, IP(src=UP, dst=S1, id=19, ttl=64) / ICMP(type=0, id=1, seq=2)))
 # the drops vsw must count, by port and reason
 c.drop("c1", "nat_no_port")
 c.drop("uplink", "ip_martian")
