@@ -22,6 +22,7 @@
 
 #define ICMP_RATE 1000
 #define ICMP_BURST 50
+#define ICMP_NS_PER_TOKEN (1000000000ull / ICMP_RATE)
 #define ICMP_QUOTE_MAX (576 - 20 - 8)
 
 void
@@ -56,11 +57,18 @@ static bool
 rate_ok(struct worker *w)
 {
 	struct router *r = w->sw->router;
-	uint64_t add = (w->now - r->icmp_last) * ICMP_RATE / 1000000000ull;
+	uint64_t elapsed = w->now - r->icmp_last;
 
-	if (add > 0) {
-		r->icmp_tokens = RTE_MIN(r->icmp_tokens + add, (uint64_t)ICMP_BURST);
+	if (elapsed >= ICMP_BURST * ICMP_NS_PER_TOKEN) {
+		r->icmp_tokens = ICMP_BURST;
 		r->icmp_last = w->now;
+	} else if (elapsed >= ICMP_NS_PER_TOKEN) {
+		uint64_t add = elapsed / ICMP_NS_PER_TOKEN;
+
+		r->icmp_tokens = RTE_MIN(r->icmp_tokens + add, (uint64_t)ICMP_BURST);
+		/* the part of a token not earned yet is kept: else errors
+		 * 0.6 ms apart would earn a token only every 1.2 ms */
+		r->icmp_last += add * ICMP_NS_PER_TOKEN;
 	}
 	if (r->icmp_tokens == 0) {
 		r->st.icmp_limited++;
