@@ -205,8 +205,14 @@ router_init(struct vsw *sw, char *err, size_t errlen)
 				}
 			}
 		}
-		r->frag = rte_ip_frag_table_create(FRAG_BUCKETS, FRAG_PER_BUCKET,
-						   FRAG_BUCKETS * FRAG_PER_BUCKET,
+		/* incomplete datagrams hold at most a quarter of the pool: a
+		 * flood of fragments that never complete must not starve every
+		 * port of mbufs (RFC 4787 REQ-14a) */
+		uint32_t frag_max = sw->pool->size / 4 / RTE_LIBRTE_IP_FRAG_MAX_FRAG;
+
+		frag_max = RTE_MAX(frag_max, 16u);
+		frag_max = RTE_MIN(frag_max, (uint32_t)(FRAG_BUCKETS * FRAG_PER_BUCKET));
+		r->frag = rte_ip_frag_table_create(FRAG_BUCKETS, FRAG_PER_BUCKET, frag_max,
 						   FRAG_TTL_NS, SOCKET_ID_ANY);
 		if (r->frag == NULL)
 			goto nomem;
