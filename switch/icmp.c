@@ -16,6 +16,7 @@
 #include <rte_ip.h>
 
 #include "nat/csum.h"
+#include "nat/napt.h"
 #include "switch/loop.h"
 #include "switch/router.h"
 #include "switch/vsw.h"
@@ -76,6 +77,29 @@ rate_ok(struct worker *w)
 	}
 	r->icmp_tokens--;
 	return true;
+}
+
+/*
+ * Did NAPT translate 'oip' already? A packet from a masqueraded network
+ * with an external source went out translated (and waited for ARP); one
+ * from a NAT uplink to a masqueraded network came in translated (nothing
+ * else from outside may reach those).
+ */
+static bool
+translated(const struct router *r, const struct l3if *ifc,
+	   const struct rte_ipv4_hdr *oip)
+{
+	uint32_t dst = rte_be_to_cpu_32(oip->dst_addr);
+	unsigned i;
+
+	if (ifc->masq >= 0)
+		return napt_is_external(r->napt, oip->src_addr);
+	if (!ifc->nat_outside)
+		return false;
+	for (i = 0; i < r->n_ifs; i++)
+		if (r->ifs[i].masq >= 0 && (dst & r->ifs[i].mask) == r->ifs[i].net)
+			return true;
+	return false;
 }
 
 void
@@ -145,6 +169,19 @@ icmp_error(struct worker *w, const struct l3if *ifc, const struct rte_mbuf *orig
 	m->l2_len = sizeof(*eh);
 	m->l3_len = sizeof(*ip);
 	m->port = orig->port;
+	if (w->sw->router->napt != NULL && translated(w->sw->router, ifc, oip)) {
+		/* about a translated packet: the error is translated back as
+		 * one from elsewhere would be (RFC 5508), so that it reaches
+		 * the sender and quotes what the sender sent */
+		struct napt *n = w->sw->router->napt;
+		uint32_t now = bridge_now(w->now);
+
+		if ((ifc->masq >= 0 ? napt_inbound(n, m, now) :
+				      napt_outbound(n, m, ifc->ip, now)) != 0) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+	}
 	w->sw->router->st.icmp_sent++;
 	router_output(w, ifc, m);
 }
