@@ -236,6 +236,10 @@ xlate_inner(const struct rte_mbuf *m, struct xlate_inner *in)
 	if ((iip->version_ihl >> 4) != 4 || ihl < sizeof(*iip) ||
 	    in->ip_off + ihl + 8 > end)
 		return VSW_DROP_NAT_ICMP_BAD;
+	/* nor one whose embedded header's checksum fails (RFC 5508 REQ-3a);
+	 * its transport checksum is not looked at (REQ-3c) */
+	if (rte_raw_cksum(iip, ihl) != 0xffff)
+		return VSW_DROP_NAT_ICMP_BAD;
 	in->l4_off = in->ip_off + ihl;
 	memset(&in->t, 0, sizeof(in->t));
 	in->t.src = iip->src_addr;

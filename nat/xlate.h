@@ -59,8 +59,8 @@ void xlate_src_fwd(struct rte_mbuf *m, const struct xlate_tuple *t,
 
 /*
  * Check an ICMP error (t->icmp_error) and find the packet it carries:
- * the ICMP checksum must be right, the inner IPv4 header whole and 8 bytes
- * of its L4 header present. 0, or VSW_DROP_NAT_ICMP_BAD.
+ * the ICMP checksum must be right, the inner IPv4 header whole (options
+ * skipped) with a right checksum, and 8 bytes of its L4 header present. 0, or VSW_DROP_NAT_ICMP_BAD.
  */
 int xlate_inner(const struct rte_mbuf *m, struct xlate_inner *in);
 

@@ -615,7 +615,10 @@ forward(struct worker *w, const struct l3if *in, struct rte_mbuf *m,
 			return;         /* held until its datagram is complete */
 		rc = napt_outbound(r->napt, m, out->ip, bridge_now(w->now));
 		if (rc != 0) {
-			if (rc == VSW_DROP_NAT_FULL && sw->topo->sw.nat_full_icmp)
+			/* no room for a new session: the table, the host's
+			 * share or the ports (RFC 5508 REQ-8) */
+			if ((rc == VSW_DROP_NAT_FULL || rc == VSW_DROP_NAT_HOST_LIMIT ||
+			     rc == VSW_DROP_NAT_NO_PORT) && sw->topo->sw.nat_full_icmp)
 				icmp_error(w, in, m, ICMP_UNREACH, ICMP_UNREACH_ADMIN, 0);
 			loop_drop(w, m->port, (enum vsw_drop)rc, m);
 			return;

@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from caselib import case_here  # noqa: E402
-from scapy.all import Ether, ARP, IP, ICMP, UDP, TCP, Raw  # noqa: E402,F401
+from scapy.all import Ether, ARP, IP, ICMP, UDP, TCP, Raw, IPOption_NOP  # noqa: E402,F401
 
 GW, GWMAC = "172.17.0.1", "02:42:ac:11:00:01"
 C = {1: ("172.17.0.2", "02:42:ac:11:00:02"),
@@ -65,17 +65,22 @@ class Nat:
         with open(os.path.join(self.c.dir, "topology.ini"), "w") as f:
             f.write(TOPOLOGY.format(note="\n; ".join(note.strip().splitlines()),
                                     switch=sw, ports=ports, extra=extra))
-        # everyone knows everyone: ARP first
-        for i in range(1, hosts + 1):
-            ip, mac = C[i]
-            self.c.send(0.01 * i, "c%d" % i, fr(mac, BC, ARP(op=1, hwsrc=mac, psrc=ip, pdst=GW)))
-            self.c.expect_on("c%d" % i, fr(GWMAC, mac, ARP(op=2, hwsrc=GWMAC, psrc=GW,
-                                                           hwdst=mac, pdst=ip)))
-        self.c.send(0.09, "uplink", fr(RTRMAC, BC, ARP(op=1, hwsrc=RTRMAC, psrc=RTR, pdst=UP)))
-        self.c.expect_on("uplink", fr(UPMAC, RTRMAC, ARP(op=2, hwsrc=UPMAC, psrc=UP,
-                                                          hwdst=RTRMAC, pdst=RTR)))
+        self.arp(0)
         for i in range(1, hosts + 1):
             self.c.nothing_on("c%d" % i)
+
+    def arp(self, t):
+        """Everyone ARPs for vsw at 't' (and so is known afresh: a
+        neighbour entry goes stale after 300 s)."""
+        hosts = self.hosts
+        for i in range(1, hosts + 1):
+            ip, mac = C[i]
+            self.c.send(t + 0.01 * i, "c%d" % i, fr(mac, BC, ARP(op=1, hwsrc=mac, psrc=ip, pdst=GW)))
+            self.c.expect_on("c%d" % i, fr(GWMAC, mac, ARP(op=2, hwsrc=GWMAC, psrc=GW,
+                                                           hwdst=mac, pdst=ip)))
+        self.c.send(t + 0.09, "uplink", fr(RTRMAC, BC, ARP(op=1, hwsrc=RTRMAC, psrc=RTR, pdst=UP)))
+        self.c.expect_on("uplink", fr(UPMAC, RTRMAC, ARP(op=2, hwsrc=UPMAC, psrc=UP,
+                                                          hwdst=RTRMAC, pdst=RTR)))
 
     # inputs
     def out(self, t, l3, host=1):
