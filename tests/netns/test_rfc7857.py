@@ -105,3 +105,17 @@ def test_rfc7857_syn_reuse_after_close(nat):
     assert seen[0] == seen[1] == (UPLINK_IP, 40100), seen
     ls.close()
     v.stop()
+
+
+def test_rfc7857_tcp_transitory_timeout(nat):
+    """RFC 7857 section 3.1: "a minimum default transitory connection
+    idle-timeout of 4 minutes is RECOMMENDED" (and a NAT SHOULD have
+    separate open and closing timeouts: vsw has one, nat_timeout_tcp_
+    transitory, for both). From a topology that sets no timeout, vsw
+    reports 240 s; the unit test test_rfc7857_tcp_rst_translated_and_held
+    shows the 240 s at work after an RST."""
+    lab, v = nat
+    text = v.ctl("show", "nat").stdout
+    assert "tcp transitory 240 s" in text, text
+    assert "udp 300 s" in text, text
+    v.stop()
