@@ -5,17 +5,39 @@
 Every figure is the median of at least three runs, with min and max, and
 every peer runs in the same invocation on the same inputs. Results go to
 bench/results/ as JSON and markdown, with a chart (gnuplot PNG); the run
-records the CPU model, core count, kernel and vsw commit.
+records the CPU model, core count, kernel, and every figure the vsw commit
+it was measured at. PATHS below says what each scenario measures.
 
-Scenarios (bench/run lists them):
-  pipeline-l2   one worker core, net_pcap (infinite_rx) -> switch -> net_null,
-                64-byte frames, 1k / 64k / 1M source MACs.
-                Peers: dpdk-testpmd io (the ceiling of the vdevs themselves,
-                no switching) and OVS-DPDK with the NORMAL action.
-  pipeline-nat  the same through masquerade (see SCENARIOS).
-  pipeline-macvlan  a parent port's frames demultiplexed to 16 / 64
+The pipeline scenarios give the switch one worker core (CPU 1; vsw's main
+lcore, testpmd's and ovs-vswitchd's other threads on CPU 0) and in-memory
+DPDK vdevs: net_pcap (infinite_rx) in, net_pcap's tx drop or net_null out.
+vsw receives and sends bursts of 64 (LOOP_BURST); testpmd is given
+--burst=64; OVS-DPDK's burst is NETDEV_MAX_BURST, 32, fixed when it is
+compiled (said in the results' notes).
+
+  pipeline-l2   hosts in pairs through a bridge, every destination learned
+                (1k, 64k, 1M MACs); checked in the run: the FDB holds every
+                MAC and nothing is flooded in the measured window, else the
+                figure fails. Flooding (unknown unicast) is a case of its
+                own. Peers: dpdk-testpmd io (the ceiling: no switching) and
+                OVS-DPDK NORMAL with mac-table-size = vsw's mac_limit.
+  pipeline-nat  masquerade both ways: containers' UDP / TCP (checksums
+                set) out, the remotes' answers in on the uplink to the
+                external ports; checked: every session exists, both
+                directions are translated, nothing is dropped in the window.
+                New sessions a second, each a new inside endpoint (a new
+                mapping each). Peers: vsw through a docker0-like bridge,
+                OVS-DPDK ct(commit,nat) / ct(nat).
+  pipeline-macvlan  a parent port's frames demultiplexed to 16 / 30
                 endpoints by destination MAC; beside vsw's own bridge doing
                 the same job (static entries) and OVS-DPDK with dl_dst flows.
+
+--smoke (CI, tests/run): the quick cases, vsw and the one peer the sanity
+check needs, results in a temporary directory unless --out says where;
+fails unless every system ran, every figure is positive and vsw's
+known-unicast figure at 64k MACs is above OVS-DPDK NORMAL's (an order of
+magnitude slower there). --compare OLD.json: each figure against an
+earlier result file.
 
 This file is run by bench/run, which installs what it needs first.
 """
@@ -27,6 +49,7 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -40,7 +63,10 @@ RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT / "bench"))
 import mkpcap  # noqa: E402
 
-WORKER_CPU = 1          # the measured core; the main/control thread gets 0
+WORKER_CPU = 1          # the measured core
+CTL_CPU = 0             # vsw's main lcore, testpmd's, ovs-vswitchd's other threads
+BURST = 64              # vsw's LOOP_BURST (switch/loop.h); testpmd gets the same
+OVS_BURST = 32          # OVS's NETDEV_MAX_BURST, fixed at compile time
 
 
 def log(*a):
@@ -56,6 +82,18 @@ def sh(cmd, check=True, **kw):
 
 # ---- the machine ------------------------------------------------------------
 
+def vsw_commit():
+    """The commit measured: git describe (a tag, or the short hash), with
+    "+changes" when the tree differs from it outside bench/results."""
+    c = sh("git -C %s describe --always --abbrev=12" % ROOT, check=False).stdout.strip()
+    if not c:
+        return "?"
+    if sh("git -C %s status --porcelain -uno -- . ':!bench/results'" % ROOT,
+          check=False).stdout.strip():
+        c += "+changes"
+    return c
+
+
 def machine():
     model, mhz = "?", 0.0
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -63,13 +101,9 @@ def machine():
             model = line.split(":", 1)[1].strip()
         if line.startswith("cpu MHz") and not mhz:
             mhz = float(line.split(":", 1)[1])
-    commit = sh("git -C %s rev-parse --short HEAD" % ROOT, check=False).stdout.strip()
-    if sh("git -C %s status --porcelain -uno -- . ':!bench/results'" % ROOT,
-          check=False).stdout.strip():
-        commit += "+changes"
     return {
         "cpu": model, "cores": os.cpu_count(), "cpu_mhz": round(mhz),
-        "kernel": platform.release(), "vsw_commit": commit or "?",
+        "kernel": platform.release(), "vsw_commit": vsw_commit(),
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
     }
 
@@ -102,13 +136,24 @@ class Hugepages:
 WINDOWS = 1
 
 
+class PathError(RuntimeError):
+    """The run did not measure the path its case names (flooding in a
+    known-unicast window, drops in a NAT window, ...): the figure fails
+    with this reason."""
+
+
 def measure(fn, reps):
     """Median, min and max of 'reps' runs of fn() (each returns pps or None;
-    with WINDOWS > 1, one call returns a list of that many runs)."""
-    vals = []
+    with WINDOWS > 1, one call returns a list of that many runs). When no
+    run gives a figure because the path was not the one measured, returns
+    {"error": why}."""
+    vals, why = [], None
     for _ in range(1 if WINDOWS > 1 else reps):
         try:
             v = fn()
+        except PathError as e:
+            log("run failed the path check: %s" % e)
+            why, v = str(e), None
         except (RuntimeError, OSError, ValueError, KeyError) as e:
             # one system that cannot run must not cost the others' figures
             log("run failed: %s" % str(e)[-600:])
@@ -117,6 +162,8 @@ def measure(fn, reps):
             vals.extend(x for x in v if x is not None)
         elif v is not None:
             vals.append(v)
+    if why:
+        return {"error": why}       # one bad window spoils the figure
     if not vals:
         return None
     return {"median": statistics.median(vals), "min": min(vals),
@@ -126,7 +173,8 @@ def measure(fn, reps):
 # ---- systems under test -------------------------------------------------------
 
 class Vsw:
-    """vsw in the background on a topology; counters through vswctl."""
+    """vsw in the background on a topology; counters through its control
+    socket (the request vswctl would send, without a process per read)."""
 
     def __init__(self, tmp, ini):
         self.sock = str(tmp / "vsw.sock")
@@ -144,11 +192,40 @@ class Vsw:
             time.sleep(0.1)
 
     def ctl(self, *args):
-        r = sh("%s -s %s %s --json" % (BUILD / "vswctl", self.sock, " ".join(args)))
-        return json.loads(r.stdout)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.settimeout(30)
+            s.connect(self.sock)
+            s.sendall((" ".join(args) + " --json\n").encode())
+            buf = b""
+            while True:
+                b = s.recv(1 << 16)
+                if not b:
+                    break
+                buf += b
+        finally:
+            s.close()
+        if not buf.startswith(b"OK\n"):
+            raise RuntimeError("vswctl %s: %s" % (" ".join(args), buf[:300]))
+        return json.loads(buf[3:])
+
+    def stats(self):
+        """{port: its row of show stats} and {port: {reason: count}}."""
+        d = self.ctl("show", "stats")
+        ports = {p["port"]: p for p in d["ports"]}
+        drops = {}
+        for r in d.get("drops", []):
+            drops.setdefault(r["port"], {})[r["reason"]] = r["count"]
+        return ports, drops
 
     def tx(self, port):
-        return {p["port"]: p for p in self.ctl("show", "stats")["ports"]}[port]["tx"]
+        return self.stats()[0][port]["tx"]
+
+    def bridge(self, name="br0"):
+        return {b["bridge"]: b for b in self.ctl("show", "bridges")["bridges"]}[name]
+
+    def nat(self):
+        return {r["counter"]: r["value"] for r in self.ctl("show", "nat")["nat"]}
 
     def stop(self):
         if self.proc.poll() is None:
@@ -162,90 +239,189 @@ class Vsw:
         return self.proc.returncode
 
 
-def rate(read, warmup, secs):
+def rate(read, warmup, secs, check=None):
     """Packets per second of a counter read by read(), after a warm-up (a
-    list of WINDOWS such figures, back to back, when WINDOWS > 1)."""
+    list of WINDOWS such figures, back to back, when WINDOWS > 1). check(),
+    if given, returns a state; check(before, after) of each window raises
+    PathError when the window did not measure the path."""
     time.sleep(min(warmup, 2) if WINDOWS > 1 else warmup)
+    st = check() if check else None
     a, t0 = read(), time.time()
     out = []
     for _ in range(WINDOWS):
         time.sleep(secs)
         b, t1 = read(), time.time()
+        if check:
+            st2 = check()
+            check(st, st2)
+            st = st2
         out.append((b - a) / (t1 - t0))
         a, t0 = b, t1
     return out if WINDOWS > 1 else out[0]
 
 
-def vsw_pipeline(pcap, frames, secs, extra=""):
+def wait_for(what, fn, timeout=120):
+    """Polls fn() until it is true; PathError 'what' after 'timeout' s."""
+    deadline = time.time() + timeout
+    while not fn():
+        if time.time() > deadline:
+            raise PathError(what)
+        time.sleep(0.2)
+
+
+def pcap_port(name, k, pcap, frames, extra=""):
+    return ("[port %s]\nkind = dpdk\nmbufs = %d\n"
+            "devargs = net_pcap%d,rx_pcap=%s,infinite_rx=1\n%s"
+            % (name, frames + 65536, k, pcap, extra))
+
+
+def vsw_l2_pairs(pa, pb, macs, secs):
+    """Known unicast: ports a and b replay the two sides of the pairs
+    (their tx is net_pcap's drop). The FDB is warm (every MAC learned)
+    before the window; a window with any frame flooded, or an FDB without
+    every MAC, fails the figure."""
     with tempfile.TemporaryDirectory(prefix="vsw-bench-") as d:
-        tmp = Path(d)
-        ini = ("poll = busy\ncpus = %d\n"
-               "[bridge br0]\nmac_limit = %d\n%s"
-               "[port in]\nkind = dpdk\nbridge = br0\nmbufs = %d\n"
-               "devargs = net_pcap0,rx_pcap=%s,infinite_rx=1\n"
-               "[port out]\nkind = dpdk\nbridge = br0\ndevargs = net_null0,no-rx=1\n"
-               % (WORKER_CPU, max(2 * frames, 1024), extra, frames + 65536, pcap))
-        v = Vsw(tmp, ini)
+        ini = ("poll = busy\ncpus = %d\n[bridge br0]\nmac_limit = %d\n"
+               % (WORKER_CPU, macs) +
+               pcap_port("a", 0, pa, macs // 2, "bridge = br0\n") +
+               pcap_port("b", 1, pb, macs // 2, "bridge = br0\n"))
+        v = Vsw(Path(d), ini)
         try:
-            return rate(lambda: v.tx("out"), 3, secs)
+            wait_for("the FDB never held all %d MACs" % macs,
+                     lambda: v.bridge()["entries"] >= macs, 60)
+
+            def tx():
+                p = v.stats()[0]
+                return p["a"]["tx"] + p["b"]["tx"]
+
+            def check(before=None, after=None):
+                if before is None:
+                    return v.bridge()
+                if after["entries"] != macs:
+                    raise PathError("the FDB holds %d entries, not the %d MACs"
+                                    % (after["entries"], macs))
+                fl = after["flooded"] - before["flooded"]
+                uni = after["unicast"] - before["unicast"]
+                if fl:
+                    raise PathError("%d frames flooded in the window (%d unicast): "
+                                    "not the known-unicast path" % (fl, uni))
+                if uni <= 0:
+                    raise PathError("no known unicast in the window")
+                return None
+            return rate(tx, 2, secs, check)
         finally:
             if v.stop() != 0:
                 log("vsw exited with %s" % v.proc.returncode)
 
 
-NAT_UPLINK = ("[port uplink]\nkind = dpdk\ndevargs = net_null0,no-rx=1\n"
-              "address = 198.51.100.2/24\ngateway = 198.51.100.1\n"
+def vsw_l2_flood(pcap, frames, secs):
+    """Flooding: every frame to a MAC that is never a source, out of the
+    one other port (net_null). Checked: every frame flooded."""
+    with tempfile.TemporaryDirectory(prefix="vsw-bench-") as d:
+        ini = ("poll = busy\ncpus = %d\n[bridge br0]\nmac_limit = %d\n"
+               % (WORKER_CPU, frames) + pcap_port("in", 0, pcap, frames, "bridge = br0\n") +
+               "[port out]\nkind = dpdk\nbridge = br0\ndevargs = net_null0,no-rx=1\n")
+        v = Vsw(Path(d), ini)
+        try:
+            def check(before=None, after=None):
+                if before is None:
+                    return v.bridge()
+                if after["unicast"] != before["unicast"] or \
+                        after["flooded"] <= before["flooded"]:
+                    raise PathError("known unicast in a flood window")
+                return None
+            return rate(lambda: v.tx("out"), 3, secs, check)
+        finally:
+            if v.stop() != 0:
+                log("vsw exited with %s" % v.proc.returncode)
+
+
+NAT_UPLINK = ("address = 198.51.100.2/24\ngateway = 198.51.100.1\n"
               "gateway_mac = 02:00:00:00:01:01\n")
 
 
-def nat_ini(pcap, frames, sessions, via_bridge):
-    """Masquerade from the pcap to net_null: through a docker0 bridge, or
-    with the pcap as a routed inside port (no L2 stage, as OVS ct nat)."""
+def nat_ini(pcap, frames, sessions, via_bridge, ret=None):
+    """Masquerade from the pcap to the uplink: through a docker0 bridge, or
+    with the pcap as a routed inside port (no L2 stage, as OVS ct nat). The
+    uplink replays 'ret' (the answers), or is net_null."""
     head = ("poll = busy\ncpus = %d\nnat_sessions = %d\n" % (WORKER_CPU, sessions))
-    src = ("kind = dpdk\nmbufs = %d\ndevargs = net_pcap0,rx_pcap=%s,infinite_rx=1\n"
-           % (frames + 65536, pcap))
+    if ret:
+        up = pcap_port("uplink", 1, ret, frames, NAT_UPLINK)
+    else:
+        up = "[port uplink]\nkind = dpdk\ndevargs = net_null0,no-rx=1\n" + NAT_UPLINK
     if via_bridge:
         return head + ("[bridge docker0]\nsubnet = 172.17.0.0/16\ngateway = 172.17.0.1\n"
-                       "masquerade = uplink\n[port in]\nbridge = docker0\n" + src +
-                       NAT_UPLINK)
-    return head + ("[port in]\naddress = 172.17.0.1/16\nmac = 02:42:ac:11:00:01\n"
-                   "masquerade = uplink\n" + src + NAT_UPLINK)
+                       "masquerade = uplink\n" +
+                       pcap_port("in", 0, pcap, frames, "bridge = docker0\n") + up)
+    return head + pcap_port("in", 0, pcap, frames,
+                            "address = 172.17.0.1/16\nmac = 02:42:ac:11:00:01\n"
+                            "masquerade = uplink\n") + up
 
 
-def vsw_nat_pipeline(pcap, frames, secs, via_bridge):
-    sessions = max(frames + frames // 8, 65536)
+def vsw_nat_pipeline(pcap, ret, flows, frames, secs, via_bridge):
+    """Both ways: 'in' replays the containers' flows, 'uplink' the remotes'
+    answers. Warm when every session exists; each window must translate
+    both ways and drop nothing."""
+    sessions = max(flows + flows // 8, 65536)
     with tempfile.TemporaryDirectory(prefix="vsw-bench-") as d:
-        v = Vsw(Path(d), nat_ini(pcap, frames, sessions, via_bridge))
+        v = Vsw(Path(d), nat_ini(pcap, frames, sessions, via_bridge, ret))
         try:
-            pps = rate(lambda: v.tx("uplink"), 4, secs)
-            nat = {r["counter"]: r["value"] for r in v.ctl("show", "nat")["nat"]}
-            if nat["sessions"] < frames * 0.99:
-                log("only %d of %d sessions exist" % (nat["sessions"], frames))
+            wait_for("only some of the %d sessions were made" % flows,
+                     lambda: v.nat()["sessions"] >= flows, 30)
+            time.sleep(0.5)     # the uplink's early answers, dropped, are over
+
+            def tx():
+                p = v.stats()[0]
+                return p["in"]["tx"] + p["uplink"]["tx"]
+
+            def check(before=None, after=None):
+                if before is None:
+                    return v.nat(), v.stats()
+                (n0, (p0, d0)), (n1, (p1, d1)) = before, after
+                drops = {(port, why): c - d0.get(port, {}).get(why, 0)
+                         for port, rs in d1.items() for why, c in rs.items()}
+                drops = {k: c for k, c in drops.items() if c}
+                if drops:
+                    raise PathError("dropped in the window: %s" % ", ".join(
+                        "%s %s %d" % (k[0], k[1], c) for k, c in sorted(drops.items())))
+                out = n1["translated_out"] - n0["translated_out"]
+                inn = n1["translated_in"] - n0["translated_in"]
+                sent = (p1["in"]["tx"] + p1["uplink"]["tx"] -
+                        p0["in"]["tx"] - p0["uplink"]["tx"])
+                if out <= 0 or inn <= 0 or out + inn < 0.97 * sent:
+                    raise PathError("not translated both ways: %d out, %d in of %d sent"
+                                    % (out, inn, sent))
+                if n1["sessions"] < flows:
+                    raise PathError("%d sessions, not %d" % (n1["sessions"], flows))
                 return None
-            return pps
+            return rate(tx, 2, secs, check)
         finally:
             v.stop()
 
 
 def vsw_new_sessions(pcap, frames):
-    """New sessions a second: the slope of sessions_created while the first
-    pass over a pcap of 'frames' different flows makes them, asked of vswctl
-    every 20 ms; if the pass is over before two answers fall inside it, the
-    rate is frames over the time from the last answer before it to the
-    first after it (an underestimate, said in the log)."""
+    """New sessions a second, each a new inside endpoint (a new mapping):
+    the slope of sessions_created while the first pass over a pcap of
+    'frames' of them makes them, read from the control socket every
+    millisecond or so (show nat does not stop the worker)."""
     with tempfile.TemporaryDirectory(prefix="vsw-bench-") as d:
         v = Vsw(Path(d), nat_ini(pcap, frames, frames + frames // 8, False))
         samples = []
         try:
             end = time.time() + 30
             while time.time() < end:
-                n = {r["counter"]: r["value"] for r in v.ctl("show", "nat")["nat"]}
+                n = v.nat()
                 samples.append((time.time(), n["sessions_created"]))
                 if n["sessions_created"] >= frames:
                     break
-                time.sleep(0.02)
+                time.sleep(0.001)
+            n = v.nat()
         finally:
             v.stop()
+    if n["sessions_created"] < frames:
+        raise PathError("only %d of %d sessions made" % (n["sessions_created"], frames))
+    if n["mappings"] < frames:
+        raise PathError("%d mappings for %d sessions" % (n["mappings"], frames))
     making = [s for s in samples if 0 < s[1] < frames]
     if len(making) >= 2 and making[-1][0] > making[0][0]:
         return (making[-1][1] - making[0][1]) / (making[-1][0] - making[0][0])
@@ -295,27 +471,37 @@ def vsw_macvlan_pipeline(pcap, frames, endpoints, secs, as_bridge):
             v.stop()
 
 
-def testpmd_pipeline(pcap, frames, secs):
-    """dpdk-testpmd io forwarding: the vdevs with no switching at all."""
+def testpmd_pipeline(pcaps, frames, secs):
+    """dpdk-testpmd io forwarding: the vdevs with no switching at all. One
+    pcap: to net_null; two (the pairs): each to the other, as vsw's bridge.
+    Burst 64, as vsw's; packets/s sent by all ports."""
+    vdevs = ["net_pcap%d,rx_pcap=%s,infinite_rx=1" % (k, p) for k, p in enumerate(pcaps)]
+    if len(pcaps) == 1:
+        vdevs.append("net_null0,no-rx=1")
     cmd = ["dpdk-testpmd", "--in-memory", "--no-pci", "--file-prefix=vswbench-tp",
-           "-l", "0,%d" % WORKER_CPU, "--log-level=*:error",
-           "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap,
-           "--vdev", "net_null0,no-rx=1", "--", "--forward-mode=io",
-           "--auto-start", "--total-num-mbufs=%d" % (frames + 65536),
-           "--stats-period", "1"]
+           "-l", "%d,%d" % (CTL_CPU, WORKER_CPU), "--main-lcore", str(CTL_CPU),
+           "--log-level=*:error"]
+    for v in vdevs:
+        cmd += ["--vdev", v]
+    cmd += ["--", "--forward-mode=io", "--auto-start", "--burst=%d" % BURST,
+            "--total-num-mbufs=%d" % (frames + 65536), "--stats-period", "1"]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          text=True, errors="replace")
     samples = []
     start = time.time()
-    port = None
+    port, period = None, {}
     try:
         for line in p.stdout:
             m = re.search(r"statistics for port (\d+)", line)
             if m:
                 port = int(m.group(1))
             m = re.search(r"Tx-pps:\s+(\d+)", line)
-            if m and port == 1 and time.time() - start > (3 if WINDOWS > 1 else 8):
-                samples.append(int(m.group(1)))
+            if m and port is not None:
+                period[port] = int(m.group(1))
+                if port == 1:           # the last port of a period
+                    if time.time() - start > (3 if WINDOWS > 1 else 8):
+                        samples.append(sum(period.values()))
+                    period = {}
             if len(samples) >= max(secs, WINDOWS):
                 break
             if time.time() - start > secs + 60:
@@ -332,8 +518,39 @@ def testpmd_pipeline(pcap, frames, secs):
     return statistics.median(samples) if samples else None
 
 
+def thread_cpus(pid):
+    """{thread name: allowed CPUs} of every thread of 'pid'."""
+    out = {}
+    for t in Path("/proc/%d/task" % pid).iterdir():
+        try:
+            name = (t / "comm").read_text().strip()
+            cpus = [ln.split(":", 1)[1].strip() for ln in
+                    (t / "status").read_text().splitlines()
+                    if ln.startswith("Cpus_allowed_list")][0]
+        except (OSError, IndexError):
+            continue
+        out.setdefault(name, set()).add(cpus)
+    return out
+
+
+def check_ovs_placement(pid, pmd_cpu, other_cpu):
+    """The PMD thread on pmd_cpu and every other thread of ovs-vswitchd on
+    other_cpu, as vsw's worker and main lcore; raises if not."""
+    th = thread_cpus(pid)
+    pmds = {n: c for n, c in th.items() if n.startswith("pmd")}
+    rest = {n: c for n, c in th.items() if not n.startswith("pmd")}
+    if not pmds or any(c != {str(pmd_cpu)} for c in pmds.values()):
+        raise RuntimeError("OVS PMD threads not on CPU %d alone: %s" % (pmd_cpu, pmds))
+    bad = {n: c for n, c in rest.items() if c != {str(other_cpu)}}
+    if bad:
+        raise RuntimeError("ovs-vswitchd threads off CPU %d: %s" % (other_cpu, bad))
+
+
 class Ovs:
-    """OVS-DPDK (Debian's openvswitch-switch-dpdk) in a private run dir."""
+    """OVS-DPDK (Debian's openvswitch-switch-dpdk) in a private run dir: its
+    PMD on the worker CPU (pmd-cpu-mask), the rest of ovs-vswitchd (main,
+    handlers, revalidators, DPDK's own threads) on the other CPU (taskset),
+    as vsw's main lcore."""
 
     BIN = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 
@@ -355,14 +572,19 @@ class Ovs:
                    "other_config:dpdk-extra=\"--no-pci --in-memory\" "
                    "other_config:pmd-cpu-mask=%#x other_config:dpdk-socket-mem=%d"
                    % (1 << WORKER_CPU, socket_mem))
-        self.run("%s %s --pidfile=%s/vswitchd.pid --detach --log-file=%s/vswitchd.log "
-                 "--unixctl=%s/ctl" % (self.BIN, self.db, tmp, tmp, tmp))
+        self.run("taskset -c %d %s %s --pidfile=%s/vswitchd.pid --detach "
+                 "--log-file=%s/vswitchd.log --unixctl=%s/ctl"
+                 % (CTL_CPU, self.BIN, self.db, tmp, tmp, tmp))
+        self.pid = int((tmp / "vswitchd.pid").read_text().strip())
 
     def run(self, cmd):
         return sh(cmd, env=self.env)
 
     def vsctl(self, args):
         return self.run("ovs-vsctl --db=%s %s" % (self.db, args))
+
+    def appctl(self, args):
+        return self.run("ovs-appctl -t %s/ctl %s" % (self.d, args)).stdout
 
     def stop(self):
         sh("ovs-vsctl --timeout=10 --db=%s --if-exists del-br %s" % (self.db, self.br),
@@ -381,37 +603,150 @@ class Ovs:
                 sh("ip link del %s" % tap, check=False)
 
 
-def ovs_pipeline(pcap, frames, secs, flows=None, outs=1):
-    """OVS-DPDK: p0 the pcap, p1..p'outs' net_null; packets/s out of them all."""
+def ovs_pipeline(pcaps, frames, secs, flows=None, outs=1, mac_table=None, check=None,
+                 extra=None):
+    """OVS-DPDK: p0.. the pcaps, then 'outs' net_null ports (none with two
+    pcaps: they send to each other); packets/s sent by them all. check(o),
+    if given, runs after the warm-up and may raise PathError; 'extra', a
+    dict, gets what it records (FDB entries)."""
     socket_mem = max(1024, (frames * 3000) // (1 << 20) + 1024)
+    if len(pcaps) > 1:
+        outs = 0
     with tempfile.TemporaryDirectory(prefix="vsw-bench-ovs-") as d:
         tmp = Path(d)
         o = Ovs(tmp, socket_mem)
         try:
             br = o.br
             o.vsctl("add-br %s -- set bridge %s datapath_type=netdev" % (br, br))
-            o.vsctl("add-port %s p0 -- set Interface p0 type=dpdk "
-                    "\"options:dpdk-devargs=net_pcap0,rx_pcap=%s,infinite_rx=1\" "
-                    "ofport_request=1" % (br, pcap))
-            for k in range(1, outs + 1):
+            if mac_table:
+                o.vsctl("set bridge %s other_config:mac-table-size=%d" % (br, mac_table))
+            names = []
+            for k, pcap in enumerate(pcaps):
+                o.vsctl("add-port %s p%d -- set Interface p%d type=dpdk "
+                        "\"options:dpdk-devargs=net_pcap%d,rx_pcap=%s,infinite_rx=1\" "
+                        "ofport_request=%d" % (br, k, k, k, pcap, k + 1))
+                names.append("p%d" % k)
+            for k in range(len(pcaps), len(pcaps) + outs):
                 o.vsctl("add-port %s p%d -- set Interface p%d type=dpdk "
                         "\"options:dpdk-devargs=net_null%d,no-rx=1\" "
                         "ofport_request=%d" % (br, k, k, k, k + 1))
+                names.append("p%d" % k)
             for f in flows or []:
                 o.run("ovs-ofctl %s %s \"%s\"" % ("add-flow" if f != "del" else "del-flows",
                                                   br, f if f != "del" else ""))
-            err = o.vsctl("get Interface p0 error", ).stdout.strip()
-            if err not in ("[]", ""):
-                log("OVS could not add the pcap port: %s" % err)
-                return None
+            for n in names:
+                err = o.vsctl("get Interface %s error" % n).stdout.strip()
+                if err not in ("[]", ""):
+                    log("OVS could not add port %s: %s" % (n, err))
+                    return None
+            check_ovs_placement(o.pid, WORKER_CPU, CTL_CPU)
+            counted = {str(k + 1) for k in range(len(names))} if len(pcaps) > 1 else \
+                {str(k + 1) for k in range(len(pcaps), len(names))}
 
             def tx():
                 # live datapath counters; the database's are 5 s stale
                 out = o.run("ovs-ofctl --no-names dump-ports %s" % br).stdout
                 return sum(int(n) for port, n in re.findall(
                     r"port\s+(\w+):\s*rx pkts=\S+.*?tx pkts=(\d+)", out, re.S)
-                    if port not in ("1", "LOCAL"))   # p0 is OpenFlow port 1
-            return rate(tx, 5, secs)
+                    if port in counted)
+            time.sleep(5)
+            if check:
+                check(o, extra)
+            return rate(tx, 1, secs)
+        except PathError:
+            raise
+        except (RuntimeError, ValueError, AttributeError) as e:
+            log("OVS run failed: %s" % e)
+            return None
+        finally:
+            o.stop()
+
+
+def ovs_fdb_check(macs):
+    """After the warm-up: how many MACs OVS learned (recorded; OVS is not
+    failed for it, but the notes say so)."""
+    def check(o, extra):
+        out = o.appctl("fdb/stats-show %s" % o.br)
+        m = re.search(r"Current/maximum MAC entries in the table:\s*(\d+)/(\d+)", out)
+        if m and extra is not None:
+            extra["fdb_entries"] = int(m.group(1))
+            extra["mac_table_size"] = int(m.group(2))
+            if int(m.group(1)) < macs:
+                log("OVS learned %s of %d MACs" % (m.group(1), macs))
+    return check
+
+
+def ovs_nat_pipeline(pcap, flows, frames, secs, tmp, proto, extra):
+    """OVS-DPDK ct nat both ways. Its SNAT picks its own external ports, so
+    the answers are written after the outbound flows made the connections:
+    p0 replays the containers' flows (ct(commit,nat) to p1, net_null), then
+    p2 replays the remotes' answers to the ports in OVS's conntrack
+    (ct(nat) back to p0, whose tx is net_pcap's drop). Checked: conntrack
+    holds every flow before the answers start."""
+    socket_mem = max(1024, (2 * frames * 3000) // (1 << 20) + 1024)
+    with tempfile.TemporaryDirectory(prefix="vsw-bench-ovs-") as d:
+        o = Ovs(Path(d), socket_mem)
+        try:
+            br = o.br
+            o.vsctl("add-br %s -- set bridge %s datapath_type=netdev" % (br, br))
+            o.vsctl("add-port %s p0 -- set Interface p0 type=dpdk "
+                    "\"options:dpdk-devargs=net_pcap0,rx_pcap=%s,infinite_rx=1\" "
+                    "ofport_request=1" % (br, pcap))
+            o.vsctl("add-port %s p1 -- set Interface p1 type=dpdk "
+                    "\"options:dpdk-devargs=net_null1,no-rx=1\" ofport_request=2" % br)
+            o.run("ovs-ofctl del-flows %s" % br)
+            for f in ("table=0,priority=10,ip,in_port=p0,actions=ct(commit,zone=1,"
+                      "nat(src=198.51.100.2:1024-65535)),output:p1",
+                      "table=0,priority=10,ip,in_port=3,actions=ct(zone=1,nat),output:p0",
+                      "table=0,priority=0,actions=drop"):
+                o.run("ovs-ofctl add-flow %s \"%s\"" % (br, f))
+            check_ovs_placement(o.pid, WORKER_CPU, CTL_CPU)
+            conns = {}
+            deadline = time.time() + 60
+            while len(conns) < flows and time.time() < deadline:
+                time.sleep(2)
+                out = o.appctl("dpctl/dump-conntrack zone=1")
+                conns = {}
+                for m in re.finditer(
+                        r"orig=\(src=([\d.]+),dst=([\d.]+),sport=(\d+),dport=(\d+)\),"
+                        r"reply=\(src=[\d.]+,dst=([\d.]+),sport=\d+,dport=(\d+)\)", out):
+                    conns[m.groups()[:4]] = (m.group(5), int(m.group(6)))
+            extra["conntrack"] = len(conns)
+            if len(conns) < flows:
+                raise PathError("OVS conntrack holds %d of %d connections"
+                                % (len(conns), flows))
+            ret = Path(d) / "ret.pcap"
+            w = mkpcap.Writer(str(ret))
+            ip = lambda a: int.from_bytes(socket.inet_aton(a), "big")
+            for (src, dst, sport, dport), (ext, eport) in conns.items():
+                w.add(mkpcap.UPLINK_MAC + mkpcap.ROUTER_MAC + b"\x08\x00" +
+                      mkpcap.ipv4_l4(ip(dst), ip(ext), proto, int(dport), eport, 64, 0))
+            w.close()
+            o.vsctl("add-port %s p2 -- set Interface p2 type=dpdk "
+                    "\"options:dpdk-devargs=net_pcap2,rx_pcap=%s,infinite_rx=1\" "
+                    "ofport_request=3" % (br, ret))
+            for n in ("p0", "p1", "p2"):
+                err = o.vsctl("get Interface %s error" % n).stdout.strip()
+                if err not in ("[]", ""):
+                    raise RuntimeError("OVS could not add port %s: %s" % (n, err))
+
+            def tx():
+                out = o.run("ovs-ofctl --no-names dump-ports %s" % br).stdout
+                return sum(int(n) for port, n in re.findall(
+                    r"port\s+(\w+):\s*rx pkts=\S+.*?tx pkts=(\d+)", out, re.S)
+                    if port in ("1", "2"))
+            time.sleep(3)
+            before = o.appctl("dpctl/ct-stats-show zone=1")
+            log("OVS conntrack: %s" % " ".join(before.split()))
+            r = rate(tx, 0, secs)
+            after = o.appctl("dpctl/ct-stats-show zone=1")
+            total = lambda t: int(re.search(r"Total:\s*(\d+)", t).group(1))
+            if total(after) > total(before) + flows // 100:
+                raise PathError("OVS made new connections in the window (%s -> %s): "
+                                "the answers missed theirs" % (total(before), total(after)))
+            return r
+        except PathError:
+            raise
         except (RuntimeError, ValueError, AttributeError) as e:
             log("OVS run failed: %s" % e)
             return None
@@ -422,62 +757,90 @@ def ovs_pipeline(pcap, frames, secs, flows=None, outs=1):
 # ---- scenarios --------------------------------------------------------------
 
 def scenario_pipeline_nat(args, tmp):
-    sizes = [("1k", 1000)] if args.quick else \
-        [("1k", 1000), ("64k", 65536), ("1M", 1000000)]
+    if args.quick:
+        cases = [("UDP", 17, "1k", 1000), ("TCP", 6, "1k", 1000)]
+    else:
+        cases = [("UDP", 17, "1k", 1000), ("UDP", 17, "64k", 65536),
+                 ("UDP", 17, "1M", 1000000), ("TCP", 6, "64k", 65536)]
     secs = 1 if args.quick else 5
     out = []
     with Hugepages(2048 if args.quick else 5120):
-        for label, n in sizes:
-            pcap = tmp / ("nat-%s.pcap" % label)
-            mkpcap.write_nat(str(pcap), n, 64)
+        for proto, num, label, n in cases:
+            pcap, ret = tmp / ("nat-%s-%s.pcap" % (proto, label)), \
+                tmp / ("nat-%s-%s.ret.pcap" % (proto, label))
+            mkpcap.write_nat(str(pcap), n, 64, proto=num, ret=str(ret))
+            frames = n + mkpcap.nat_hosts(n)
+            case = "%s %s sessions, both ways" % (proto, label)
             systems = [
-                ("vsw", lambda: vsw_nat_pipeline(pcap, n, secs, False)),
-                ("vsw via docker0 bridge", lambda: vsw_nat_pipeline(pcap, n, secs, True)),
-                ("OVS-DPDK ct nat", lambda: ovs_pipeline(pcap, n, secs, flows=[
-                    "del",
-                    "table=0,priority=10,ip,in_port=p0,actions=ct(commit,zone=1,"
-                    "nat(src=198.51.100.2:1024-65535)),output:p1",
-                    "table=0,priority=0,actions=drop"])),
+                ("vsw", lambda: vsw_nat_pipeline(pcap, ret, n, frames, secs, False)),
+                ("vsw via docker0 bridge",
+                 lambda: vsw_nat_pipeline(pcap, ret, n, frames, secs, True)),
+                ("OVS-DPDK ct nat", lambda: ovs_nat_pipeline(
+                    pcap, n, frames, secs, tmp, num, extra)),
             ]
             for name, fn in systems:
                 if args.smoke and name != "vsw":
                     continue
-                log("pipeline-nat %s sessions: %s" % (label, name))
-                out.append(result("pipeline-nat", "%s sessions" % label, name,
-                                  measure(fn, args.reps), cycles=True))
-        if not args.quick or args.smoke:
-            n = 1000000 if not args.quick else 300000
-            pcap = tmp / "nat-new.pcap"
-            mkpcap.write_nat(str(pcap), n, 64)
-            log("pipeline-nat: new sessions a second")
-            out.append(result("pipeline-nat", "new sessions/s", "vsw",
-                              measure(lambda: vsw_new_sessions(pcap, n), args.reps),
-                              unit="M sessions/s"))
+                extra = {}
+                log("pipeline-nat %s: %s" % (case, name))
+                out.append(result("pipeline-nat", case, name, measure(fn, args.reps),
+                                  cycles=True, **extra))
+        n = 60000           # a new mapping each: at most the 64512 ports
+        pcap = tmp / "nat-new.pcap"
+        mkpcap.write_nat_new(str(pcap), n, 64)
+        log("pipeline-nat: new sessions a second")
+        out.append(result("pipeline-nat", "new sessions/s, a new mapping each", "vsw",
+                          measure(lambda: vsw_new_sessions(pcap, n), args.reps),
+                          unit="M sessions/s"))
     return out
 
 
+# the smoke's sanity check: vsw above the peer an order of magnitude slower
+SMOKE_L2_CASE = "known unicast, 64k MACs"
+SMOKE_L2_PEER = "OVS-DPDK NORMAL"
+
+
 def scenario_pipeline_l2(args, tmp):
-    sizes = [("1k", 1000)] if args.quick else \
+    sizes = [("1k", 1000), ("64k", 65536)] if args.quick else \
         [("1k", 1000), ("64k", 65536), ("1M", 1000000)]
+    floods = [] if args.quick else [("64k", 65536)]
     secs = 1 if args.quick else 5
     out = []
     pages = 2048 if args.quick else 5120
     with Hugepages(pages):
         for label, n in sizes:
-            pcap = tmp / ("l2-%s.pcap" % label)
-            mkpcap.write(str(pcap), n, 64, "unknown")
+            pa, pb = tmp / ("l2-%s.a.pcap" % label), tmp / ("l2-%s.b.pcap" % label)
+            mkpcap.write_pairs(str(pa), str(pb), n // 2, 64)
+            case = "known unicast, %s MACs" % label
             systems = [
-                ("vsw", lambda: vsw_pipeline(pcap, n, secs)),
-                ("testpmd io", lambda: testpmd_pipeline(pcap, n, secs)),
-                ("OVS-DPDK NORMAL", lambda: ovs_pipeline(pcap, n, secs)),
+                ("vsw", lambda: vsw_l2_pairs(pa, pb, n, secs)),
+                ("testpmd io", lambda: testpmd_pipeline([pa, pb], n, secs)),
+                ("OVS-DPDK NORMAL", lambda: ovs_pipeline(
+                    [pa, pb], n, secs, mac_table=n, check=ovs_fdb_check(n), extra=extra)),
+            ]
+            for name, fn in systems:
+                if args.smoke and name != "vsw" and \
+                        (case, name) != (SMOKE_L2_CASE, SMOKE_L2_PEER):
+                    continue
+                extra = {}
+                log("pipeline-l2 %s: %s" % (case, name))
+                m = measure(fn, args.reps)
+                out.append(result("pipeline-l2", case, name, m, cycles=True, **extra))
+        for label, n in floods:
+            pcap = tmp / ("l2-flood-%s.pcap" % label)
+            mkpcap.write(str(pcap), n, 64, "unknown")
+            case = "flood, unknown unicast, %s MACs" % label
+            systems = [
+                ("vsw", lambda: vsw_l2_flood(pcap, n, secs)),
+                ("testpmd io", lambda: testpmd_pipeline([pcap], n, secs)),
+                ("OVS-DPDK NORMAL", lambda: ovs_pipeline([pcap], n, secs, mac_table=n)),
             ]
             for name, fn in systems:
                 if args.smoke and name != "vsw":
                     continue
-                log("pipeline-l2 %s MACs: %s" % (label, name))
-                m = measure(fn, args.reps)
-                out.append(result("pipeline-l2", "%s MACs" % label, name, m,
-                                   cycles=True))
+                log("pipeline-l2 %s: %s" % (case, name))
+                out.append(result("pipeline-l2", case, name, measure(fn, args.reps),
+                                  cycles=True))
     return out
 
 
@@ -498,7 +861,7 @@ def scenario_pipeline_macvlan(args, tmp):
             systems = [
                 ("vsw macvlan", lambda: vsw_macvlan_pipeline(pcap, flows, e, secs, False)),
                 ("vsw bridge", lambda: vsw_macvlan_pipeline(pcap, flows, e, secs, True)),
-                ("OVS-DPDK dl_dst flows", lambda: ovs_pipeline(pcap, flows, secs,
+                ("OVS-DPDK dl_dst flows", lambda: ovs_pipeline([pcap], flows, secs,
                                                               flows=flowmods, outs=e)),
             ]
             for name, fn in systems:
@@ -512,14 +875,60 @@ def scenario_pipeline_macvlan(args, tmp):
 
 SCENARIOS = {
     "pipeline-l2": (scenario_pipeline_l2,
-                    "one core, net_pcap infinite_rx -> switch -> net_null, 64 B; "
-                    "1k/64k/1M MACs; vs testpmd io and OVS-DPDK NORMAL"),
+                    "one core, net_pcap infinite_rx in and out, 64 B; hosts in pairs, "
+                    "every destination learned, 1k/64k/1M MACs, and flooding; "
+                    "vs testpmd io (ceiling) and OVS-DPDK NORMAL"),
     "pipeline-nat": (scenario_pipeline_nat,
-                     "the same through masquerade, 1k/64k/1M sessions, and new "
-                     "sessions a second; vs OVS-DPDK ct(commit,nat)"),
+                     "masquerade both ways (UDP and TCP, checksums set), 1k/64k/1M "
+                     "sessions, and new sessions a second (a new mapping each); "
+                     "vs vsw via a docker0 bridge and OVS-DPDK ct nat"),
     "pipeline-macvlan": (scenario_pipeline_macvlan,
                          "a parent's frames to 16/30 macvlan endpoints by MAC; "
                          "vs vsw's bridge (static FDB) and OVS-DPDK dl_dst flows"),
+}
+
+# What each scenario's figures are of: printed under its table.
+PATHS = {
+    "pipeline-l2": (
+        "One worker core (CPU 1), in memory: two `net_pcap` ports replay the two "
+        "sides of hosts talking in pairs (A_k to B_k and back, 64 B UDP), each "
+        "sending out of the other (net_pcap's tx drop). Known unicast: the "
+        "bridge's FDB holds every MAC (`mac_limit` = the MACs of the case) before "
+        "the window, and the run fails the figure if the window floods anything or "
+        "the FDB holds fewer. Flood: one `net_pcap` of frames to MACs that are "
+        "never a source, flooded to a `net_null` port. testpmd io forwards the same "
+        "input with no switching: the ceiling, not a peer. OVS-DPDK NORMAL gets "
+        "`other_config:mac-table-size` = vsw's `mac_limit`, its PMD on CPU 1 and its "
+        "other threads on CPU 0 (as vsw's main lcore); `fdb_entries` in the JSON is "
+        "what it learned."),
+    "pipeline-nat": (
+        "One worker core, in memory, both ways at once: the inside `net_pcap` port "
+        "replays containers' flows to the outside (UDP with checksums set, or TCP "
+        "ACK segments; 64 B; at most 16000 inside endpoints on at most 256 hosts, "
+        "each of which ARPs for the gateway once a pass), the uplink's `net_pcap` "
+        "the remotes' answers to the external address and ports. The figure is "
+        "what both ports send; the run checks that every session exists, both "
+        "directions are translated and nothing is dropped in the window. vsw: the "
+        "inside port routed (no L2 stage); via docker0 bridge: a bridge with a "
+        "gateway in front. OVS-DPDK: `ct(commit,zone=1,nat(src=...))` out, "
+        "`ct(zone=1,nat)` back, checked to hold every connection with the inside "
+        "ports kept (so the answers find them). New sessions a second: one pass of "
+        "60000 frames, each a new inside endpoint (a new mapping each), "
+        "`sessions_created` read every millisecond."),
+    "pipeline-macvlan": (
+        "One worker core, in memory: a parent `net_pcap` port's frames to 16 or 30 "
+        "`net_null` endpoints by destination MAC; vsw's macvlan network, vsw's bridge "
+        "with the endpoints as static FDB entries, OVS-DPDK with one `dl_dst` flow "
+        "per endpoint."),
+}
+
+NOTES = {
+    "pipeline-l2": "Bursts: vsw 64 frames, testpmd `--burst=64`, OVS-DPDK 32 "
+                   "(`NETDEV_MAX_BURST`, fixed when OVS is compiled).",
+    "pipeline-nat": "Bursts: vsw 64 frames, OVS-DPDK 32 (`NETDEV_MAX_BURST`, fixed "
+                    "when OVS is compiled). OVS-DPDK cannot run the 1M cases: its "
+                    "mempool cannot hold a million-frame `net_pcap` input.",
+    "pipeline-macvlan": "Bursts: vsw 64 frames, OVS-DPDK 32 (`NETDEV_MAX_BURST`).",
 }
 
 
@@ -527,15 +936,20 @@ SCENARIOS = {
 try:
     import net  # noqa: E402
     SCENARIOS.update(net.SCENARIOS)
+    PATHS.update(getattr(net, "PATHS", {}))
+    NOTES.update(getattr(net, "NOTES", {}))
 except ImportError as e:
     if "net" not in str(e):
         raise
 
 
-def result(scenario, case, system, m, cycles=False, unit="Mpps"):
+def result(scenario, case, system, m, cycles=False, unit="Mpps", **extra):
     r = {"scenario": scenario, "case": case, "system": system, "unit": unit}
     if m is None:
         r["error"] = "did not run (see the log)"
+        return r
+    if "error" in m:
+        r["error"] = m["error"]
         return r
     scale = 1e6 if unit in ("Mpps", "M sessions/s") else \
         1e9 if unit == "Gbit/s" else 1
@@ -544,12 +958,26 @@ def result(scenario, case, system, m, cycles=False, unit="Mpps"):
     if m["median"] <= 0:
         r["error"] = "forwarded nothing"
         return r
-    if cycles and MACHINE["cpu_mhz"]:
+    if cycles and MACHINE.get("cpu_mhz"):
         r["cycles_per_packet"] = round(MACHINE["cpu_mhz"] * 1e6 / m["median"])
+    r.update(extra)
     return r
 
 
 # ---- output -----------------------------------------------------------------
+
+def is_vsw(system):
+    return system.startswith("vsw")
+
+
+def is_ceiling(system):
+    """testpmd io and the bare veth switch nothing: ceilings, not peers."""
+    return system.startswith("testpmd") or system == "bare veth"
+
+
+def higher_is_better(unit):
+    return unit not in ("us", "% CPU")
+
 
 def fmt(r):
     if "error" in r:
@@ -560,6 +988,20 @@ def fmt(r):
     if "cycles_per_packet" in r:
         s += ", %d cyc/pkt" % r["cycles_per_packet"]
     return s
+
+
+def ok(r):
+    return r is not None and "error" not in r and r.get("median", 0) > 0
+
+
+def best_of(rows, systems, unit):
+    """The strongest of 'systems' in a row (highest figure, or lowest where
+    lower is better), or None."""
+    have = [rows[s] for s in systems if ok(rows.get(s))]
+    if not have:
+        return None
+    pick = max if higher_is_better(unit) else min
+    return pick(have, key=lambda r: r["median"])
 
 
 def markdown(machine_info, results, cmdline, reps):
@@ -573,34 +1015,76 @@ def markdown(machine_info, results, cmdline, reps):
     for scn, rs in by_scn.items():
         systems = list(dict.fromkeys(r["system"] for r in rs))
         cases = list(dict.fromkeys(r["case"] for r in rs))
-        unit = ", ".join(dict.fromkeys(r["unit"] for r in rs))
-        lines.append("**%s** (%s)" % (scn, unit))
+        units = list(dict.fromkeys(r["unit"] for r in rs))
+        lines.append("**%s** (%s)" % (scn, ", ".join(units)))
         lines.append("")
-        if rs[0].get("command", cmdline) != cmdline:   # kept from an earlier run
+        if PATHS.get(scn):
+            lines += [PATHS[scn], ""]
+        if rs[0].get("command", cmdline) != cmdline or \
+                rs[0].get("vsw_commit", machine_info["vsw_commit"]) != machine_info["vsw_commit"]:
             lines.append("Measured %s with `%s`, vsw %s." % (
                 rs[0]["date"], rs[0]["command"], rs[0]["vsw_commit"]))
             lines.append("")
+        me = next((s for s in systems if is_vsw(s)), None)
+        peers = [s for s in systems if not is_vsw(s) and not is_ceiling(s)]
+        ceilings = [s for s in systems if is_ceiling(s)]
+        # the strongest peer of each row, and how to read the ratio
+        row_of = {c: {r["system"]: r for r in rs if r["case"] == c} for c in cases}
+        strongest = {c: best_of(row_of[c], peers, row_of[c][next(iter(row_of[c]))]["unit"])
+                     for c in cases}
+        named = list(dict.fromkeys(b["system"] for b in strongest.values() if b))
+        dirs = list(dict.fromkeys(higher_is_better(r["unit"]) for r in rs
+                                  if r["case"] in [c for c in cases if strongest[c]]))
         hdr = "| case | " + " | ".join(systems)
-        # vsw beside the peer a user would pick instead: OVS where it runs,
-        # else the Linux bridge
-        ratio_peer = next((s for s in systems if s.startswith("OVS")),
-                          next((s for s in systems if s.startswith("Linux bridge")), None))
-        me = next((s for s in systems if s.startswith("vsw")), None)
-        if ratio_peer and me:
-            hdr += " | %s / %s" % (me, ratio_peer)
+        ratio = me and named
+        if ratio:
+            hdr += " | %s / %s (%s)" % (
+                me, named[0] if len(named) == 1 else "strongest peer",
+                ("higher is better" if dirs[0] else "lower is better") if len(dirs) == 1
+                else "higher is better; lower for us and % CPU")
+        # vsw as a part of the ceiling: testpmd where it ran, else the bare veth
+        ceil_name = next((s for s in ceilings if s.startswith("testpmd")),
+                         ceilings[0] if ceilings else None)
+        if me and ceil_name:
+            hdr += " | %s %% of ceiling" % me
         lines.append(hdr + " |")
-        lines.append("|" + "---|" * (hdr.count("|")))
+        lines.append("|" + "---|" * hdr.count("|"))
         for c in cases:
-            row = {r["system"]: r for r in rs if r["case"] == c}
+            row = row_of[c]
+            unit = next(iter(row.values()))["unit"]
             cells = [fmt(row[s]) if s in row else "" for s in systems]
             line = "| %s | %s" % (c, " | ".join(cells))
-            if ratio_peer and me:
-                a, b = row.get(me), row.get(ratio_peer)
-                line += " | %s" % ("%.1fx" % (a["median"] / b["median"])
-                                   if a and b and "error" not in a and "error" not in b
-                                   and b["median"] else "n/a")
+            if ratio:
+                a, b = row.get(me), strongest[c]
+                cell = "n/a"
+                if ok(a) and b:
+                    cell = "%.2fx" % (a["median"] / b["median"])
+                    if len(named) > 1:
+                        cell += " (%s)" % b["system"]
+                line += " | %s" % cell
+            if me and ceil_name:
+                a = row.get(me)
+                best_ceil = best_of(row, [s for s in ceilings if s.startswith("testpmd")]
+                                    or ceilings, unit)
+                cell = ""
+                if ok(a) and best_ceil and higher_is_better(unit):
+                    cell = "%d%% of %s" % (round(100 * a["median"] / best_ceil["median"]),
+                                           best_ceil["system"])
+                line += " | %s" % cell
             lines.append(line + " |")
         lines.append("")
+        failed = [r for r in rs if "error" in r and r["error"] != "did not run (see the log)"]
+        for r in failed:
+            lines.append("- %s, %s: no figure: %s" % (r["case"], r["system"], r["error"]))
+        extra = [r for r in rs if "fdb_entries" in r or "conntrack" in r]
+        for r in extra:
+            if "fdb_entries" in r:
+                lines.append("- %s, %s: learned %d MACs (mac-table-size %d)" % (
+                    r["case"], r["system"], r["fdb_entries"], r.get("mac_table_size", 0)))
+        if NOTES.get(scn):
+            lines.append("- " + NOTES[scn])
+        if failed or extra or NOTES.get(scn):
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -660,17 +1144,112 @@ def chart(results, path):
 MACHINE = {}
 
 
+def key(r):
+    return (r["scenario"], r["case"], r["system"])
+
+
+def compare(old_doc, new_doc):
+    """Each figure of new_doc against the same (scenario, case, system) in
+    old_doc: lines of a markdown table, the ratio new / old, and which way
+    is better."""
+    old = {key(r): r for r in old_doc["results"]}
+    om, nm = old_doc.get("machine", {}), new_doc.get("machine", {})
+    lines = ["Compared: vsw %s (%s) against the earlier vsw %s (%s)." % (
+        nm.get("vsw_commit", "?"), nm.get("date", "?"),
+        om.get("vsw_commit", "?"), om.get("date", "?")), "",
+        "| scenario | case | system | earlier | now | now / earlier | |",
+        "|---|---|---|---|---|---|---|"]
+    seen = set()
+    for r in new_doc["results"]:
+        k = key(r)
+        seen.add(k)
+        o = old.get(k)
+        up = higher_is_better(r["unit"])
+        if not ok(r) or not ok(o):
+            lines.append("| %s | %s | %s | %s | %s | n/a | %s |" % (
+                k + (fmt(o) if o else "-", fmt(r),
+                     "new figure" if o is None else "no figure to compare")))
+            continue
+        q = r["median"] / o["median"]
+        worse = q < 0.95 if up else q > 1.05
+        better = q > 1.05 if up else q < 0.95
+        lines.append("| %s | %s | %s | %.2f | %.2f | %.2fx | %s |" % (
+            k + (o["median"], r["median"], q,
+                 ("SLOWER" if up else "WORSE") if worse else "better" if better else
+                 "same (within 5%)")) + ((" (%s)" % ("higher is better" if up else
+                                                     "lower is better")) if worse or better
+                                         else ""))
+    gone = [k for k in old if k not in seen]
+    if gone:
+        lines.append("")
+        lines.append("Only in the earlier file (not run now, or renamed): " +
+                     "; ".join("%s / %s / %s" % k for k in gone))
+    return "\n".join(lines)
+
+
+def smoke_check(results, names):
+    """What the smoke asserts: every scenario asked for gave figures, every
+    system that ran gave a positive figure (% CPU may be 0), and vsw's
+    known-unicast pipeline figure is above the peer known to be an order of
+    magnitude slower there (never a speed threshold). Returns the problems."""
+    bad = []
+    for n in names:
+        if not any(r["scenario"] == n for r in results):
+            bad.append("%s: no figure at all" % n)
+    for r in results:
+        if "error" in r:
+            bad.append("%s / %s / %s: %s" % (key(r) + (r["error"],)))
+        elif not r.get("median", 0) > 0 and not (r["unit"] == "% CPU" and r["median"] == 0):
+            bad.append("%s / %s / %s: figure %r is not a positive number"
+                       % (key(r) + (r.get("median"),)))
+    if "pipeline-l2" in names:
+        row = {r["system"]: r for r in results
+               if r["scenario"] == "pipeline-l2" and r["case"] == SMOKE_L2_CASE}
+        a, b = row.get("vsw"), row.get(SMOKE_L2_PEER)
+        if not ok(a) or not ok(b):
+            bad.append("pipeline-l2 / %s: vsw and %s must both give a figure"
+                       % (SMOKE_L2_CASE, SMOKE_L2_PEER))
+        elif a["median"] <= b["median"]:
+            bad.append("pipeline-l2 / %s: vsw %.2f Mpps is not above %s %.2f Mpps "
+                       "(an order of magnitude slower on a sound build)"
+                       % (SMOKE_L2_CASE, a["median"], SMOKE_L2_PEER, b["median"]))
+    return bad
+
+
 def main():
-    ap = argparse.ArgumentParser(description="vsw benchmarks beside their peers")
+    ap = argparse.ArgumentParser(
+        description="vsw benchmarks beside their peers",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Scenarios:\n" + "\n".join("  %-17s %s" % (n, SCENARIOS[n][1])
+                                          for n in SCENARIOS) +
+        "\n\nComparing with an earlier result file (same scenario/case/system):\n"
+        "  bench/run --compare OLD.json [SCENARIO...]   measure, then print each\n"
+        "      figure's ratio to OLD.json's (now / earlier, SLOWER flagged past 5%)\n"
+        "  bench/run --compare OLD.json --against NEW.json   no measuring: compare\n"
+        "      two result files (e.g. bench/results/results.json of two commits)")
     ap.add_argument("scenarios", nargs="*", help="default: all (%s)" % ", ".join(SCENARIOS))
-    ap.add_argument("--quick", action="store_true", help="small cases, short runs (< 3 min)")
+    ap.add_argument("--quick", action="store_true", help="small cases, short runs (< 4 min)")
     ap.add_argument("--smoke", action="store_true",
-                    help="vsw only, for CI: checks the benchmarks run and give numbers")
+                    help="for CI: vsw (and the one peer the check needs), one run each, "
+                    "results to a temporary directory; fails unless the figures are sane")
     ap.add_argument("--reps", type=int, default=3, help="runs per figure (>= 3)")
-    ap.add_argument("--out", default=str(RESULTS), help="where results go")
+    ap.add_argument("--out", default=None,
+                    help="where results go (default bench/results; --smoke: a "
+                    "temporary directory)")
     ap.add_argument("--update", action="store_true",
                     help="keep the other scenarios' results already in --out")
+    ap.add_argument("--compare", metavar="OLD.json",
+                    help="print each figure's ratio to the same figure in OLD.json")
+    ap.add_argument("--against", metavar="NEW.json",
+                    help="with --compare: compare this result file, measure nothing")
     args = ap.parse_args()
+    if args.against:
+        if not args.compare:
+            ap.error("--against needs --compare OLD.json")
+        print(compare(json.loads(Path(args.compare).read_text()),
+                      json.loads(Path(args.against).read_text())))
+        return 0
+    old_doc = json.loads(Path(args.compare).read_text()) if args.compare else None
     global WINDOWS
     if args.quick and not args.smoke:
         WINDOWS = args.reps
@@ -687,29 +1266,46 @@ def main():
     with tempfile.TemporaryDirectory(prefix="vsw-bench-") as d:
         for n in names:
             results += SCENARIOS[n][0](args, Path(d))
-    cmdline = "bench/run " + " ".join(sys.argv[1:])
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    for r in results:
-        r.update(command=cmdline, date=MACHINE["date"], vsw_commit=MACHINE["vsw_commit"])
-    if args.update and (out / "results.json").exists():
-        # the scenarios run now replace theirs; the others stay as they were
-        old = json.loads((out / "results.json").read_text())
-        ran = {r["scenario"] for r in results}
-        order = list(dict.fromkeys([r["scenario"] for r in old["results"]] +
-                                   [r["scenario"] for r in results]))
-        kept = [dict(r, command=r.get("command", old["command"]),
-                     date=r.get("date", old["machine"]["date"]),
-                     vsw_commit=r.get("vsw_commit", old["machine"]["vsw_commit"]))
-                for r in old["results"] if r["scenario"] not in ran]
-        results = sorted(kept + results, key=lambda r: order.index(r["scenario"]))
-    doc = {"machine": MACHINE, "command": cmdline, "results": results}
-    (out / "results.json").write_text(json.dumps(doc, indent=1) + "\n")
-    md = markdown(MACHINE, results, cmdline, args.reps)
-    (out / "results.md").write_text(md + "\n")
-    chart(results, out / "chart.png")
-    print(md)
-    bad = [r for r in results if "error" in r and r["system"].startswith("vsw")]
+        cmdline = "bench/run " + " ".join(sys.argv[1:])
+        for r in results:
+            r.update(command=cmdline, date=MACHINE["date"],
+                     vsw_commit=MACHINE["vsw_commit"])
+        # the smoke never writes the committed results
+        out = Path(args.out) if args.out else Path(d) / "smoke" if args.smoke else RESULTS
+        out.mkdir(parents=True, exist_ok=True)
+        if args.update and (out / "results.json").exists():
+            # the scenarios run now replace theirs; the others stay as they were
+            old = json.loads((out / "results.json").read_text())
+            ran = {r["scenario"] for r in results}
+            order = list(dict.fromkeys([r["scenario"] for r in old["results"]] +
+                                       [r["scenario"] for r in results]))
+            kept = [dict(r, command=r.get("command", old["command"]),
+                         date=r.get("date", old["machine"]["date"]),
+                         vsw_commit=r.get("vsw_commit", old["machine"]["vsw_commit"]))
+                    for r in old["results"] if r["scenario"] not in ran]
+            results = sorted(kept + results, key=lambda r: order.index(r["scenario"]))
+        doc = {"machine": MACHINE, "command": cmdline, "results": results}
+        (out / "results.json").write_text(json.dumps(doc, indent=1) + "\n")
+        md = markdown(MACHINE, results, cmdline, args.reps)
+        (out / "results.md").write_text(md + "\n")
+        chart(results, out / "chart.png")
+        print(md)
+        if not (args.smoke and not args.out):
+            log("results in %s" % out)
+    if old_doc:
+        print()
+        print(compare(old_doc, doc))
+    if args.smoke:
+        bad = smoke_check([r for r in results if r["scenario"] in names], names)
+        if bad:
+            print("\nbench smoke FAILED:\n  " + "\n  ".join(bad))
+            return 1
+        print("\nbench smoke: %d figures from %d scenarios, all sane; vsw above %s at %s"
+              % (len(results), len(names), SMOKE_L2_PEER, SMOKE_L2_CASE)
+              if "pipeline-l2" in names else
+              "\nbench smoke: %d figures from %d scenarios, all sane" % (len(results), len(names)))
+        return 0
+    bad = [r for r in results if "error" in r and is_vsw(r["system"])]
     return 1 if bad else 0
 
 
