@@ -370,6 +370,8 @@ whole(struct worker *w, struct rte_mbuf *m)
 	struct router *r = w->sw->router;
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
 							  m->l2_len);
+	uint32_t held;
+	uint16_t in;
 
 	if (likely(!rte_ipv4_frag_pkt_is_fragmented(ip)))
 		return m;
@@ -378,7 +380,13 @@ whole(struct worker *w, struct rte_mbuf *m)
 	 * does not check, it overflows */
 	if (r->dr.cnt > RTE_IP_FRAG_DEATH_ROW_MBUF_LEN - RTE_LIBRTE_IP_FRAG_MAX_FRAG - 1)
 		rte_ip_frag_free_death_row(&r->dr, 0);
+	held = r->dr.cnt;
+	in = m->port;
 	m = rte_ipv4_frag_reassemble_packet(r->frag, &r->dr, m, w->now, ip);
+	/* what went to the death row is dropped: this fragment (the table is
+	 * full) or a datagram that timed out or was invalid */
+	if (r->dr.cnt > held)
+		w->cnt[in].drops[VSW_DROP_IP_FRAG] += r->dr.cnt - held;
 	if (m != NULL) {
 		r->st.reassembled++;
 		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
