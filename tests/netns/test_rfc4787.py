@@ -337,6 +337,33 @@ def test_rfc4787_req10_no_alg(nat):
     v.stop()
 
 
+def test_rfc4787_req12_port_unreachable_keeps_the_mapping(nat):
+    """REQ-12: "Receipt of any sort of ICMP message MUST NOT terminate the
+    NAT mapping." (b: ICMP destination unreachable supported.) The
+    server's kernel answers a datagram to a closed port with port
+    unreachable: it reaches c1's connected socket (ECONNREFUSED), and the
+    next datagram, once the port is open, leaves from the same external
+    endpoint and its answer comes back. (Every ICMP error type, and errors
+    from a router other than the remote, in tests/unit/test_rfc4787.c.)"""
+    lab, v = nat
+    s = udp(lab.names["c1"], 7300)
+    ext = mapping_of(lab, s)
+    s.connect((SERVER, 7301))
+    s.send(b"nobody there")
+    with pytest.raises(ConnectionRefusedError):
+        s.recv(100)
+    srv = udp(lab.names["out"], 7301, SERVER)
+    s.send(b"now open")
+    data, seen = srv.recvfrom(100)
+    assert (data, seen) == (b"now open", ext)
+    srv.sendto(b"answer", seen)
+    assert s.recv(100) == b"answer"
+    nat_ctr = {r["counter"]: r["value"] for r in v.ctl("show", "nat", as_json=True)["nat"]}
+    assert nat_ctr["icmp_errors_translated"] >= 1
+    assert nat_ctr["mappings_created"] == 1 and nat_ctr["mappings_freed"] == 0
+    v.stop()
+
+
 def test_rfc4787_req13_fragmentation_needed_and_df(nat):
     """REQ-13: "If the packet received on an internal IP address has DF=1,
     the NAT MUST send back an ICMP message 'Fragmentation needed and DF
