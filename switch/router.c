@@ -600,7 +600,10 @@ forward(struct worker *w, const struct l3if *in, struct rte_mbuf *m,
 	}
 	out = &r->ifs[r->nh[nhi].l3if];
 	nh = r->nh[nhi].gw ? r->nh[nhi].gw : ip->dst_addr;
-	if (in->is_bridge && out->is_bridge && in != out &&
+	/* a hairpin (translated here) went out and came back in through the
+	 * external address: two hosts behind one NAT, isolated or not
+	 * (RFC 4787 REQ-9) */
+	if (!translated && in->is_bridge && out->is_bridge && in != out &&
 	    (in->isolated || out->isolated)) {
 		loop_drop(w, m->port, VSW_DROP_IP_ISOLATED, m);
 		return;

@@ -315,6 +315,68 @@ def test_rfc4787_req9_hairpinning(nat):
     v.stop()
 
 
+def test_rfc4787_req9_hairpinning_between_networks(lab):
+    """REQ-9 again, for two inside networks behind the same uplink (two
+    isolated bridges, both masqueraded to it): hosts that cannot reach each
+    other directly still reach each other's mappings through the external
+    address, as two hosts behind one NAT, each seeing the other's external
+    endpoint; their inside addresses stay unreachable."""
+    c1, h1 = lab.container("c1", "172.17.0.2/16", gw="172.17.0.1")
+    c3, h3 = lab.container("c3", "172.18.0.2/16", gw="172.18.0.1")
+    out, hup = lab.container("out", OUT_IP + "/24")
+    lab.run(out, "ip addr add %s/32 dev lo" % SERVER)
+    v = lab.vsw("""
+[switch]
+control = @SOCK@
+
+[bridge docker0]
+subnet = 172.17.0.0/16
+gateway = 172.17.0.1
+masquerade = uplink
+
+[bridge docker1]
+subnet = 172.18.0.0/16
+gateway = 172.18.0.1
+masquerade = uplink
+
+[port c1]
+kind = afpacket
+iface = %s
+bridge = docker0
+
+[port c3]
+kind = afpacket
+iface = %s
+bridge = docker1
+
+[port uplink]
+kind = afpacket
+iface = %s
+address = 198.51.100.2/24
+gateway = 198.51.100.1
+""" % (h1, h3, hup))
+    lab.names = {"out": out}
+    a = udp(c1, 5001)
+    b = udp(c3, 5002)
+    ext_a = mapping_of(lab, a)
+    ext_b = mapping_of(lab, b, 7001)
+    b.sendto(b"punch", ext_a)
+    end = time.time() + 3
+    while not drops(v).get(("c3", "nat_filtered")) and time.time() < end:
+        time.sleep(0.05)
+    a.sendto(b"hello B", ext_b)
+    assert b.recvfrom(100) == (b"hello B", ext_a)
+    b.sendto(b"hello A", ext_a)
+    assert a.recvfrom(100) == (b"hello A", ext_b)
+    # directly, the isolated networks do not meet
+    a.sendto(b"direct", ("172.18.0.2", 5002))
+    b.settimeout(1)
+    with pytest.raises(socket.timeout):
+        b.recvfrom(100)
+    assert drops(v).get(("c1", "ip_isolated"), 0) >= 1
+    v.stop()
+
+
 def test_rfc4787_req10_no_alg(nat):
     """REQ-10: "NAT ALGs for UDP-based protocols SHOULD be turned off." vsw
     has no ALG: a SIP-like payload naming the inside address and port (as
