@@ -519,7 +519,7 @@ def testpmd_pipeline(pcaps, frames, secs):
 
 
 def thread_cpus(pid):
-    """{thread name: allowed CPUs} of every thread of 'pid'."""
+    """{tid: (thread name, allowed CPUs)} of every thread of 'pid'."""
     out = {}
     for t in Path("/proc/%d/task" % pid).iterdir():
         try:
@@ -529,19 +529,23 @@ def thread_cpus(pid):
                     if ln.startswith("Cpus_allowed_list")][0]
         except (OSError, IndexError):
             continue
-        out.setdefault(name, set()).add(cpus)
+        out[int(t.name)] = (name, cpus)
     return out
 
 
-def check_ovs_placement(pid, pmd_cpu, other_cpu):
-    """The PMD thread on pmd_cpu and every other thread of ovs-vswitchd on
-    other_cpu, as vsw's worker and main lcore; raises if not."""
+def check_ovs_placement(pid, fwd_cpu, other_cpu, main_forwards=False):
+    """The threads that forward on fwd_cpu and every other thread of
+    ovs-vswitchd on other_cpu, as vsw's worker and main lcore; raises if
+    not. The forwarding threads are the PMDs, or, for ports OVS polls from
+    its main thread (netdev-linux "system" ports), the main thread."""
     th = thread_cpus(pid)
-    pmds = {n: c for n, c in th.items() if n.startswith("pmd")}
-    rest = {n: c for n, c in th.items() if not n.startswith("pmd")}
-    if not pmds or any(c != {str(pmd_cpu)} for c in pmds.values()):
-        raise RuntimeError("OVS PMD threads not on CPU %d alone: %s" % (pmd_cpu, pmds))
-    bad = {n: c for n, c in rest.items() if c != {str(other_cpu)}}
+    fwd = {t: v for t, v in th.items()
+           if (t == pid if main_forwards else v[0].startswith("pmd"))}
+    rest = {t: v for t, v in th.items() if t not in fwd}
+    if not fwd or any(v[1] != str(fwd_cpu) for v in fwd.values()):
+        raise RuntimeError("OVS's forwarding threads not on CPU %d alone: %s"
+                           % (fwd_cpu, sorted(fwd.values())))
+    bad = sorted(v for v in rest.values() if v[1] != str(other_cpu))
     if bad:
         raise RuntimeError("ovs-vswitchd threads off CPU %d: %s" % (other_cpu, bad))
 
@@ -1179,7 +1183,8 @@ def compare(old_doc, new_doc):
                  "same (within 5%)")) + ((" (%s)" % ("higher is better" if up else
                                                      "lower is better")) if worse or better
                                          else ""))
-    gone = [k for k in old if k not in seen]
+    ran = {k[0] for k in seen}
+    gone = [k for k in old if k not in seen and k[0] in ran]
     if gone:
         lines.append("")
         lines.append("Only in the earlier file (not run now, or renamed): " +

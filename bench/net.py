@@ -14,15 +14,20 @@ bench.result(). The switch under test gets CPU 1, the traffic source CPU 0.
             into B's veth - the switch's. Systems: vsw (afpacket ports on the
             host ends, one bridge, poll = busy, cpus = 1), a Linux bridge
             (bridge-nf-call-iptables 0 while it runs), OVS userspace
-            (datapath_type=netdev, PMD on CPU 1, the whole ovs-vswitchd
-            pinned to CPU 1) with afxdp and with system (AF_PACKET) ports,
+            (datapath_type=netdev; the thread that forwards on CPU 1 - the
+            PMD for afxdp ports, the main thread for system ports, which OVS
+            polls from there - and its other threads on CPU 0, as vsw's
+            worker and main lcore) with afxdp and with system (AF_PACKET) ports,
             dpdk-testpmd io forwarding between the host ends with net_af_xdp
             and net_af_packet (no switching: the ceiling of a user-space
             switch on this path), and the generator into a bare veth pair.
   tcp       iperf3 -J between two namespaces, sum_received: through vsw
             (afpacket, offloads on in the namespaces), a Linux bridge, and OVS
             userspace afxdp / system ports (with `ethtool -K eth0 tx off` in
-            both namespaces, which OVS needs over veth); and through NAT: a
+            both namespaces, which OVS needs over veth without TSO), and OVS
+            system ports with other_config:userspace-tso-enable=true and the
+            namespaces' offloads left on (afxdp ports cannot do TSO in OVS
+            3.1: TCP does not connect); and through NAT: a
             container behind vsw's docker0-like masquerade to an "outside"
             namespace, against the kernel's docker0 (a Linux bridge in a
             "host" namespace, routing, nftables masquerade), both ways (out
@@ -273,9 +278,12 @@ def l2_ini(ports, poll="busy", extra=""):
 
 class OvsNetdev:
     """OVS userspace (ovs-vswitchd, datapath_type=netdev, no DPDK) in a
-    private run directory, pinned to the switch CPU; stopped with the lab."""
+    private run directory; stopped with the lab. Its PMD thread on the
+    switch CPU (pmd-cpu-mask), its other threads (main, handlers,
+    revalidators) on the other CPU (taskset), as vsw's worker and main
+    lcore. tso: other_config:userspace-tso-enable=true."""
 
-    def __init__(self, lab):
+    def __init__(self, lab, tso=False):
         if not shutil.which(OVS_VSWITCHD) or not shutil.which("ovsdb-server"):
             raise RuntimeError("Open vSwitch is not installed (openvswitch-switch)")
         self.lab = lab
@@ -292,11 +300,12 @@ class OvsNetdev:
         self.run("ovsdb-server --remote=punix:%s/db.sock --pidfile=%s/ovsdb.pid "
                  "--detach --log-file=%s/ovsdb.log %s/conf.db" % (d, d, d, d))
         self.vsctl("--no-wait init")
-        self.vsctl("--no-wait set Open_vSwitch . other_config:pmd-cpu-mask=%#x"
-                   % (1 << SW_CPU))
+        self.vsctl("--no-wait set Open_vSwitch . other_config:pmd-cpu-mask=%#x%s"
+                   % (1 << SW_CPU, " other_config:userspace-tso-enable=true" if tso else ""))
         self.run("taskset -c %d %s %s --pidfile=%s/vswitchd.pid --detach "
                  "--log-file=%s/vswitchd.log --unixctl=%s/ctl"
-                 % (SW_CPU, OVS_VSWITCHD, self.db, d, d, d), timeout=60)
+                 % (GEN_CPU, OVS_VSWITCHD, self.db, d, d, d), timeout=60)
+        self.pid = int((d / "vswitchd.pid").read_text().strip())
 
     def run(self, cmd, timeout=60):
         return sh(cmd, env=self.env, timeout=timeout)
@@ -314,6 +323,11 @@ class OvsNetdev:
             ofport = self.vsctl("get Interface %s ofport" % p).stdout.strip()
             if err not in ("[]", "") or ofport in ("-1", "[]"):
                 raise RuntimeError("OVS could not add %s port %s: %s" % (kind, p, err))
+        if kind == "system":
+            # OVS polls netdev-linux ports from its main thread: that one
+            # forwards, so it goes to the switch CPU, the rest stays
+            sh("taskset -p -c %d %d" % (SW_CPU, self.pid))
+        B().check_ovs_placement(self.pid, SW_CPU, GEN_CPU, main_forwards=kind == "system")
 
     def stop(self):
         d = self.d
@@ -533,9 +547,11 @@ def tcp_bridge(args, tmp, system, secs):
             lab.sysctl_file(BRIDGE_NF, 0)
             lab.bridge([ha, hb])
         elif system.startswith("OVS"):
-            for ns in (a, b):
-                lab.run(ns, "ethtool -K eth0 tx off")
-            OvsNetdev(lab).bridge([ha, hb], "afxdp" if "afxdp" in system else "system")
+            tso = "userspace TSO" in system
+            if not tso:
+                for ns in (a, b):
+                    lab.run(ns, "ethtool -K eth0 tx off")
+            OvsNetdev(lab, tso).bridge([ha, hb], "afxdp" if "afxdp" in system else "system")
         if not ping_ok(lab, a, IP_B):
             raise RuntimeError("no ping from A to B through %s" % system)
         return series(iperf(lab, a, b, IP_B, secs, args.reps))
@@ -637,7 +653,7 @@ def scenario_tcp(args, tmp):
         systems = ["vsw", "Linux bridge"]
     else:
         systems = ["vsw", "Linux bridge", "OVS afxdp (tx csum off)",
-                   "OVS AF_PACKET (tx csum off)"]
+                   "OVS AF_PACKET (tx csum off)", "OVS AF_PACKET (userspace TSO)"]
     out = []
     for s in systems:
         log("tcp between namespaces: %s" % s)
@@ -836,12 +852,41 @@ def scenario_idle(args, tmp):
     return out
 
 
+# What each scenario's figures are of (bench.py prints it under the table).
+PATHS = {
+    "veth-pps": (
+        "vswgen (net_af_xdp, CPU 0) in namespace A sends 64 B UDP as fast as it can "
+        "through the switch to namespace B's kernel (counted by B's eth0 rx_packets); "
+        "the switch gets CPU 1, where B's stack work also runs. vsw: afpacket ports, "
+        "one bridge, both MACs learned before the window. OVS userspace: its "
+        "forwarding thread on CPU 1 (the PMD for afxdp, the main thread for system "
+        "ports), the other threads on CPU 0. testpmd io and the bare veth switch "
+        "nothing: ceilings, not peers."),
+    "tcp": (
+        "iperf3 between two namespaces (GSO super-frames from the veths). vsw with "
+        "the namespaces' offloads on; OVS userspace with TX checksum offload off in "
+        "the namespaces (it needs that without TSO), or with "
+        "`userspace-tso-enable=true` and offloads on (system ports; afxdp ports "
+        "cannot carry TSO). NAT: a container behind vsw's docker0-like masquerade "
+        "and an outside namespace, against the kernel's docker0 (bridge, routing, "
+        "nftables masquerade and DNAT), out and to a published port."),
+    "memif": (
+        "vswgen and the switch over two `net_memif` ports, both busy polling (vswgen "
+        "CPU 0, switch CPU 1): what comes back, and the latency under that load and "
+        "at 0.1 Mpps. testpmd io is the ceiling."),
+    "idle": (
+        "CPU of an idle vsw (every thread) with `poll = adaptive` against `busy`, and "
+        "the ping RTT between two namespaces through it after 1 s of silence and "
+        "with pings 10 ms apart; the Linux bridge is the peer for the RTT."),
+}
+
 SCENARIOS = {
     "veth-pps": (scenario_veth_pps,
                  "64 B UDP from vswgen (af_xdp) in a namespace through the switch to "
                  "another; vs Linux bridge, OVS afxdp/AF_PACKET, testpmd io, bare veth"),
     "tcp": (scenario_tcp,
-            "iperf3 between namespaces: vsw, Linux bridge, OVS userspace; and "
+            "iperf3 between namespaces: vsw, Linux bridge, OVS userspace (tx csum "
+            "off, or userspace TSO); and "
             "through NAT: vsw masquerade vs docker0-like kernel (bridge + nftables)"),
     "memif": (scenario_memif,
               "vswgen <-> vsw over two net_memif ports: Mpps and latency; vs testpmd io"),
