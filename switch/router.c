@@ -505,7 +505,8 @@ pure_syn(const struct rte_mbuf *m)
 
 /* Hold an inbound SYN that NAPT refused ('reason'): nothing answers it for
  * 6 s, in case the inside host's own SYN crosses it (simultaneous open).
- * At the cap it is dropped, silently. Consumes 'm'. */
+ * It is counted as dropped for 'reason' now; at the cap it is dropped at
+ * once, silently. Consumes 'm'. */
 static void
 syn_hold(struct worker *w, const struct l3if *in, struct rte_mbuf *m, int reason)
 {
@@ -515,8 +516,9 @@ syn_hold(struct worker *w, const struct l3if *in, struct rte_mbuf *m, int reason
 	for (i = 0; i < ROUTER_SYN_HOLD; i++)
 		if (r->held[i].m == NULL) {
 			r->held[i] = (struct syn_hold){ .m = m, .l3if = in->id,
-				.until = w->now + ROUTER_SYN_HOLD_NS, .reason = (uint8_t)reason };
+				.until = w->now + ROUTER_SYN_HOLD_NS };
 			r->n_held++;
+			w->cnt[m->port].drops[reason]++;
 			return;
 		}
 	loop_drop(w, m->port, VSW_DROP_NAT_SYN_HOLD_FULL, m);
@@ -545,7 +547,7 @@ syn_crossed(struct worker *w, const struct rte_mbuf *m)
 		hth = tcp_of(h->m);
 		if (hip->src_addr == ip->dst_addr && hip->dst_addr == ip->src_addr &&
 		    hth->src_port == th->dst_port && hth->dst_port == th->src_port) {
-			loop_drop(w, h->m->port, (enum vsw_drop)h->reason, h->m);
+			rte_pktmbuf_free(h->m);
 			h->m = NULL;
 			r->n_held--;
 		}
@@ -566,7 +568,7 @@ syn_expire(struct worker *w)
 			continue;
 		icmp_error(w, &r->ifs[h->l3if], h->m, ICMP_UNREACH,
 			   ICMP_UNREACH_PORT, 0);
-		loop_drop(w, h->m->port, (enum vsw_drop)h->reason, h->m);
+		rte_pktmbuf_free(h->m);
 		h->m = NULL;
 		r->n_held--;
 	}

@@ -68,7 +68,8 @@ struct nexthop {
 
 /* An unsolicited inbound SYN, held 6 s before it is answered (RFC 5382
  * REQ-4): an outbound SYN for its connection drops it silently, else ICMP
- * port unreachable goes back. A fixed pool; at the cap it is dropped. */
+ * port unreachable goes back. It is counted as dropped (nat_no_mapping or
+ * nat_filtered) when it comes. A fixed pool; at the cap it is dropped. */
 #define ROUTER_SYN_HOLD 64
 #define ROUTER_SYN_HOLD_NS 6000000000ull
 
@@ -76,7 +77,6 @@ struct syn_hold {
 	struct rte_mbuf *m;             /* NULL: a free slot */
 	uint64_t until;                 /* ns */
 	uint16_t l3if;                  /* where it came in */
-	uint8_t reason;                 /* the drop it is counted as */
 };
 
 struct router_stats {
