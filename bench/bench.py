@@ -147,16 +147,18 @@ def measure(fn, reps):
     with WINDOWS > 1, one call returns a list of that many runs). When no
     run gives a figure because the path was not the one measured, returns
     {"error": why}."""
-    vals, why = [], None
+    vals, why, why_not = [], None, None
     for _ in range(1 if WINDOWS > 1 else reps):
         try:
             v = fn()
         except PathError as e:
             log("run failed the path check: %s" % e)
             why, v = str(e), None
-        except (RuntimeError, OSError, ValueError, KeyError) as e:
+        except (RuntimeError, OSError, ValueError, KeyError, AttributeError,
+                IndexError, subprocess.SubprocessError) as e:
             # one system that cannot run must not cost the others' figures
             log("run failed: %s" % str(e)[-600:])
+            why_not = " ".join(str(e).split())[-200:]
             v = None
         if isinstance(v, list):
             vals.extend(x for x in v if x is not None)
@@ -165,7 +167,7 @@ def measure(fn, reps):
     if why:
         return {"error": why}       # one bad window spoils the figure
     if not vals:
-        return None
+        return {"error": "did not run: %s" % why_not} if why_not else None
     return {"median": statistics.median(vals), "min": min(vals),
             "max": max(vals), "runs": vals}
 
@@ -641,8 +643,7 @@ def ovs_pipeline(pcaps, frames, secs, flows=None, outs=1, mac_table=None, check=
             for n in names:
                 err = o.vsctl("get Interface %s error" % n).stdout.strip()
                 if err not in ("[]", ""):
-                    log("OVS could not add port %s: %s" % (n, err))
-                    return None
+                    raise RuntimeError("OVS could not add port %s: %s" % (n, err))
             check_ovs_placement(o.pid, WORKER_CPU, CTL_CPU)
             counted = {str(k + 1) for k in range(len(names))} if len(pcaps) > 1 else \
                 {str(k + 1) for k in range(len(pcaps), len(names))}
@@ -657,11 +658,6 @@ def ovs_pipeline(pcaps, frames, secs, flows=None, outs=1, mac_table=None, check=
             if check:
                 check(o, extra)
             return rate(tx, 1, secs)
-        except PathError:
-            raise
-        except (RuntimeError, ValueError, AttributeError) as e:
-            log("OVS run failed: %s" % e)
-            return None
         finally:
             o.stop()
 
@@ -698,6 +694,10 @@ def ovs_nat_pipeline(pcap, flows, frames, secs, tmp, proto, extra):
                     "ofport_request=1" % (br, pcap))
             o.vsctl("add-port %s p1 -- set Interface p1 type=dpdk "
                     "\"options:dpdk-devargs=net_null1,no-rx=1\" ofport_request=2" % br)
+            for n in ("p0", "p1"):
+                err = o.vsctl("get Interface %s error" % n).stdout.strip()
+                if err not in ("[]", ""):
+                    raise RuntimeError("OVS could not add port %s: %s" % (n, err))
             o.run("ovs-ofctl del-flows %s" % br)
             for f in ("table=0,priority=10,ip,in_port=p0,actions=ct(commit,zone=1,"
                       "nat(src=198.51.100.2:1024-65535)),output:p1",
@@ -749,11 +749,6 @@ def ovs_nat_pipeline(pcap, flows, frames, secs, tmp, proto, extra):
                 raise PathError("OVS made new connections in the window (%s -> %s): "
                                 "the answers missed theirs" % (total(before), total(after)))
             return r
-        except PathError:
-            raise
-        except (RuntimeError, ValueError, AttributeError) as e:
-            log("OVS run failed: %s" % e)
-            return None
         finally:
             o.stop()
 
