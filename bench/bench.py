@@ -1108,6 +1108,7 @@ def chart(results, path):
             "set style data histograms", "set style histogram clustered gap 1",
             "set style fill solid 0.9 border -1", "set grid ytics", "set yrange [0:*]",
             "set key top right font ',8'", "set ylabel 'Mpps (median)'",
+            "set xtics rotate by -20 font ',8'", "set bmargin 5",
             "set offsets 0, 0, graph 0.4, 0",
             "set multiplot layout %d,%d" % (nrows, cols)]
     datas = []
