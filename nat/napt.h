@@ -40,9 +40,9 @@
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
 
+#include "common/drop.h"
 #include "config/topology.h"
 #include "nat/napt_port.h"
-#include "switch/drop.h"
 
 #define NAPT_MAX_EXT 16                 /* external addresses */
 #define NAPT_NONE UINT32_MAX

@@ -8,10 +8,10 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "common/drop.h"
 #include "nat/csum.h"
 #include "nat/xlate.h"
 #include "ports/offload.h"
-#include "switch/drop.h"
 
 #define ICMP_ECHO_REPLY 0
 #define ICMP_DEST_UNREACH 3

@@ -10,11 +10,6 @@
 
 #include "ports/port.h"
 
-#define DROP_NAME(e, n, d) [VSW_DROP_##e] = n,
-#define DROP_DESC(e, n, d) [VSW_DROP_##e] = d,
-const char *const vsw_drop_name[VSW_DROP_MAX] = { VSW_DROPS(DROP_NAME) };
-const char *const vsw_drop_desc[VSW_DROP_MAX] = { VSW_DROPS(DROP_DESC) };
-
 struct rte_mempool *
 port_pool_create(const char *name, unsigned n, int socket, bool page_objects)
 {

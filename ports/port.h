@@ -31,9 +31,9 @@
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
 
+#include "common/drop.h"
 #include "config/topology.h"
 #include "ports/offload.h"
-#include "switch/drop.h"
 
 struct port;
 struct rte_mempool;

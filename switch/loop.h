@@ -30,10 +30,10 @@
 #include <rte_branch_prediction.h>
 #include <rte_mbuf.h>
 
+#include "common/drop.h"
 #include "config/topology.h"
 #include "ports/port.h"
 #include "switch/bridge.h"
-#include "switch/drop.h"
 #include "switch/macvlan.h"
 
 #define LOOP_BURST 64

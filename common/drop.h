@@ -3,9 +3,16 @@
 #define VSW_DROP_H
 
 /*
- * Why a frame was dropped. One list for the whole data path: it makes the
- * enum the counters are indexed by and the names vswctl shows.
- * Each entry: X(ENUM, "json_name", "what a human reads").
+ * Why a frame was dropped. One list for the whole data path (the ports' tx,
+ * the switch's stages, NAT): it makes the enum the counters are indexed by
+ * and the names vswctl shows. Each entry: X(ENUM, "json_name", "what a
+ * human reads"). It lives in common/ so that ports/ and nat/ name a reason
+ * without knowing the pipeline (switch/).
+ *
+ * struct vsw_counters: one port's counters as one worker sees them. Only
+ * that worker writes them (single writer, no atomics); the control thread
+ * reads and sums them over the workers (vsw_port_counters), so a sum may
+ * be a burst behind. The name tables are constant, for any thread.
  */
 
 #include <stdint.h>
