@@ -376,10 +376,11 @@ parse_trunk(struct parser *ps, void *obj, const struct key *k, const char *v)
 {
 	struct topo_port *p = obj;
 	char buf[LINE_MAX_LEN], *tok, *save = NULL;
+	bool any = false;
 
 	snprintf(buf, sizeof(buf), "%s", v);
 	for (tok = strtok_r(buf, ",", &save); tok != NULL;
-	     tok = strtok_r(NULL, ",", &save)) {
+	     tok = strtok_r(NULL, ",", &save), any = true) {
 		char *dash, *a = tok, *e;
 		unsigned lo, hi, i;
 
@@ -402,6 +403,10 @@ parse_trunk(struct parser *ps, void *obj, const struct key *k, const char *v)
 		}
 		for (i = lo; i <= hi; i++)
 			p->trunk[i / 64] |= 1ull << (i % 64);
+	}
+	if (!any) {     /* "trunk = ,": strtok_r finds no VID */
+		key_error(ps, ps->cur, k->name, "'%s' lists no VLAN ID", v);
+		return -1;
 	}
 	p->vlan_mode = TOPO_VLAN_TRUNK;
 	return 0;

@@ -239,4 +239,69 @@ int topo_bridge_find(const struct topology *topo, const char *name);
 int topo_port_find(const struct topology *topo, const char *name);
 int topo_macvlan_find(const struct topology *topo, const char *name);
 
+/*
+ * The writer (config/topology_write.c): a struct topology back as a file
+ * topo_load_string() reads into the same topology. The text is canonical:
+ * sections in the order [switch], [bridge], [macvlan], [port], [route],
+ * [publish], each kind in array order; keys in a fixed order, one per line
+ * as "key = value"; a key whose value is the default (or, for mac, the one
+ * derived from the address) is left out, as is a [switch] with nothing to
+ * say. So write(parse(write(t))) == write(t) byte for byte. rx and tx are
+ * written as stored (already resolved against the first file's directory):
+ * read the text back with topo_load_string(), which resolves nothing.
+ *
+ * A value the parser could not read back (a line longer than inih takes,
+ * leading or trailing space, " ;" which starts a comment, PORT.VID when a
+ * port of that name exists) fails the write with -EINVAL and a message on
+ * 'err' (may be NULL); -EIO when 'f' fails. What was written then is
+ * partial: write to memory (open_memstream) and use it only on 0.
+ */
+enum topo_object { TOPO_OBJ_SWITCH, TOPO_OBJ_BRIDGE, TOPO_OBJ_MACVLAN,
+		   TOPO_OBJ_PORT, TOPO_OBJ_ROUTE, TOPO_OBJ_PUBLISH,
+		   TOPO_OBJ_STATIC };
+
+/* A set of objects of one topology (index: the object's in its array). */
+struct topo_subset {
+	bool sw;
+	bool bridge[TOPO_MAX_BRIDGES];
+	bool macvlan[TOPO_MAX_MACVLANS];
+	bool port[TOPO_MAX_PORTS];
+	bool route[TOPO_MAX_ROUTES];
+	bool publish[TOPO_MAX_PUBLISH];
+	bool stat[TOPO_MAX_STATICS];
+};
+
+/* Keep object 'index' of 'kind' in a subset? */
+typedef bool topo_keep_fn(void *arg, const struct topology *t,
+			  enum topo_object kind, unsigned index);
+
+/* The whole topology. */
+int topo_write(FILE *f, const struct topology *t);
+
+/* The objects 'keep' keeps (NULL: all) and what they need to parse on
+ * their own (topo_subset_close), e.g. the run-time part for a state file. */
+int topo_write_subset(FILE *f, const struct topology *t, topo_keep_fn *keep,
+		      void *arg, FILE *err);
+
+/* Exactly the objects in 's', dependencies or not: the caller knows the
+ * text goes where the names it refers to are defined. */
+int topo_write_set(FILE *f, const struct topology *t,
+		   const struct topo_subset *s, FILE *err);
+
+/* One section, all its keys (a bridge with all its statics): what the
+ * state merge compares. 'kind' is not TOPO_OBJ_STATIC. */
+int topo_write_object(FILE *f, const struct topology *t,
+		      enum topo_object kind, unsigned index, FILE *err);
+
+/*
+ * Add to 's' what its objects need to parse without the rest of 't': the
+ * bridge, macvlan network and masquerade port a port names; a bridge's
+ * masquerade port; a macvlan's parent (and a passthru macvlan's endpoint);
+ * a macvlan parent's first macvlan; a route's or publish rule's port, and
+ * the network a publish rule's 'to' is in; a static entry's bridge and
+ * port; with [switch] and workers > 1, a port that is not pcap (a subset
+ * of pcap ports would be replay mode, which runs one worker).
+ */
+void topo_subset_close(struct topo_subset *s, const struct topology *t);
+
 #endif

@@ -7,7 +7,9 @@
  * is rendered into a memory stream (their formatting is code too). When
  * the file is valid, the invariants that the rest of vsw builds on without
  * checking again (indices in range, roles exclusive, ranges ordered) are
- * asserted: a file the parser accepts must be one vsw_start() can use.
+ * asserted: a file the parser accepts must be one vsw_start() can use. And
+ * it must come back from the writer (config/topology_write.c): written,
+ * read back and written again, the same text.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -166,6 +168,47 @@ check_valid(const struct topology *t)
 	}
 }
 
+/* The writer: what parses is written, read back and written the same. */
+static char *
+write_text(const struct topology *t)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc;
+
+	if (f == NULL)
+		return NULL;
+	rc = topo_write_subset(f, t, NULL, NULL, stderr);
+	fclose(f);
+	if (rc != 0) {
+		fprintf(stderr, "fuzz_topology: an accepted file is not written (%d)\n", rc);
+		abort();
+	}
+	return buf;
+}
+
+static void
+check_round_trip(const struct topology *t)
+{
+	static struct topology again;
+	char *w1 = write_text(t), *w2;
+
+	if (w1 == NULL)
+		return;
+	if (topo_load_string(&again, "written.ini", w1, stderr) != 0) {
+		fprintf(stderr, "fuzz_topology: the written file does not parse:\n%s", w1);
+		abort();
+	}
+	w2 = write_text(&again);
+	if (w2 != NULL && strcmp(w1, w2) != 0) {
+		fprintf(stderr, "fuzz_topology: not canonical:\n%s\n--\n%s", w1, w2);
+		abort();
+	}
+	free(w1);
+	free(w2);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -193,6 +236,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_valid(&topo);
 		(void)topo_is_replay(&topo);
 		(void)topo_has_nat(&topo);
+		check_round_trip(&topo);
 	}
 	/* and once more without a stream for the messages, as vswctl may */
 	if (size < 4096) {

@@ -166,6 +166,9 @@ test_port_errors(void **state)
 		     "t.ini:5: [port a] tx: the same file as rx");
 	expect_error("[switch]\nworkers = 2\n[bridge b]\n[port a]\nkind = pcap\nrx = f\nbridge = b\n",
 		     "t.ini:2: [switch] workers: replay mode");
+	/* a trunk of no VLAN (found by the writer's round trip in the fuzzer) */
+	expect_error("[bridge b]\n[port a]\nkind = tap\niface = t\nbridge = b\ntrunk = ,,\n",
+		     "t.ini:6: [port a] trunk: ',,' lists no VLAN ID");
 	{
 		/* one dpdk port more than DPDK takes: refused at that port */
 		static char text[16384];
