@@ -27,9 +27,12 @@
  *
  * Allocation order: next-fit. The search starts after the address handed
  * out last and wraps, as Docker's IPAM does (bitmap "serial" allocation):
- * an address just released is handed out again only after every other
- * free one, so a new endpoint does not inherit the ARP entries, NAT
- * sessions and conntrack state that peers still hold for the old one.
+ * an address just released is handed out again only when the search comes
+ * round to it, after the free addresses ahead of it, so a new endpoint
+ * does not at once inherit the ARP entries, NAT sessions, FDB entries and
+ * conntrack state that peers and the switch still hold for the old one
+ * (first-fit would give the lowest free address, the one just released,
+ * to the very next connect).
  * A requested or restored address does not move the cursor. The cursor can
  * be saved and set back (ipam_cursor, ipam_set_cursor), so a restart keeps
  * the order too.
