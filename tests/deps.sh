@@ -2,7 +2,7 @@
 # Debian packages vsw needs to build, test, demo and benchmark.
 # Sourced by tests/run, demo/run and bench/run: installs what is missing.
 VSW_DEPS="build-essential pkg-config meson ninja-build libdpdk-dev dpdk-dev
- libpcap-dev libinih-dev libcmocka-dev python3 python3-pytest python3-scapy
+ libpcap-dev libmnl-dev libinih-dev libcmocka-dev python3 python3-pytest python3-scapy
  iproute2 iputils-ping iperf3 netcat-openbsd tcpdump ethtool util-linux procps
  clang libclang-rt-14-dev"
 
