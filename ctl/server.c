@@ -77,17 +77,18 @@ fmt_mac(char *buf, size_t len, const struct rte_ether_addr *a)
 static void
 port_role(const struct vsw *sw, const struct port *p, char *buf, size_t len)
 {
-	const struct topo_port *tp = p->cfg;
+	const struct attach *at = &sw->attach[p->id];
+	const struct topo_port *tp = at->cfg;
 	size_t off = 0;
 	unsigned i;
 
 	buf[0] = '\0';
-	if (p->bridge >= 0) {
-		snprintf(buf, len, "bridge %s", sw->bridges[p->bridge].name);
+	if (at->bridge >= 0) {
+		snprintf(buf, len, "bridge %s", sw->bridges[at->bridge].name);
 		return;
 	}
-	if (p->macvlan >= 0) {
-		snprintf(buf, len, "macvlan %s", sw->macvlans[p->macvlan].name);
+	if (at->macvlan >= 0) {
+		snprintf(buf, len, "macvlan %s", sw->macvlans[at->macvlan].name);
 		return;
 	}
 	if (tp->prefix != 0) {
@@ -263,7 +264,7 @@ vlan_list(const struct vsw *sw, const struct bridge *br, char *buf, size_t len)
 	size_t off = 0;
 
 	for (i = 0; i < br->n_ports; i++) {
-		const struct topo_port *c = sw->ports[br->ports[i]].cfg;
+		const struct topo_port *c = sw->attach[br->ports[i]].cfg;
 
 		if (c->vlan_mode == TOPO_VLAN_ACCESS)
 			seen[c->pvid / 64] |= 1ull << (c->pvid % 64);
@@ -407,7 +408,7 @@ cmd_fdb_flush(struct vsw *sw, struct reply *r, int argc, char **argv,
 		for (i = 0; i < sw->n_ports; i++)
 			if (strcmp(sw->ports[i].name, argv[1]) == 0)
 				port = (int)i;
-		if (port < 0 || sw->ports[port].bridge != only->id) {
+		if (port < 0 || sw->attach[port].bridge != only->id) {
 			snprintf(err, errlen, "no port '%s' on bridge %s", argv[1],
 				 only->name);
 			return -1;
@@ -775,7 +776,7 @@ cmd_show_macvlan(struct vsw *sw, struct reply *r, int argc, char **argv,
 			} else {
 				struct rte_ether_addr a;
 
-				memcpy(a.addr_bytes, p->cfg->mac, 6);
+				memcpy(a.addr_bytes, sw->attach[p->id].cfg->mac, 6);
 				fmt_mac(mac, sizeof(mac), &a);
 			}
 			reply_row(r, p->name, mv->name, mac, up ? "up" : "down",

@@ -191,7 +191,7 @@ poll_burst(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 		c->rx_bytes += pkts[i]->pkt_len;
 		pkts[i]->port = p->id;
 	}
-	((loop_input_fn)p->input)(w, p, pkts, n);
+	sw.attach[p->id].input(w, p, pkts, n);
 	w->stats.busy++;
 	loop_tx_flush_all(w);
 }

@@ -77,9 +77,6 @@ port_open(struct port *p, uint16_t id, const struct topo_port *tp,
 	p->rx_fd = -1;
 	p->mtu = RTE_ETHER_MTU;
 	p->max_frame = RTE_ETHER_MAX_LEN;
-	p->bridge = tp->bridge;
-	p->macvlan = -1;
-	p->cfg = tp;
 	if (p->ops == NULL) {
 		snprintf(err, errlen, "unknown port kind");
 		return -EINVAL;

@@ -7,7 +7,10 @@
  *
  * A port is one backend (tap, afpacket, dpdk, pcap) behind a small table of
  * operations: open, rx_burst, tx_burst, stats, close. Frames are rte_mbufs
- * from the one vsw mempool.
+ * from the one vsw mempool. A backend knows no pipeline: what the switch
+ * does with a port's frames (its bridge, routed interface or macvlan
+ * network, its input stage, storm state) is the switch's, in
+ * switch/attach.h; nothing under ports/ includes switch/.
  *
  * Offloads travel with the mbuf, in DPDK's own TX-offload convention:
  *  - RTE_MBUF_F_TX_{TCP,UDP}_CKSUM with l2_len/l3_len: the L4 checksum field
@@ -96,17 +99,6 @@ struct port {
 	unsigned owner;                 /* the worker polling rx */
 	struct rte_ether_addr mac;      /* the backend's own MAC, if any */
 	char info[128];                 /* a line for 'show ports' */
-	/* the port's role, filled in by the switch */
-	int bridge;                     /* index, -1 when not bridged */
-	void *input;                    /* set by the switch */
-	const struct topo_port *cfg;    /* VLAN mode, hairpin, limits */
-	uint16_t l3if;                  /* routed port: its L3 interface */
-	int16_t macvlan;                /* endpoint: its network, -1 */
-	/* storm_limit as GCRA (l2_storm_ok): owned by the rx worker */
-	uint64_t storm_tat;             /* theoretical arrival time, ns */
-	uint64_t storm_T;               /* ns per frame; 0: no limit */
-	uint64_t storm_tau;             /* the burst allowed, ns */
-	uint64_t mv_key;                /* endpoint: its (MAC, VID) key */
 	volatile bool link_down;        /* set by the control thread */
 	volatile bool admin_down;       /* `vswctl port NAME down` */
 };

@@ -82,13 +82,13 @@ bridge_fini(struct bridge *br)
 }
 
 void
-bridge_add_port(struct bridge *br, struct port *p)
+bridge_add_port(struct bridge *br, const struct port *p, struct attach *at)
 {
 	br->ports[br->n_ports++] = p->id;
 	br->common_offloads &= p->tx_offloads;
-	if (p->cfg->vlan_mode != TOPO_VLAN_NONE)
+	if (at->cfg->vlan_mode != TOPO_VLAN_NONE)
 		br->vlan_aware = true;
-	p->input = (void *)bridge_input;
+	at->input = bridge_input;
 }
 
 /* ---- VLANs -------------------------------------------------------------- */
@@ -200,7 +200,7 @@ flood(struct worker *w, struct bridge *br, struct port *in, struct rte_mbuf *m,
 	uint32_t offloads = PORT_OFF_L4_CSUM | PORT_OFF_TSO | PORT_OFF_USO |
 			    PORT_OFF_MULTISEG;
 	struct rte_mbuf *segs[OFFLOAD_MAX_SEGS];
-	bool hairpin = in->cfg->hairpin;
+	bool hairpin = sw->attach[in->id].cfg->hairpin;
 	int n;
 
 	if (!br->vlan_aware) {
@@ -216,17 +216,18 @@ flood(struct worker *w, struct bridge *br, struct port *in, struct rte_mbuf *m,
 		for (i = 0; i < br->n_ports; i++) {
 			uint16_t q = br->ports[i];
 			const struct port *qp = &sw->ports[q];
+			const struct topo_port *qc = sw->attach[q].cfg;
 
 			if ((q == in->id && !hairpin) || qp->link_down ||
-			    !topo_port_in_vlan(qp->cfg, md->vid))
+			    !topo_port_in_vlan(qc, md->vid))
 				continue;
 			offloads &= qp->tx_offloads;
-			if (qp->cfg->vlan_mode == TOPO_VLAN_NONE ||
-			    wants_tag(qp->cfg, md->vid) == md->tagged) {
+			if (qc->vlan_mode == TOPO_VLAN_NONE ||
+			    wants_tag(qc, md->vid) == md->tagged) {
 				as_is[n_as_is++] = q;
 			} else {
 				other[n_other++] = q;
-				other_cfg = qp->cfg;
+				other_cfg = qc;
 			}
 		}
 	}
@@ -245,14 +246,15 @@ bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 	     uint16_t n)
 {
 	struct vsw *sw = w->sw;
-	struct bridge *br = &sw->bridges[in->bridge];
+	const struct attach *at = &sw->attach[in->id];
+	struct bridge *br = &sw->bridges[at->bridge];
 	struct fdb *fdb = br->fdb;
 	uint64_t keys[2 * LOOP_BURST];
 	uint32_t homes[2 * LOOP_BURST];
 	uint32_t val[2 * LOOP_BURST], slot[2 * LOOP_BURST];
 	struct l2_meta md[LOOP_BURST];
 	uint32_t now = bridge_now(w->now);
-	const struct topo_port *c = in->cfg;
+	const struct topo_port *c = at->cfg;
 	struct rte_mbuf *to_router[LOOP_BURST];
 	uint16_t i, k = 0, n_router = 0;
 
@@ -333,7 +335,7 @@ bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 		if (v == FDB_MISS ||
 		    rte_is_multicast_ether_addr(&rte_pktmbuf_mtod(m,
 				struct rte_ether_hdr *)->dst_addr)) {
-			if (unlikely(!l2_storm_ok(in, w->now)))
+			if (unlikely(!l2_storm_ok(w, at, in->id, w->now)))
 				loop_drop(w, in->id, VSW_DROP_STORM, m);
 			else
 				flood(w, br, in, m, &md[i]);
@@ -349,7 +351,7 @@ bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 			continue;
 		}
 		if (unlikely(br->vlan_aware &&
-			     egress_fix(&m, sw->ports[out].cfg, &md[i]) != 0)) {
+			     egress_fix(&m, sw->attach[out].cfg, &md[i]) != 0)) {
 			loop_drop(w, in->id, VSW_DROP_NOMEM, m);
 			continue;
 		}

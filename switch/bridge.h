@@ -32,6 +32,7 @@
 #include "config/topology.h"
 #include "switch/fdb.h"
 
+struct attach;
 struct port;
 struct worker;
 struct vsw;
@@ -62,7 +63,9 @@ struct bridge_counters {
 int bridge_init(struct bridge *br, const struct topology *topo, uint16_t id,
 		unsigned n_workers, char *err, size_t errlen);
 void bridge_fini(struct bridge *br);
-void bridge_add_port(struct bridge *br, struct port *p);
+/* Make port 'p' (its attachment 'at') a port of 'br': its frames go to
+ * bridge_input. Main thread, before the workers run. */
+void bridge_add_port(struct bridge *br, const struct port *p, struct attach *at);
 
 void bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 		  uint16_t n);

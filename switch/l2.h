@@ -61,21 +61,22 @@ l2_tag_push(struct rte_mbuf **m, uint16_t vid)
 
 /*
  * Storm control: may port 'in' flood one more frame (broadcast, multicast,
- * unknown unicast) at 'now'? A GCRA meter on the loop's clock: storm_limit
- * frames a second, bursts of a tenth of a second's worth (16 at least).
- * Only the worker that polls 'in' calls this.
+ * unknown unicast) at 'now'? A GCRA meter on the loop's clock with the
+ * constants of 'at', the port's attachment (attach_init), and its state in
+ * 'w'. Only the worker that polls 'in' calls this.
  */
 static inline bool
-l2_storm_ok(struct port *in, uint64_t now)
+l2_storm_ok(struct worker *w, const struct attach *at, uint16_t in,
+	    uint64_t now)
 {
 	uint64_t tat;
 
-	if (likely(in->storm_T == 0))
+	if (likely(at->storm_T == 0))
 		return true;
-	tat = in->storm_tat < now ? now : in->storm_tat;
-	if (tat - now >= in->storm_tau)
+	tat = w->storm_tat[in] < now ? now : w->storm_tat[in];
+	if (tat - now >= at->storm_tau)
 		return false;
-	in->storm_tat = tat + in->storm_T;
+	w->storm_tat[in] = tat + at->storm_T;
 	return true;
 }
 

@@ -79,7 +79,7 @@ poll_port(struct worker *w, struct port *p)
 			loop_drop(w, p->id, VSW_DROP_ADMIN_DOWN, pkts[i]);
 		return n;
 	}
-	((loop_input_fn)p->input)(w, p, pkts, n);
+	w->sw->attach[p->id].input(w, p, pkts, n);
 	return n;
 }
 

@@ -33,6 +33,7 @@
 #include "common/drop.h"
 #include "config/topology.h"
 #include "ports/port.h"
+#include "switch/attach.h"
 #include "switch/bridge.h"
 #include "switch/macvlan.h"
 
@@ -41,9 +42,6 @@
 
 struct vsw;
 struct worker;
-
-typedef void (*loop_input_fn)(struct worker *w, struct port *in,
-			      struct rte_mbuf **pkts, uint16_t n);
 
 struct loop_txbuf {
 	uint16_t n;
@@ -72,6 +70,8 @@ struct worker {
 	struct vsw_counters cnt[TOPO_MAX_PORTS];
 	struct bridge_counters bcnt[TOPO_MAX_BRIDGES];
 	struct macvlan_counters mvcnt[TOPO_MAX_MACVLANS];
+	/* storm_limit meters of the ports this worker polls (attach.h) */
+	uint64_t storm_tat[TOPO_MAX_PORTS]; /* theoretical arrival time, ns */
 	struct worker_stats stats;
 	uint16_t l3_in;                 /* router: the l3if of the current burst */
 	/* adaptive polling */

@@ -85,7 +85,7 @@ parent_init(struct vsw *sw, uint16_t port, char *err, size_t errlen)
 		pp->l3_ip = f->ip;
 		f->macvlan = true;
 	}
-	sw->ports[port].input = (void *)macvlan_parent_input;
+	sw->attach[port].input = macvlan_parent_input;
 	return 0;
 }
 
@@ -112,7 +112,8 @@ macvlan_init(struct vsw *sw, char *err, size_t errlen)
 	sw->n_macvlans = t->n_macvlans;
 	for (i = 0; i < sw->n_ports; i++) {
 		const struct topo_port *tp = &t->ports[i];
-		struct port *p = &sw->ports[i];
+		const struct port *p = &sw->ports[i];
+		struct attach *at = &sw->attach[i];
 		struct macvlan *mv;
 
 		if (tp->macvlan < 0)
@@ -120,9 +121,9 @@ macvlan_init(struct vsw *sw, char *err, size_t errlen)
 		mv = &sw->macvlans[tp->macvlan];
 		mv->eps[mv->n_eps++] = p->id;
 		mv->ep_offloads &= p->tx_offloads;
-		p->macvlan = (int16_t)mv->id;
-		p->mv_key = fdb_key(tp->mac, mv->vid);
-		p->input = (void *)macvlan_endpoint_input;
+		at->macvlan = (int16_t)mv->id;
+		at->mv_key = fdb_key(tp->mac, mv->vid);
+		at->input = macvlan_endpoint_input;
 	}
 	for (i = 0; i < sw->n_ports; i++) {
 		if (!t->ports[i].macvlan_parent)
@@ -371,7 +372,8 @@ macvlan_parent_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 				mv_drop(w, in->id, mv, VSW_DROP_MV_REFLECTED, m);
 				continue;
 			}
-			if (unlikely(!l2_storm_ok(in, w->now))) {
+			if (unlikely(!l2_storm_ok(w, &sw->attach[in->id], in->id,
+						  w->now))) {
 				loop_drop(w, in->id, VSW_DROP_STORM, m);
 				continue;
 			}
@@ -400,7 +402,8 @@ macvlan_endpoint_input(struct worker *w, struct port *in, struct rte_mbuf **pkts
 		       uint16_t n)
 {
 	struct vsw *sw = w->sw;
-	const struct macvlan *mv = &sw->macvlans[in->macvlan];
+	const struct attach *at = &sw->attach[in->id];
+	const struct macvlan *mv = &sw->macvlans[at->macvlan];
 	const struct mv_parent *pp = sw->mv_parents[mv->parent];
 	bool routed = pp->l3if >= 0 && mv->vid == 0;
 	uint64_t keys[LOOP_BURST];
@@ -421,7 +424,7 @@ macvlan_endpoint_input(struct worker *w, struct port *in, struct rte_mbuf **pkts
 			continue;
 		}
 		eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-		if (unlikely(fdb_key_hdr(eh->src_addr.addr_bytes, mv->vid) != in->mv_key)) {
+		if (unlikely(fdb_key_hdr(eh->src_addr.addr_bytes, mv->vid) != at->mv_key)) {
 			mv_drop(w, in->id, mv, VSW_DROP_MV_SPOOF, m);
 			continue;
 		}
@@ -438,7 +441,7 @@ macvlan_endpoint_input(struct worker *w, struct port *in, struct rte_mbuf **pkts
 		if (rte_is_multicast_ether_addr(&eh->dst_addr)) {
 			/* bridge: the other endpoints here and the LAN; private
 			 * and vepa: the LAN only (a vepa LAN reflects it back) */
-			if (unlikely(!l2_storm_ok(in, w->now))) {
+			if (unlikely(!l2_storm_ok(w, at, in->id, w->now))) {
 				loop_drop(w, in->id, VSW_DROP_STORM, m);
 				continue;
 			}

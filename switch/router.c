@@ -89,7 +89,7 @@ router_init(struct vsw *sw, char *err, size_t errlen)
 			continue;
 		/* the gateway's MTU: the smallest of the bridge's ports */
 		for (j = 0; j < sw->n_ports; j++)
-			if (sw->ports[j].bridge == (int)i &&
+			if (sw->attach[j].bridge == (int)i &&
 			    (mtu == 0 || sw->ports[j].mtu < mtu))
 				mtu = sw->ports[j].mtu;
 		f->is_bridge = true;
@@ -114,8 +114,8 @@ router_init(struct vsw *sw, char *err, size_t errlen)
 		/* the topology's mtu, else the interface's */
 		add_if(r, f, tp->address, tp->prefix, tp->mac,
 		       tp->mtu ? tp->mtu : sw->ports[i].mtu);
-		sw->ports[i].input = (void *)router_port_input;
-		sw->ports[i].l3if = f->id;
+		sw->attach[i].input = router_port_input;
+		sw->attach[i].l3if = f->id;
 	}
 	for (i = 0; i < t->n_bridges; i++)
 		if (r->bridge_if[i] >= 0 && t->bridges[i].masquerade >= 0) {
@@ -971,7 +971,7 @@ router_port_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 		  uint16_t n)
 {
 	struct router *r = w->sw->router;
-	struct l3if *ifc = &r->ifs[in->l3if];
+	struct l3if *ifc = &r->ifs[w->sw->attach[in->id].l3if];
 	uint16_t i, k = 0;
 
 	for (i = 0; i < n; i++) {

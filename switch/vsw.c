@@ -197,11 +197,7 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 			goto fail;
 		}
 		sw->ports[i].owner = i % sw->n_workers;
-		if (tp->storm_limit != 0) {
-			sw->ports[i].storm_T = 1000000000ull / tp->storm_limit;
-			sw->ports[i].storm_tau = sw->ports[i].storm_T *
-				RTE_MAX(tp->storm_limit / 10u, 16u);
-		}
+		attach_init(&sw->attach[i], tp);
 		sw->n_ports = i + 1;
 	}
 
@@ -213,9 +209,9 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 		sw->n_bridges = i + 1;
 	}
 	for (i = 0; i < sw->n_ports; i++)
-		if (sw->ports[i].bridge >= 0)
-			bridge_add_port(&sw->bridges[sw->ports[i].bridge],
-					&sw->ports[i]);
+		if (sw->attach[i].bridge >= 0)
+			bridge_add_port(&sw->bridges[sw->attach[i].bridge],
+					&sw->ports[i], &sw->attach[i]);
 	if (topo_has_l3(topo)) {
 		if (sw->replay)
 			rte_srand(0x5eed);      /* the same ports every run */
@@ -278,8 +274,8 @@ vsw_poll_links(struct vsw *sw)
 		if (up == !p->link_down)
 			continue;
 		p->link_down = !up;
-		if (!up && p->bridge >= 0) {
-			struct fdb *f = sw->bridges[p->bridge].fdb;
+		if (!up && sw->attach[i].bridge >= 0) {
+			struct fdb *f = sw->bridges[sw->attach[i].bridge].fdb;
 			uint32_t n;
 
 			loop_barrier_sync(sw);

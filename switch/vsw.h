@@ -4,7 +4,8 @@
 
 /*
  * The running switch: the mempool, the ports, the bridges and the workers
- * built from a validated topology.
+ * built from a validated topology. The ports are backends; what the
+ * pipeline does with each (sw->attach[id]) is attach.h's.
  *
  * Ownership: the main thread builds and tears down everything; workers only
  * read the port and bridge tables (and write their own counters and the
@@ -18,6 +19,7 @@
 
 #include "config/topology.h"
 #include "ports/port.h"
+#include "switch/attach.h"
 #include "switch/bridge.h"
 #include "switch/loop.h"
 #include "switch/macvlan.h"
@@ -33,6 +35,7 @@ struct vsw {
 	unsigned n_mbufs;
 	unsigned n_ports;
 	struct port ports[TOPO_MAX_PORTS];
+	struct attach attach[TOPO_MAX_PORTS]; /* by port: its stage (attach.h) */
 	unsigned n_bridges;
 	struct bridge bridges[TOPO_MAX_BRIDGES];
 	unsigned n_workers;
