@@ -339,53 +339,188 @@ cmd_show_bridges(struct vsw *sw, struct reply *r, int argc, char **argv,
 	return 0;
 }
 
-struct fdb_dump {
-	struct reply *r;
-	struct vsw *sw;
-	const char *bridge;
-	unsigned rows;
+/* ---- paging: big tables read a bounded piece at a time ------------------ */
+
+#define PAGE_DEFAULT 10000      /* rows a page unless --limit says */
+#define PAGE_HOLD_ROWS 256      /* rows copied out under one barrier hold */
+#define PAGE_HOLD_SCAN 1024     /* table slots looked at under one hold */
+#define PAGE_GAP_NS 100000ull   /* at most this long for the workers between holds */
+
+struct page {
+	uint64_t limit;         /* rows */
+	uint64_t after;         /* the cursor: the position the walk starts at */
+	uint64_t next;          /* the cursor of the next page */
+	uint64_t shown;
+	bool full;              /* 'limit' rows shown */
+	bool more;              /* and there is at least one more */
 };
 
-static void
-fdb_dump_one(void *arg, uint64_t key, uint16_t port, bool is_static, uint32_t age)
+/*
+ * Take "--limit N" and "--after CURSOR" out of 'argv' (the other words
+ * stay, in order, in '*argc'). -1 with 'err' set for a bad value.
+ */
+static int
+page_opts(int *argc, char **argv, struct page *pg, const char *usage, char *err,
+	  size_t errlen)
 {
-	struct fdb_dump *d = arg;
-	struct rte_ether_addr mac;
-	char m[RTE_ETHER_ADDR_FMT_SIZE], vid[8], a[16];
+	int i, n = 0;
 
-	fdb_key_mac(key, &mac);
-	fmt_mac(m, sizeof(m), &mac);
-	snprintf(vid, sizeof(vid), "%u", fdb_key_vid(key));
-	snprintf(a, sizeof(a), "%u", age);
-	reply_row(d->r, d->bridge, m, vid, d->sw->ports[port].name,
-		  is_static ? "" : a, is_static ? "static" : "learned");
-	d->rows++;
+	pg->limit = PAGE_DEFAULT;
+	for (i = 0; i < *argc; i++) {
+		bool lim = strcmp(argv[i], "--limit") == 0;
+		uint64_t *v = lim ? &pg->limit : &pg->after;
+		char *end;
+
+		if (!lim && strcmp(argv[i], "--after") != 0) {
+			argv[n++] = argv[i];
+			continue;
+		}
+		if (i + 1 == *argc || argv[i + 1][0] < '0' || argv[i + 1][0] > '9') {
+			snprintf(err, errlen, "%s needs a number: %s", argv[i], usage);
+			return -1;
+		}
+		errno = 0;
+		*v = strtoull(argv[i + 1], &end, 10);
+		if (*end != '\0' || errno != 0 || (lim && (*v == 0 || *v > UINT32_MAX))) {
+			snprintf(err, errlen, "bad %s '%s': %s", argv[i], argv[i + 1], usage);
+			return -1;
+		}
+		i++;
+	}
+	*argc = n;
+	return 0;
 }
 
+/*
+ * The workers stop for one piece of a walk only: after the release the
+ * control thread waits until every worker has left the barrier and gone
+ * once round its loop (or PAGE_GAP_NS), so that two holds never merge
+ * into one long stop.
+ */
+static void
+page_hold(struct vsw *sw)
+{
+	loop_barrier_sync(sw);
+}
+
+static void
+page_release(struct vsw *sw)
+{
+	uint64_t seen[RTE_MAX_LCORE], until;
+	unsigned i, left;
+
+	for (i = 0; i < sw->n_workers && i < RTE_MAX_LCORE; i++)
+		seen[i] = __atomic_load_n(&sw->workers[i]->stats.iterations, __ATOMIC_RELAXED);
+	loop_barrier_release(sw);
+	if (sw->n_workers == 0 || sw->replay)
+		return;
+	until = loop_clock_ns() + PAGE_GAP_NS;
+	do {
+		left = __atomic_load_n(&sw->barrier_parked, __ATOMIC_ACQUIRE);
+		for (i = 0; i < sw->n_workers && i < RTE_MAX_LCORE; i++)
+			if (__atomic_load_n(&sw->workers[i]->stats.iterations,
+					    __ATOMIC_RELAXED) < seen[i] + 2)
+				left++;
+		if (left == 0)
+			break;
+		rte_pause();
+	} while (!sw->stop && loop_clock_ns() < until);
+}
+
+/* A row has been read at cursor 'next_pos' (the position after it). */
+static void
+page_shown(struct page *pg, uint64_t next_pos)
+{
+	pg->shown++;
+	if (pg->shown == pg->limit) {
+		pg->full = true;
+		pg->next = next_pos;
+	}
+}
+
+/* The text note's tail and the JSON "next" member. */
+static void
+page_end(struct reply *r, const struct page *pg, const char *what)
+{
+	char c[24];
+
+	if (!pg->more) {
+		reply_note(r, "%s", what);
+		return;
+	}
+	snprintf(c, sizeof(c), "%" PRIu64, pg->next);
+	reply_field(r, "next", c);
+	reply_note(r, "%s, more after this page: --after %s", what, c);
+}
+
+/*
+ * show fdb [BRIDGE] [--limit N] [--after CURSOR]: the cursor is a position
+ * in the bridges' tables one after the other, so a page goes on where the
+ * previous one stopped whatever was learned or aged meanwhile.
+ */
 static int
 cmd_show_fdb(struct vsw *sw, struct reply *r, int argc, char **argv,
 	     char *err, size_t errlen)
 {
 	static const char *const cols[] = { "bridge", "mac", "#vlan", "port",
 					    "#age", "type" };
-	struct fdb_dump d = { .r = r, .sw = sw };
+	static const char usage[] = "usage: show fdb [BRIDGE] [--limit N] [--after CURSOR]";
+	struct fdb_row rows[PAGE_HOLD_ROWS];
+	struct page pg = { 0 };
 	struct bridge *only;
-	uint32_t now;
+	uint64_t base = 0;
+	char what[64];
 	unsigned i;
 
+	if (page_opts(&argc, argv, &pg, usage, err, errlen) != 0)
+		return -1;
+	if (argc > 1) {
+		snprintf(err, errlen, "%s", usage);
+		return -1;
+	}
 	if (find_bridge(sw, argc, argv, &only, err, errlen) != 0)
 		return -1;
 	reply_table(r, "fdb", NULL, RTE_DIM(cols), cols);
-	loop_barrier_sync(sw);
-	now = sw->n_workers ? bridge_now(sw->workers[0]->now) : 0;
-	for (i = 0; i < sw->n_bridges; i++) {
-		if (only != NULL && &sw->bridges[i] != only)
+	for (i = 0; i < sw->n_bridges && !pg.more; i++) {
+		struct bridge *br = &sw->bridges[i];
+		uint32_t slots = fdb_slots(br->fdb), pos;
+
+		base += slots;
+		if ((only != NULL && br != only) || pg.after >= base)
 			continue;
-		d.bridge = sw->bridges[i].name;
-		fdb_walk(sw->bridges[i].fdb, now, fdb_dump_one, &d);
+		pos = pg.after > base - slots ? (uint32_t)(pg.after - (base - slots)) : 0;
+		while (pos < slots && !pg.more) {
+			uint64_t want = pg.full ? 1 : RTE_MIN(pg.limit - pg.shown,
+							     (uint64_t)PAGE_HOLD_ROWS);
+			uint32_t now, n, k;
+
+			page_hold(sw);
+			now = sw->n_workers ? bridge_now(sw->workers[0]->now) : 0;
+			n = fdb_read(br->fdb, now, &pos, PAGE_HOLD_SCAN, rows, (unsigned)want);
+			page_release(sw);
+			if (pg.full) {
+				pg.more = n > 0;
+				continue;
+			}
+			for (k = 0; k < n; k++) {
+				struct rte_ether_addr mac;
+				char m[RTE_ETHER_ADDR_FMT_SIZE], vid[8], a[16];
+
+				fdb_key_mac(rows[k].key, &mac);
+				fmt_mac(m, sizeof(m), &mac);
+				snprintf(vid, sizeof(vid), "%u", fdb_key_vid(rows[k].key));
+				snprintf(a, sizeof(a), "%u", rows[k].age);
+				reply_row(r, br->name, m, vid, sw->ports[rows[k].port].name,
+					  rows[k].is_static ? "" : a,
+					  rows[k].is_static ? "static" : "learned");
+				/* fdb_read() stopped right after the row that fills the page */
+				page_shown(&pg, base - slots + pos);
+			}
+		}
 	}
-	loop_barrier_release(sw);
-	reply_note(r, "%u entr%s (age in seconds)", d.rows, d.rows == 1 ? "y" : "ies");
+	snprintf(what, sizeof(what), "%" PRIu64 " entr%s (age in seconds)", pg.shown,
+		 pg.shown == 1 ? "y" : "ies");
+	page_end(r, &pg, what);
 	return 0;
 }
 
@@ -580,22 +715,14 @@ cmd_show_neighbors(struct vsw *sw, struct reply *r, int argc, char **argv,
 	return 0;
 }
 
-struct sess_dump {
-	struct reply *r;
-	unsigned rows, limit;
-};
-
 static void
-session_row(void *arg, const struct napt_session *s, uint32_t now)
+session_row(struct reply *r, const struct napt_session *s, uint32_t now)
 {
-	struct sess_dump *d = arg;
 	char in[40], out[40], rem[40], a[INET_ADDRSTRLEN], idle[16], exp[16],
 	     po[24], pi[24];
 	const char *proto = s->proto == IPPROTO_TCP ? "tcp" :
 			    s->proto == IPPROTO_UDP ? "udp" : "icmp";
 
-	if (d->rows++ >= d->limit)
-		return;
 	snprintf(in, sizeof(in), "%s:%u", ip4(s->in_ip, a), rte_be_to_cpu_16(s->in_port));
 	snprintf(out, sizeof(out), "%s:%u", ip4(s->ext_ip, a), rte_be_to_cpu_16(s->ext_port));
 	snprintf(rem, sizeof(rem), "%s:%u", ip4(s->rem_ip, a), rte_be_to_cpu_16(s->rem_port));
@@ -603,37 +730,71 @@ session_row(void *arg, const struct napt_session *s, uint32_t now)
 	snprintf(exp, sizeof(exp), "%d", (int32_t)(s->expire - now));
 	snprintf(po, sizeof(po), "%llu", (unsigned long long)s->pkts_out);
 	snprintf(pi, sizeof(pi), "%llu", (unsigned long long)s->pkts_in);
-	reply_row(d->r, proto, in, out, rem, napt_state_name(s), idle, exp, po, pi);
+	reply_row(r, proto, in, out, rem, napt_state_name(s), idle, exp, po, pi);
 }
 
+/* show sessions [MAX_ROWS] [--limit N] [--after CURSOR]: MAX_ROWS is the
+ * old spelling of --limit; the cursor is a slot of the session table. */
 static int
 cmd_show_sessions(struct vsw *sw, struct reply *r, int argc, char **argv,
 		  char *err, size_t errlen)
 {
 	static const char *const cols[] = { "proto", "inside", "outside", "remote",
 		"state", "#idle", "#expires_in", "#pkts_out", "#pkts_in" };
-	struct sess_dump d = { .r = r, .limit = 10000 };
-	char *end;
+	static const char usage[] =
+		"usage: show sessions [MAX_ROWS] [--limit N] [--after CURSOR]";
+	struct napt_session rows[PAGE_HOLD_ROWS];
+	struct page pg = { 0 };
+	struct napt *nt;
+	uint32_t pos;
+	char what[96], *end;
 
 	if (no_router(sw, err, errlen) != 0 || sw->router->napt == NULL) {
 		snprintf(err, errlen, "no NAT in this topology");
 		return -1;
 	}
+	nt = sw->router->napt;
+	if (page_opts(&argc, argv, &pg, usage, err, errlen) != 0)
+		return -1;
+	if (argc > 1) {
+		snprintf(err, errlen, "%s", usage);
+		return -1;
+	}
 	if (argc == 1) {
-		unsigned long n = strtoul(argv[0], &end, 10);
+		unsigned long n;
 
-		if (*end != '\0' || n == 0) {
-			snprintf(err, errlen, "usage: show sessions [MAX_ROWS]");
+		errno = 0;
+		n = strtoul(argv[0], &end, 10);
+		if (*end != '\0' || n == 0 || errno != 0 || n > UINT32_MAX ||
+		    argv[0][0] < '0' || argv[0][0] > '9') {
+			snprintf(err, errlen, "%s", usage);
 			return -1;
 		}
-		d.limit = (unsigned)n;
+		pg.limit = n;
 	}
 	reply_table(r, "sessions", NULL, RTE_DIM(cols), cols);
-	loop_barrier_sync(sw);
-	napt_walk(sw->router->napt, bridge_now(sw->workers[0]->now), session_row, &d);
-	loop_barrier_release(sw);
-	reply_note(r, "%u session%s%s (idle and expires_in in seconds)", d.rows,
-		   d.rows == 1 ? "" : "s", d.rows > d.limit ? ", first rows shown" : "");
+	pos = pg.after < nt->p.sessions ? (uint32_t)pg.after : nt->p.sessions;
+	while (pos < nt->p.sessions && !pg.more) {
+		uint64_t want = pg.full ? 1 : RTE_MIN(pg.limit - pg.shown,
+						     (uint64_t)PAGE_HOLD_ROWS);
+		uint32_t now, n, k;
+
+		page_hold(sw);
+		now = bridge_now(sw->workers[0]->now);
+		n = napt_read(nt, now, &pos, PAGE_HOLD_SCAN, rows, (unsigned)want);
+		page_release(sw);
+		if (pg.full) {
+			pg.more = n > 0;
+			continue;
+		}
+		for (k = 0; k < n; k++) {
+			session_row(r, &rows[k], now);
+			page_shown(&pg, pos);
+		}
+	}
+	snprintf(what, sizeof(what), "%" PRIu64 " session%s (idle and expires_in in seconds)",
+		 pg.shown, pg.shown == 1 ? "" : "s");
+	page_end(r, &pg, what);
 	return 0;
 }
 
@@ -798,7 +959,7 @@ static const struct cmd commands[] = {
 	  "counters per port, drops by reason, workers", cmd_show_stats },
 	{ { "show", "bridges", NULL }, 1, "show bridges [BRIDGE]",
 	  "bridges: ports, VLANs, FDB entries, limits, counters", cmd_show_bridges },
-	{ { "show", "fdb", NULL }, 1, "show fdb [BRIDGE]",
+	{ { "show", "fdb", NULL }, 5, "show fdb [BRIDGE] [--limit N] [--after CURSOR]",
 	  "MAC table: MAC, VLAN, port, age, learned/static", cmd_show_fdb },
 	{ { "fdb", "flush", NULL }, 2, "fdb flush [BRIDGE [PORT]]",
 	  "forget learned MACs (static entries stay)", cmd_fdb_flush },
@@ -808,7 +969,8 @@ static const struct cmd commands[] = {
 	  "L3 interfaces and routes", cmd_show_routes },
 	{ { "show", "neighbors", NULL }, 0, "show neighbors",
 	  "ARP table: address, MAC, state, age", cmd_show_neighbors },
-	{ { "show", "sessions", NULL }, 1, "show sessions [MAX_ROWS]",
+	{ { "show", "sessions", NULL }, 5,
+	  "show sessions [MAX_ROWS] [--limit N] [--after CURSOR]",
 	  "NAT sessions: inside, outside, remote, protocol, state, idle", cmd_show_sessions },
 	{ { "show", "nat", NULL }, 0, "show nat",
 	  "NAT counters, table use, external ports", cmd_show_nat },

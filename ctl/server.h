@@ -11,6 +11,21 @@
  * Malformed, oversized or slow requests get an ERR reply (or are closed),
  * never a crash.
  *
+ * Big tables are paged without stopping forwarding: show fdb and show
+ * sessions take --limit N (rows a page, default 10000) and --after CURSOR
+ * (the "next" a page ends with: a slot position in the tables, opaque to
+ * the user). Neither table can be read without the worker barrier (the
+ * FDB is written by the workers without a sequence count unless several
+ * share it; the session table has no RCU), so the walk takes the barrier
+ * for one bounded piece at a time (fdb_read(), napt_read(): at most 1024
+ * slots looked at and 256 rows copied out), formats the rows after the
+ * release, and lets every worker go round its loop before the next piece.
+ * bench/micro_page, 1M entries: a piece holds the workers 1 us on average,
+ * 41 us at worst (sessions), where the whole walk used to hold them 0.7 s
+ * (show fdb, rows formatted under the barrier). Entries keep their slot
+ * while they live, so an entry that lives through the paging shows
+ * exactly once whatever is learned or removed between the pages.
+ *
  * ctl_run() is the main lcore's loop: it serves the socket, watches the
  * signals that stop vsw and does the periodic control work, until
  * sw->stop is set.

@@ -24,6 +24,8 @@ struct reply {
 	struct table *tables;
 	unsigned n, cap;
 	char *notes;                /* notes before any table */
+	char *fields[4][2];         /* reply_field(): name, value */
+	unsigned n_fields;
 };
 
 struct reply *
@@ -58,6 +60,10 @@ reply_free(struct reply *r)
 	}
 	free(r->tables);
 	free(r->notes);
+	for (t = 0; t < r->n_fields; t++) {
+		free(r->fields[t][0]);
+		free(r->fields[t][1]);
+	}
 	free(r);
 }
 
@@ -195,6 +201,12 @@ render_json(struct reply *r, FILE *f)
 		}
 		fputc(']', f);
 	}
+	for (t = 0; t < r->n_fields; t++) {
+		fprintf(f, "%s", r->n > 0 || t > 0 ? "," : "");
+		json_str(f, r->fields[t][0]);
+		fputc(':', f);
+		json_str(f, r->fields[t][1]);
+	}
 	fputs("}\n", f);
 }
 
@@ -242,6 +254,23 @@ render_text(struct reply *r, FILE *f)
 		if (tb->note)
 			fprintf(f, "%s\n", tb->note);
 	}
+}
+
+void
+reply_field(struct reply *r, const char *name, const char *value)
+{
+	unsigned i = r->n_fields;
+
+	if (i == sizeof(r->fields) / sizeof(r->fields[0]))
+		return;
+	r->fields[i][0] = strdup(name);
+	r->fields[i][1] = strdup(value);
+	if (r->fields[i][0] == NULL || r->fields[i][1] == NULL) {
+		free(r->fields[i][0]);
+		free(r->fields[i][1]);
+		return;
+	}
+	r->n_fields++;
 }
 
 char *

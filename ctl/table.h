@@ -32,6 +32,10 @@ void reply_rowv(struct reply *r, const char *const *cells);
 void reply_note(struct reply *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* A top-level string member "name": "value" after the tables (JSON only;
+ * text mode says it in a note). At most 4 a reply. */
+void reply_field(struct reply *r, const char *name, const char *value);
+
 /* Render everything into a malloc'ed string (caller frees). */
 char *reply_render(struct reply *r, size_t *len);
 

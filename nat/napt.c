@@ -748,3 +748,20 @@ napt_walk(const struct napt *n, uint32_t now, napt_walk_fn fn, void *arg)
 		    alive(&n->s[i], now))
 			fn(arg, &n->s[i], now);
 }
+
+unsigned
+napt_read(const struct napt *n, uint32_t now, uint32_t *pos, unsigned scan,
+	  struct napt_session *out, unsigned max)
+{
+	uint32_t i = RTE_MIN(*pos, n->p.sessions), end = n->p.sessions;
+	unsigned k = 0;
+
+	if (scan < end - i)
+		end = i + scan;
+	for (; i < end && k < max; i++)
+		if (n->s[i].expire != 0 && n->s[i].map != NAPT_NONE &&
+		    alive(&n->s[i], now))
+			out[k++] = n->s[i];
+	*pos = i;
+	return k;
+}

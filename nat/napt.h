@@ -177,6 +177,18 @@ typedef void (*napt_walk_fn)(void *arg, const struct napt_session *s,
 			     uint32_t now);
 void napt_walk(const struct napt *n, uint32_t now, napt_walk_fn fn, void *arg);
 
+/*
+ * Copy the live sessions of at most 'scan' table slots from '*pos' on into
+ * 'out' (room for 'max'), in slot order, and leave '*pos' at the first
+ * slot not looked at (the table size when it is done). Returns the number
+ * copied. A session keeps its slot while it lives, so a walk in pieces,
+ * the worker running between them, sees every session that lives through
+ * it exactly once. Control path, under the worker barrier for the call
+ * only.
+ */
+unsigned napt_read(const struct napt *n, uint32_t now, uint32_t *pos, unsigned scan,
+		   struct napt_session *out, unsigned max);
+
 /* 'established' / 'transitory' / "-" for a session. */
 const char *napt_state_name(const struct napt_session *s);
 

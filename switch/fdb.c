@@ -463,3 +463,32 @@ fdb_walk(const struct fdb *f, uint32_t now, fdb_walk_fn fn, void *arg)
 		}
 	}
 }
+
+unsigned
+fdb_read(const struct fdb *f, uint32_t now, uint32_t *pos, unsigned scan,
+	 struct fdb_row *out, unsigned max)
+{
+	uint32_t s = *pos, end = fdb_slots(f);
+	unsigned n = 0;
+
+	if (s > end)
+		s = end;
+	if (scan < end - s)
+		end = s + scan;
+	for (; s < end && n < max; s++) {
+		const struct fdb_bucket *bk = &f->b[s / FDB_WAYS];
+		unsigned w = s % FDB_WAYS;
+		uint32_t val = bk->val[w];
+
+		if (bk->key[w] == 0 || !fdb_entry_live(f, val, bk->seen[w], (uint16_t)now))
+			continue;
+		out[n].key = bk->key[w];
+		out[n].port = (uint16_t)(val & FDB_PORT_MASK);
+		out[n].is_static = (val & FDB_STATIC) != 0;
+		out[n].age = out[n].is_static ? 0 :
+			     (uint16_t)((uint16_t)now - bk->seen[w]);
+		n++;
+	}
+	*pos = s;
+	return n;
+}

@@ -261,6 +261,34 @@ typedef void (*fdb_walk_fn)(void *arg, uint64_t key, uint16_t port,
 			    bool is_static, uint32_t age);
 void fdb_walk(const struct fdb *f, uint32_t now, fdb_walk_fn fn, void *arg);
 
+/* A live entry as fdb_read() copies it out. */
+struct fdb_row {
+	uint64_t key;
+	uint32_t age;                   /* seconds; 0 for a static entry */
+	uint16_t port;
+	bool is_static;
+};
+
+/* Slots of the table (bucket * FDB_WAYS + way): the positions fdb_read() walks. */
+static inline uint32_t
+fdb_slots(const struct fdb *f)
+{
+	return (f->mask + 1) * FDB_WAYS;
+}
+
+/*
+ * Copy the live entries of at most 'scan' slots from '*pos' on into 'out'
+ * (room for 'max'), in slot order, and leave '*pos' at the first slot not
+ * looked at (fdb_slots() when the table is done). Returns the number
+ * copied. An entry keeps its slot while it lives (an insert takes an empty
+ * slot, a removal empties one, nothing moves), so a walk in pieces with
+ * the workers running between them sees every entry that lives through
+ * the whole walk exactly once. Control path, under the worker barrier for
+ * the call only: it bounds what one hold costs the workers.
+ */
+unsigned fdb_read(const struct fdb *f, uint32_t now, uint32_t *pos, unsigned scan,
+		  struct fdb_row *out, unsigned max);
+
 /* Learned entries live on 'port' (static ones not counted). */
 static inline uint32_t
 fdb_port_count(const struct fdb *f, uint16_t port)
