@@ -4,6 +4,7 @@
 pcap cases (tests/pcap/*/) and a few hand-made inputs.
 
     /usr/bin/python3 fuzz/seed.py        # (re)writes fuzz/corpus/*/seed-*
+    /usr/bin/python3 fuzz/seed.py ctl    # only fuzz/corpus/ctl/seed-*
 
 Only files named seed-* are replaced; what fuzzing added (other names)
 stays. Deterministic: the same tree gives the same files.
@@ -261,6 +262,48 @@ def pipeline_topology_text():
     return "".join(p.encode().decode("unicode_escape") for p in parts)
 
 
+def handmade_ctl():
+    """Requests for fuzz_ctl.c: every command of the help list with and
+    without --json, their arguments good and bad, and malformed bytes."""
+    cmds = [
+        "help", "show ports", "show stats", "show bridges", "show bridges docker0",
+        "show bridges nope", "show fdb", "show fdb docker0", "show fdb lab",
+        "show fdb nope", "show fdb --limit 5", "show fdb --limit 5 --after 3",
+        "show fdb lab --limit 1 --after 0", "show fdb --after 99999999999",
+        "show fdb --limit 0", "show fdb --limit", "show fdb --after x",
+        "fdb flush", "fdb flush docker0", "fdb flush docker0 c1", "fdb flush lab c1",
+        "fdb flush nope", "fdb flush docker0 c1 c2", "port c1 down", "port c1 up",
+        "port uplink down", "port m1 down", "port nope up", "port c1 sideways",
+        "port c1", "show routes", "show neighbors", "show sessions",
+        "show sessions 3", "show sessions 0", "show sessions x",
+        "show sessions --limit 7 --after 10", "show sessions 2 --limit 3",
+        "show nat", "show macvlan", "show macvlan mvb", "show macvlan nope",
+    ]
+    out = {}
+    for i, c in enumerate(cmds):
+        out["cmd-%02d" % i] = (c + "\n").encode()
+        out["cmd-%02d-json" % i] = (c + " --json\n").encode()
+        out["cmd-%02d-j" % i] = ("-j " + c).encode()
+    out["bad-word"] = b"frobnicate\n"
+    out["bad-show"] = b"show\n"
+    out["bad-show-nothing"] = b"show nothing --json\n"
+    out["empty"] = b""
+    out["newline"] = b"\n"
+    out["spaces"] = b" " * 300 + b"show" + b" " * 500 + b"ports" + b" " * 200 + b"\n"
+    out["tabs-crs"] = b"\tshow\r\tfdb\t\r\n"
+    out["overlong"] = b"show fdb " + b"a" * 5000 + b"\n"
+    out["just-fits"] = b"show fdb " + b"b" * (4095 - 9)
+    out["long-word"] = b"port " + b"c" * 1000 + b" up\n"
+    out["many-words"] = b" ".join([b"show"] * 20) + b"\n"
+    out["sixteen-words"] = b"show fdb" + b" --limit 1" * 7 + b"\n"
+    out["nul"] = b"show\0ports\n"
+    out["nul-end"] = b"show ports\n\0"
+    out["high-bytes"] = b"show \xff\xfe ports\n"
+    out["two-lines"] = b"show ports\nshow fdb\n"
+    out["json-only"] = b"--json\n"
+    return out
+
+
 def write(target, name, data, seen):
     h = hashlib.sha1(data).hexdigest()
     if h in seen:
@@ -271,6 +314,17 @@ def write(target, name, data, seen):
 
 
 def main():
+    if sys.argv[1:] == ["ctl"]:
+        # only the control requests: they come from no golden case
+        d = os.path.join(HERE, "corpus", "ctl")
+        os.makedirs(d, exist_ok=True)
+        for f in glob.glob(os.path.join(d, "seed-*")):
+            os.unlink(f)
+        seen = set()
+        for name, data in handmade_ctl().items():
+            write("ctl", name, data, seen)
+        print("fuzz/corpus/ctl: %d seeds" % len(seen))
+        return 0
     for target in ("pipeline", "napt", "topology"):
         d = os.path.join(HERE, "corpus", target)
         os.makedirs(d, exist_ok=True)
