@@ -603,6 +603,10 @@ veth_check(const struct netlink_veth *v, const char *ifname, char *err,
 		return fail(err, errlen, -EINVAL, NULL,
 			    "gateway %s is not another address in %s/%u", gw, ip,
 			    v->prefix);
+	if (v->mtu != 0 && (v->mtu < 68 || v->mtu > 65535))
+		return fail(err, errlen, -EINVAL, NULL,
+			    "MTU %u for %s is outside 68..65535 (a veth's)",
+			    v->mtu, v->host);
 	if (v->mac[0] & 1)
 		return fail(err, errlen, -EINVAL, NULL,
 			    "MAC %02x:%02x:%02x:%02x:%02x:%02x for %s is a multicast address",

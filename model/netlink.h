@@ -73,9 +73,9 @@ struct netlink_link {
  * 'err' and nothing left behind:
  *   -ENAMETOOLONG / -EINVAL  a name too long or not valid for an interface,
  *                            a prefix not 1..32, no address, a gateway not in
- *                            the subnet or equal to the address, a multicast
- *                            MAC, a target that is not a network namespace or
- *                            is the caller's own
+ *                            the subnet or equal to the address, an MTU not
+ *                            68..65535, a multicast MAC, a target that is not
+ *                            a network namespace or is the caller's own
  *   -ENOENT                  no such namespace
  *   -EEXIST                  'host' exists on the host or 'ifname' in the
  *                            namespace, or the namespace has a default route

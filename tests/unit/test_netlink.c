@@ -396,8 +396,8 @@ test_failures_leave_nothing(void **state)
 	TRY(v.mac[0] = 0x01, "multicast MAC", -EINVAL, "multicast");
 	TRY(v.ip = ip4("198.18.0.2"), "duplicate address", -EADDRINUSE,
 	    "198.18.0.2 is already on eth0");
-	/* refused by the kernel after nothing was made */
-	TRY(v.mtu = 10, "MTU below minimum", -EINVAL, f->host[1]);
+	TRY(v.mtu = 10, "MTU below minimum", -EINVAL, "MTU 10");
+	TRY(v.mtu = 65536, "MTU above maximum", -EINVAL, "MTU 65536");
 	/* refused halfway, with the veth, address and links made: undone */
 	TRY((v.gateway = ip4("198.18.0.1")), "second default route", -EEXIST,
 	    "default route already");
