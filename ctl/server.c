@@ -393,9 +393,10 @@ page_opts(int *argc, char **argv, struct page *pg, const char *usage, char *err,
 
 /*
  * The workers stop for one piece of a walk only: after the release the
- * control thread waits until every worker has left the barrier and gone
- * once round its loop (or PAGE_GAP_NS), so that two holds never merge
- * into one long stop.
+ * control thread waits until every worker has left the barrier and begun
+ * an iteration of its loop (or PAGE_GAP_NS), which it finishes before it
+ * looks at the barrier again: two holds never merge into one long stop,
+ * and an idle worker going back to sleep costs no wait.
  */
 static void
 page_hold(struct vsw *sw)
@@ -419,7 +420,7 @@ page_release(struct vsw *sw)
 		left = __atomic_load_n(&sw->barrier_parked, __ATOMIC_ACQUIRE);
 		for (i = 0; i < sw->n_workers && i < RTE_MAX_LCORE; i++)
 			if (__atomic_load_n(&sw->workers[i]->stats.iterations,
-					    __ATOMIC_RELAXED) < seen[i] + 2)
+					    __ATOMIC_RELAXED) == seen[i])
 				left++;
 		if (left == 0)
 			break;

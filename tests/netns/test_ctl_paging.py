@@ -42,9 +42,11 @@ def test_fdb_pages_every_entry_once(lab):
     a, ha = lab.container("a", "10.93.0.1/24")
     b, hb = lab.container("b", "10.93.0.2/24")
     x, hx = lab.container("x", "10.93.0.66/24")
+    # a table not much bigger than what it holds: slots next to each other full
     v = lab.vsw(bridge_ini([("a", "afpacket", "iface", ha),
                             ("b", "afpacket", "iface", hb),
-                            ("x", "afpacket", "iface", hx)]))
+                            ("x", "afpacket", "iface", hx)])
+                .replace("[bridge br0]\n", "[bridge br0]\nmac_limit = 4100\n"))
     lab.run(a, "ping -c 1 -W 2 10.93.0.2")
     # N_MACS unicast source MACs from x
     lab.run(x, "/usr/bin/python3 -c \"from scapy.all import *; "
