@@ -17,6 +17,7 @@
  * reason\n" with nothing after it. What a request changes is undone after
  * it (ports set down are set up again, flushed FDB entries are learned
  * again), so that an input means the same thing each time it runs.
+ * FUZZ_VERBOSE=1: every reply on stderr.
  */
 #include <stdbool.h>
 
@@ -66,6 +67,7 @@ static const char topology_text[] =
 static struct topology topo;
 static struct vsw sw;
 static struct rte_mempool *pool;
+static bool verbose;                    /* FUZZ_VERBOSE=1: every reply */
 
 static uint32_t
 now_s(void)
@@ -156,6 +158,7 @@ setup(void)
 				       SOCKET_ID_ANY);
 	FUZZ_CHECK(pool != NULL);
 	atexit(teardown);
+	verbose = getenv("FUZZ_VERBOSE") != NULL;
 	sw.workers[0]->now = 1000ull * 1000000000ull;
 	learn_all();
 	for (i = 0; i < N_SESSIONS; i++)
@@ -202,6 +205,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	setup();
 	out = ctl_execute(&sw, (const char *)data, size);
 	FUZZ_CHECK(out != NULL);
+	if (verbose)
+		fputs(out, stderr);
 	len = strlen(out);
 	FUZZ_CHECK(len >= 3 && out[len - 1] == '\n');
 	if (strncmp(out, "OK\n", 3) != 0) {
