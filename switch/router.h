@@ -21,6 +21,12 @@
  * Errors go back to the sender's MAC out of the interface the frame came in
  * on, rate-limited, so they never wait for ARP.
  *
+ * Files: router.c builds the interfaces and routes and has the per-packet
+ * way above; router_nat.c the NAT fast path, which takes the bursts of NAT
+ * interfaces first (bulk LPM and session lookups, translation and send of
+ * known sessions) and hands the rest to the per-packet way; arp.c and
+ * icmp.c what their names say. What they share is below the public part.
+ *
  * Threads: one worker (the topology refuses more with L3 for now); the
  * control thread reads the tables under the worker barrier.
  */
@@ -30,10 +36,13 @@
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_ip_frag.h>
 #include <rte_mbuf.h>
 
 #include "config/topology.h"
+#include "ports/offload.h"
+#include "switch/loop.h"
 
 #define L3_MAX_IFS (TOPO_MAX_BRIDGES + TOPO_MAX_PORTS)
 
@@ -138,7 +147,7 @@ void router_output(struct worker *w, const struct l3if *ifc, struct rte_mbuf *m)
 /* The l3if whose address is 'ip' (network order), or NULL. */
 const struct l3if *router_if_by_addr(const struct router *r, rte_be32_t ip);
 
-/* ---- between router.c, arp.c and icmp.c ---- */
+/* ---- between router.c, router_nat.c, arp.c and icmp.c (the router's worker) ---- */
 
 /* Send IPv4 packet 'm' (l2_len/l3_len set) to next hop 'nh' on 'out':
  * fill the Ethernet header from the neighbour table, or hold the packet and
@@ -163,6 +172,54 @@ void icmp_echo_reply(struct worker *w, const struct l3if *ifc, struct rte_mbuf *
 void icmp_error(struct worker *w, const struct l3if *ifc,
 		const struct rte_mbuf *orig, uint8_t type, uint8_t code,
 		uint16_t info);
+
+/*
+ * The per-packet way for an IPv4 frame that came in on 'in' (consumes
+ * 'm'): header checks, then to us (ICMP echo, inbound NAPT, hairpin) or
+ * forwarded (LPM, isolation, outbound NAPT, TTL, MTU, ARP).
+ */
+void router_ipv4_input(struct worker *w, const struct l3if *in, struct rte_mbuf *m);
+
+/*
+ * Send 'm', too big for 'out', to 'nh' in pieces: a super-frame is cut into
+ * its segments first (with finished checksums), then whatever is still
+ * bigger than the MTU is fragmented. Consumes 'm'.
+ */
+void router_send_fragmented(struct worker *w, const struct l3if *out,
+			    rte_be32_t nh, struct rte_mbuf *m);
+
+/*
+ * The NAT fast path (router_nat.c) for a burst that came in on 'ifc', a
+ * masqueraded bridge's gateway or a NAT uplink: packets of live sessions
+ * are routed and translated with one bulk LPM lookup and one bulk session
+ * lookup; every other packet takes the per-packet way, in its place in the
+ * burst. Consumes every frame. router_input() only.
+ */
+void router_nat_burst(struct worker *w, const struct l3if *ifc,
+		      struct rte_mbuf **pkts, uint16_t n);
+
+/* The size of 'm' on the wire: a super-frame's segments for a GSO frame. */
+static inline uint16_t
+router_wire_len(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
+{
+	return (m->ol_flags & OFFLOAD_SEG_FLAGS) ?
+	       (uint16_t)(m->l3_len + m->l4_len + m->tso_segsz) :
+	       rte_be_to_cpu_16(ip->total_length);
+}
+
+/* The per-packet way, for what the fast path does not take (consumes 'm'). */
+static inline void
+router_input_one(struct worker *w, const struct l3if *ifc, struct rte_mbuf *m)
+{
+	rte_be16_t type = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type;
+
+	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4))
+		router_ipv4_input(w, ifc, m);
+	else if (type == RTE_BE16(RTE_ETHER_TYPE_ARP))
+		arp_input(w, ifc, m);
+	else
+		loop_drop(w, m->port, VSW_DROP_L3_PROTO, m);
+}
 
 #define ICMP_UNREACH 3
 #define ICMP_UNREACH_NET 0
