@@ -209,6 +209,52 @@ check_round_trip(const struct topology *t)
 	free(w2);
 }
 
+/* One object of each kind alone, with what topo_subset_close() adds,
+ * parses on its own (which one: from the input's size). */
+static struct { enum topo_object kind; unsigned index; } only;
+
+static bool
+keep_only(void *arg, const struct topology *t, enum topo_object kind, unsigned i)
+{
+	(void)arg;
+	(void)t;
+	return kind == only.kind && i == only.index;
+}
+
+static void
+check_subsets(const struct topology *t, size_t seed)
+{
+	static struct topology alone;
+	const unsigned counts[] = { [TOPO_OBJ_SWITCH] = 1,
+		[TOPO_OBJ_BRIDGE] = t->n_bridges, [TOPO_OBJ_MACVLAN] = t->n_macvlans,
+		[TOPO_OBJ_PORT] = t->n_ports, [TOPO_OBJ_ROUTE] = t->n_routes,
+		[TOPO_OBJ_PUBLISH] = t->n_publish, [TOPO_OBJ_STATIC] = t->n_statics };
+	unsigned k;
+
+	for (k = TOPO_OBJ_SWITCH; k <= TOPO_OBJ_STATIC; k++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f;
+		int rc;
+
+		if (counts[k] == 0)
+			continue;
+		only.kind = (enum topo_object)k;
+		only.index = (unsigned)(seed % counts[k]);
+		f = open_memstream(&buf, &len);
+		if (f == NULL)
+			return;
+		rc = topo_write_subset(f, t, keep_only, NULL, stderr);
+		fclose(f);
+		if (rc != 0 || topo_load_string(&alone, "subset.ini", buf, stderr) != 0) {
+			fprintf(stderr, "fuzz_topology: object %u of kind %u alone (%d):\n%s",
+				only.index, k, rc, buf);
+			abort();
+		}
+		free(buf);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -237,6 +283,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)topo_is_replay(&topo);
 		(void)topo_has_nat(&topo);
 		check_round_trip(&topo);
+		check_subsets(&topo, size);
 	}
 	/* and once more without a stream for the messages, as vswctl may */
 	if (size < 4096) {

@@ -139,6 +139,49 @@ round_trip_parsed(const struct topology *parsed, const char *what)
 	free(w2);
 }
 
+/* Each object alone, with what topo_subset_close() adds, parses on its
+ * own and keeps its section as it was. */
+static struct {
+	enum topo_object kind;
+	unsigned index;
+} only;
+
+static bool
+keep_only(void *arg, const struct topology *t, enum topo_object kind, unsigned i)
+{
+	(void)arg;
+	(void)t;
+	return kind == only.kind && i == only.index;
+}
+
+static void
+subsets_parse_alone(const struct topology *parsed, const char *what)
+{
+	static struct topology alone;
+	const unsigned counts[] = { [TOPO_OBJ_SWITCH] = 1,
+		[TOPO_OBJ_BRIDGE] = parsed->n_bridges, [TOPO_OBJ_MACVLAN] = parsed->n_macvlans,
+		[TOPO_OBJ_PORT] = parsed->n_ports, [TOPO_OBJ_ROUTE] = parsed->n_routes,
+		[TOPO_OBJ_PUBLISH] = parsed->n_publish, [TOPO_OBJ_STATIC] = parsed->n_statics };
+	unsigned k;
+
+	for (k = TOPO_OBJ_SWITCH; k <= TOPO_OBJ_STATIC; k++) {
+		for (only.index = 0; only.index < counts[k]; only.index++) {
+			char *buf = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&buf, &len);
+
+			only.kind = (enum topo_object)k;
+			assert_int_equal(topo_write_subset(f, parsed, keep_only, NULL, stderr), 0);
+			fclose(f);
+			if (load_into(&alone, buf) != 0)
+				print_error("%s: object %u of kind %u alone does not parse:\n%s\n--\n%s",
+					    what, only.index, k, errbuf, buf);
+			assert_int_equal(load_into(&alone, buf), 0);
+			free(buf);
+		}
+	}
+}
+
 static void
 round_trip(const char *text)
 {
@@ -168,6 +211,7 @@ test_committed_topologies(void **state)
 			print_error("%s: %s", g.gl_pathv[i], errbuf);
 		assert_int_equal(rc, 0);
 		round_trip_parsed(&t1, g.gl_pathv[i]);
+		subsets_parse_alone(&t1, g.gl_pathv[i]);
 	}
 	globfree(&g);
 }
@@ -212,6 +256,7 @@ test_fuzz_corpus(void **state)
 			if (topo_load_string(&t1, "fuzz.ini", text, NULL) == 0) {
 				parsed++;
 				round_trip_parsed(&t1, file);
+				subsets_parse_alone(&t1, file);
 			}
 			free(text);
 		}
@@ -339,6 +384,7 @@ test_every_key(void **state)
 	round_trip(every_key_l3);
 	round_trip(every_key_workers);
 	assert_int_equal(load_into(&t1, every_key_l3), 0);
+	subsets_parse_alone(&t1, "every_key_l3");
 	w = write_str(&t1, NULL);
 	assert_int_equal(load_into(&t1, every_key_workers), 0);
 	w2 = write_str(&t1, NULL);
