@@ -685,6 +685,28 @@ subset_slot(struct topo_subset *s, enum topo_object kind, unsigned i)
 	return NULL;
 }
 
+/* Does 'group' hold an object already dropped? Then it is said in 'why'. */
+static int
+needs_dropped(const struct topology *state, struct topo_subset *group,
+	      struct topo_subset *dropped, char *why, size_t size)
+{
+	const unsigned counts[] = { [TOPO_OBJ_SWITCH] = 1,
+		[TOPO_OBJ_BRIDGE] = state->n_bridges, [TOPO_OBJ_MACVLAN] = state->n_macvlans,
+		[TOPO_OBJ_PORT] = state->n_ports, [TOPO_OBJ_ROUTE] = state->n_routes,
+		[TOPO_OBJ_PUBLISH] = state->n_publish, [TOPO_OBJ_STATIC] = 0 };
+	unsigned k, i;
+
+	for (k = TOPO_OBJ_SWITCH; k < TOPO_OBJ_STATIC; k++)
+		for (i = 0; i < counts[k]; i++)
+			if (*subset_slot(group, k, i) && *subset_slot(dropped, k, i)) {
+				snprintf(why, size, "it needs [%s%s%s], which is not restored",
+					 kind_name(k), k == TOPO_OBJ_SWITCH ? "" : " ",
+					 obj_name(state, k, i));
+				return -ENOENT;
+			}
+	return 0;
+}
+
 /* The union does not parse: add the kept objects one by one (each with
  * the kept objects it needs), and drop those that do not fit. */
 static int
@@ -694,6 +716,7 @@ merge_one_by_one(struct topology *out, struct topology *u, const struct topology
 {
 	struct topo_subset *added = calloc(1, sizeof(*added));
 	struct topo_subset *cand = calloc(1, sizeof(*cand));
+	struct topo_subset *dropped = calloc(1, sizeof(*dropped));
 	const unsigned counts[] = { [TOPO_OBJ_SWITCH] = 1,
 		[TOPO_OBJ_BRIDGE] = state->n_bridges, [TOPO_OBJ_MACVLAN] = state->n_macvlans,
 		[TOPO_OBJ_PORT] = state->n_ports, [TOPO_OBJ_ROUTE] = state->n_routes,
@@ -701,7 +724,7 @@ merge_one_by_one(struct topology *out, struct topology *u, const struct topology
 	unsigned k, i;
 	int rc = -ENOMEM;
 
-	if (added == NULL || cand == NULL)
+	if (added == NULL || cand == NULL || dropped == NULL)
 		goto out;
 	for (k = TOPO_OBJ_SWITCH; k <= TOPO_OBJ_STATIC; k++) {
 		for (i = 0; i < counts[k]; i++) {
@@ -716,19 +739,22 @@ merge_one_by_one(struct topology *out, struct topology *u, const struct topology
 			*subset_slot(group, k, i) = true;
 			topo_subset_close(group, state);
 			subset_and(group, keep);
+			r = needs_dropped(state, group, dropped, why, sizeof(why));
 			subset_or(group, added);
-			r = build_union(u, file, state, group, missing, sizeof(missing));
-			if (r == -ENOENT)
+			if (r == 0)
+				r = build_union(u, file, state, group, missing, sizeof(missing));
+			if (r == 0)
+				r = validate(u, out, why, sizeof(why));
+			else if (why[0] == '\0' && r == -ENOSPC)
+				snprintf(why, sizeof(why), "no room for it next to %s", file->file);
+			else if (why[0] == '\0')
 				snprintf(why, sizeof(why), "it needs %s, which is not restored",
 					 missing);
-			else if (r == -ENOSPC)
-				snprintf(why, sizeof(why), "no room for it next to %s", file->file);
-			else
-				r = validate(u, out, why, sizeof(why));
 			if (r == 0) {
 				memcpy(added, group, sizeof(*added));
 				continue;
 			}
+			*subset_slot(dropped, k, i) = true;
 			if (k == TOPO_OBJ_STATIC) {
 				const uint8_t *m = state->statics[i].mac;
 
@@ -749,6 +775,7 @@ merge_one_by_one(struct topology *out, struct topology *u, const struct topology
 out:
 	free(added);
 	free(cand);
+	free(dropped);
 	return rc;
 }
 

@@ -445,8 +445,10 @@ test_merge_conflicts(void **state)
 	      "[publish web]\nport = up\nproto = tcp\nlisten = 80\nto = 10.9.0.2:80\n");
 	assert_int_equal(out_t.n_publish, 0);
 	assert_non_null(find_msg("[port up] differs from lab.ini:2"));
-	assert_non_null(find_msg("[publish web] is not restored"));
-	assert_non_null(find_msg("[bridge net1] is not restored"));
+	assert_non_null(find_msg("[bridge net1] is not restored: [bridge net1] masquerade: "
+				 "port up is not a routed port"));
+	assert_non_null(find_msg("[publish web] is not restored: it needs [bridge net1], "
+				 "which is not restored"));
 	assert_true(topo_port_find(&out_t, "up") >= 0);
 	assert_int_equal(out_t.ports[topo_port_find(&out_t, "up")].bridge, 0);
 	/* an overlapping subnet */
