@@ -1039,7 +1039,9 @@ topo_ini_reader(char *out, int num, void *stream)
 			       "'%s' is not a 'key = value' line", p);
 			bad = true;
 		} else if ((size_t)num <= strlen(p) + 1) {
-			report(ps, ps->lineno, NULL, "line too long");
+			/* inih's own buffer (200 bytes in Debian's build) */
+			report(ps, ps->lineno, NULL, "line longer than %d characters",
+			       num - 2);
 			bad = true;
 		}
 	}

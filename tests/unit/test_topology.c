@@ -338,6 +338,15 @@ test_long_line_and_nul(void **state)
 	memset(text + strlen(text), 'a', 2000);
 	strcat(text, "\n[bridge b]\n");
 	expect_error(text, "t.ini:2: line longer than");
+	/* what inih's line buffer takes, said the same way */
+	memset(text, 0, sizeof(text));
+	strcpy(text, "[switch]\neal = ");
+	memset(text + strlen(text), 'a', 300);
+	expect_error(text, "t.ini:2: line longer than 198 characters");
+	strcpy(text, "[switch]\neal = ");
+	memset(text + strlen(text), 'a', 2000);
+	strcat(text, "\n[bridge b]\n");
+	assert_int_equal(load(text), -EINVAL);
 	/* the lines after it still count right */
 	assert_int_equal(topo.n_bridges, 1);
 	assert_int_equal(topo.bridges[0].line, 3);
