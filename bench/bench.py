@@ -1173,12 +1173,11 @@ def compare(old_doc, new_doc):
         q = r["median"] / o["median"]
         worse = q < 0.95 if up else q > 1.05
         better = q > 1.05 if up else q < 0.95
+        way = "higher is better" if up else "lower is better"
+        verdict = ("SLOWER" if up else "WORSE") + " (%s)" % way if worse else \
+            "better (%s)" % way if better else "same (within 5%)"
         lines.append("| %s | %s | %s | %.2f | %.2f | %.2fx | %s |" % (
-            k + (o["median"], r["median"], q,
-                 ("SLOWER" if up else "WORSE") if worse else "better" if better else
-                 "same (within 5%)")) + ((" (%s)" % ("higher is better" if up else
-                                                     "lower is better")) if worse or better
-                                         else ""))
+            k + (o["median"], r["median"], q, verdict)))
     ran = {k[0] for k in seen}
     gone = [k for k in old if k not in seen and k[0] in ran]
     if gone:
