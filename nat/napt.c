@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -478,6 +479,177 @@ napt_state_name(const struct napt_session *s)
 	if (s->flags & NAPT_ESTABLISHED)
 		return "established";
 	return "opening";
+}
+
+/* ---- published ports at run time --------------------------------------- */
+
+static const char *
+proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "icmp";
+}
+
+static const char *
+ip_str(rte_be32_t a, char *buf)
+{
+	struct in_addr in = { .s_addr = a };
+
+	inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+	return buf;
+}
+
+/* The external address of a rule, and its ranges checked. -errno. */
+static int
+rule_check(struct napt *n, uint8_t proto, rte_be32_t ext_ip, uint16_t ext_lo,
+	   uint16_t ext_hi, uint16_t in_lo, char *err, size_t errlen)
+{
+	char a[INET_ADDRSTRLEN];
+	int ext = ext_index(n, ext_ip);
+
+	if (ext < 0) {
+		snprintf(err, errlen, "%s is not an external address of the NAT",
+			 ip_str(ext_ip, a));
+		return -EINVAL;
+	}
+	if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) || ext_lo == 0 ||
+	    ext_hi < ext_lo || in_lo == 0 || in_lo + (ext_hi - ext_lo) > 65535) {
+		snprintf(err, errlen, "not a tcp or udp rule of ports 1-65535");
+		return -EINVAL;
+	}
+	return ext;
+}
+
+int
+napt_publish_add(struct napt *n, uint8_t proto, rte_be32_t ext_ip,
+		 uint16_t ext_lo, uint16_t ext_hi, rte_be32_t in_ip,
+		 uint16_t in_lo, char *err, size_t errlen)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	struct napt_ports *ports;
+	uint32_t k, cnt, mi;
+	int ext = rule_check(n, proto, ext_ip, ext_lo, ext_hi, in_lo, err, errlen);
+	int why = 0;
+
+	if (ext < 0)
+		return ext;
+	ports = n->ext[ext].ports[proto_slot(proto)];
+	cnt = (uint32_t)(ext_hi - ext_lo) + 1;
+	/* every conflict first: nothing changes on an error */
+	for (k = 0; k < cnt; k++) {
+		uint16_t port = (uint16_t)(ext_lo + k), in_port = (uint16_t)(in_lo + k);
+
+		if (napt_ports_is_used(ports, port)) {
+			const struct napt_mapping *m;
+
+			mi = map_find_ext(n, proto, ext_ip, rte_cpu_to_be_16(port));
+			m = mi == NAPT_NONE ? NULL : &n->m[mi];
+			if (m != NULL && m->published)
+				snprintf(err, errlen, "%s port %u of %s is already published (to %s:%u)",
+					 proto_name(proto), port, ip_str(ext_ip, a),
+					 ip_str(m->in_ip, b), rte_be_to_cpu_16(m->in_port));
+			else if (m != NULL)
+				snprintf(err, errlen, "%s port %u of %s is already allocated (the mapping of %s:%u, %u session%s)",
+					 proto_name(proto), port, ip_str(ext_ip, a),
+					 ip_str(m->in_ip, b), rte_be_to_cpu_16(m->in_port),
+					 m->n_sessions, m->n_sessions == 1 ? "" : "s");
+			else
+				snprintf(err, errlen, "%s port %u of %s is already allocated",
+					 proto_name(proto), port, ip_str(ext_ip, a));
+			return -EADDRINUSE;
+		}
+		mi = map_find_in(n, proto, in_ip, rte_cpu_to_be_16(in_port), ext_ip);
+		if (mi != NAPT_NONE) {
+			snprintf(err, errlen, "%s %s:%u already has a mapping on %s (port %u%s)",
+				 proto_name(proto), ip_str(in_ip, a), in_port,
+				 ip_str(ext_ip, b), rte_be_to_cpu_16(n->m[mi].ext_port),
+				 n->m[mi].published ? ", published" : "");
+			return -EADDRINUSE;
+		}
+	}
+	if (n->n_free_m < cnt) {
+		snprintf(err, errlen, "no room for %u more mappings (%u free)", cnt,
+			 n->n_free_m);
+		return -ENOSPC;
+	}
+	for (k = 0; k < cnt; k++) {
+		if (map_new(n, proto, in_ip, rte_cpu_to_be_16((uint16_t)(in_lo + k)), ext,
+			    rte_cpu_to_be_16((uint16_t)(ext_lo + k)), true, 0, &why) != NAPT_NONE)
+			continue;
+		/* undo: no traffic saw these mappings, so no port is held */
+		while (k-- > 0) {
+			uint16_t port = (uint16_t)(ext_lo + k);
+			uint32_t was = ports->freed_at[port];
+
+			mi = map_find_ext(n, proto, ext_ip, rte_cpu_to_be_16(port));
+			napt_ports_unreserve(ports, port);
+			map_free(n, mi, 0);
+			ports->freed_at[port] = was;
+			n->st.mappings_created--;
+			n->st.mappings_freed--;
+		}
+		snprintf(err, errlen, "the NAT table is full");
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+int
+napt_publish_del(struct napt *n, uint8_t proto, rte_be32_t ext_ip,
+		 uint16_t ext_lo, uint16_t ext_hi, rte_be32_t in_ip,
+		 uint16_t in_lo, uint32_t now, uint32_t *sessions,
+		 char *err, size_t errlen)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	struct napt_ports *ports;
+	uint32_t k, cnt, mi, freed = 0;
+	int ext = rule_check(n, proto, ext_ip, ext_lo, ext_hi, in_lo, err, errlen);
+
+	if (ext < 0)
+		return ext;
+	ports = n->ext[ext].ports[proto_slot(proto)];
+	cnt = (uint32_t)(ext_hi - ext_lo) + 1;
+	for (k = 0; k < cnt; k++) {
+		uint16_t port = (uint16_t)(ext_lo + k), in_port = (uint16_t)(in_lo + k);
+
+		mi = map_find_ext(n, proto, ext_ip, rte_cpu_to_be_16(port));
+		if (mi == NAPT_NONE || !n->m[mi].published || n->m[mi].in_ip != in_ip ||
+		    n->m[mi].in_port != rte_cpu_to_be_16(in_port)) {
+			snprintf(err, errlen, "%s port %u of %s is not published to %s:%u",
+				 proto_name(proto), port, ip_str(ext_ip, a),
+				 ip_str(in_ip, b), in_port);
+			return -ENOENT;
+		}
+	}
+	for (k = 0; k < cnt; k++) {
+		uint16_t port = (uint16_t)(ext_lo + k);
+
+		mi = map_find_ext(n, proto, ext_ip, rte_cpu_to_be_16(port));
+		/* its sessions, and only those: a session is on its
+		 * mapping's list */
+		while (n->m[mi].first != NAPT_NONE) {
+			session_free(n, n->m[mi].first, now);
+			freed++;
+		}
+		napt_ports_unreserve(ports, port);
+		map_free(n, mi, now);   /* the port is held as any freed one */
+	}
+	if (sessions != NULL)
+		*sessions = freed;
+	return 0;
+}
+
+uint32_t
+napt_publish_sessions(struct napt *n, uint8_t proto, rte_be32_t ext_ip,
+		      uint16_t ext_lo, uint16_t ext_hi)
+{
+	uint32_t port, mi, cnt = 0;
+
+	for (port = ext_lo; port <= ext_hi && port != 0; port++) {
+		mi = map_find_ext(n, proto, ext_ip, rte_cpu_to_be_16((uint16_t)port));
+		if (mi != NAPT_NONE && n->m[mi].published)
+			cnt += n->m[mi].n_sessions;
+	}
+	return cnt;
 }
 
 /* ---- the packet paths ---------------------------------------------------- */

@@ -57,6 +57,13 @@ napt_ports_reserve(struct napt_ports *p, uint16_t port)
 	return true;
 }
 
+void
+napt_ports_unreserve(struct napt_ports *p, uint16_t port)
+{
+	if (port != 0)
+		p->reserved[port / 64] &= ~(1ull << (port % 64));
+}
+
 uint16_t
 napt_ports_alloc(struct napt_ports *p, uint16_t want, uint32_t now,
 		 uint32_t random)

@@ -38,6 +38,10 @@ void napt_ports_init(struct napt_ports *p, uint16_t lo, uint16_t hi);
 /* Reserve 'port' for good (a published port). false: already taken. */
 bool napt_ports_reserve(struct napt_ports *p, uint16_t port);
 
+/* Undo napt_ports_reserve (a rule removed at run time): 'port' is then
+ * an ordinary used port, for napt_ports_free() to give back. */
+void napt_ports_unreserve(struct napt_ports *p, uint16_t port);
+
 /*
  * A free port for inside port 'want' at time 'now' (seconds); 'random' is a
  * random number for the start point. Returns the port, or 0 when none is
