@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 
 #include "ctl/server.h"
+#include "switch/apply.h"
 #include "nat/napt.h"
 #include "switch/neigh.h"
 #include "ctl/table.h"
@@ -124,8 +125,11 @@ cmd_show_ports(struct vsw *sw, struct reply *r, int argc, char **argv,
 	for (i = 0; i < sw->n_ports; i++) {
 		struct port *p = &sw->ports[i];
 		char role[64], worker[16], mac[RTE_ETHER_ADDR_FMT_SIZE], off[64];
-		bool up = p->ops->link_up ? p->ops->link_up(p) : true;
+		bool up;
 
+		if (p->ops == NULL)
+			continue;       /* a free slot (switch/apply.h) */
+		up = p->ops->link_up ? p->ops->link_up(p) : true;
 		port_role(sw, p, role, sizeof(role));
 		snprintf(worker, sizeof(worker), "%u", p->owner);
 		fmt_mac(mac, sizeof(mac), &p->mac);
@@ -166,6 +170,9 @@ cmd_show_stats(struct vsw *sw, struct reply *r, int argc, char **argv,
 		struct port *p = &sw->ports[i];
 		struct port_backend_stats bs = { 0 };
 		struct vsw_counters c;
+
+		if (p->ops == NULL)
+			continue;
 		uint64_t drops = 0;
 
 		vsw_port_counters(sw, (uint16_t)i, &c);
@@ -186,6 +193,9 @@ cmd_show_stats(struct vsw *sw, struct reply *r, int argc, char **argv,
 		struct port *p = &sw->ports[i];
 		struct port_backend_stats bs = { 0 };
 		struct vsw_counters c;
+
+		if (p->ops == NULL)
+			continue;
 		unsigned k;
 
 		vsw_port_counters(sw, (uint16_t)i, &c);
@@ -248,7 +258,8 @@ find_bridge(struct vsw *sw, int argc, char **argv, struct bridge **br,
 	if (argc == 0)
 		return 0;
 	for (i = 0; i < sw->n_bridges; i++)
-		if (strcmp(sw->bridges[i].name, argv[0]) == 0) {
+		if (sw->bridges[i].fdb != NULL &&
+		    strcmp(sw->bridges[i].name, argv[0]) == 0) {
 			*br = &sw->bridges[i];
 			return 0;
 		}
@@ -312,7 +323,7 @@ cmd_show_bridges(struct vsw *sw, struct reply *r, int argc, char **argv,
 		char ports[512] = "", vlans[256];
 		size_t off = 0;
 
-		if (only != NULL && br != only)
+		if (f == NULL || (only != NULL && br != only))
 			continue;
 		for (j = 0; j < br->n_ports && off < sizeof(ports); j++)
 			off += (size_t)snprintf(ports + off, sizeof(ports) - off, "%s%s",
@@ -484,10 +495,10 @@ cmd_show_fdb(struct vsw *sw, struct reply *r, int argc, char **argv,
 	reply_table(r, "fdb", NULL, RTE_DIM(cols), cols);
 	for (i = 0; i < sw->n_bridges && !pg.more; i++) {
 		struct bridge *br = &sw->bridges[i];
-		uint32_t slots = fdb_slots(br->fdb), pos;
+		uint32_t slots = br->fdb != NULL ? fdb_slots(br->fdb) : 0, pos;
 
 		base += slots;
-		if ((only != NULL && br != only) || pg.after >= base)
+		if (br->fdb == NULL || (only != NULL && br != only) || pg.after >= base)
 			continue;
 		pos = pg.after > base - slots ? (uint32_t)(pg.after - (base - slots)) : 0;
 		while (pos < slots && !pg.more) {
@@ -554,7 +565,7 @@ cmd_fdb_flush(struct vsw *sw, struct reply *r, int argc, char **argv,
 	for (i = 0; i < sw->n_bridges; i++) {
 		struct fdb *f = sw->bridges[i].fdb;
 
-		if (only != NULL && &sw->bridges[i] != only)
+		if (f == NULL || (only != NULL && &sw->bridges[i] != only))
 			continue;
 		before += f->st.flushed;
 		if (port >= 0)
@@ -950,6 +961,381 @@ cmd_show_macvlan(struct vsw *sw, struct reply *r, int argc, char **argv,
 	return 0;
 }
 
+/* ---- run-time changes (switch/apply.h) ---------------------------------- */
+
+/*
+ * Parse 'text' (the running topology with the change made) as a topology
+ * file named 'who' and apply it. A parser error is the reply's reason
+ * without the synthetic file's line number; each change is a note and a
+ * log line.
+ */
+static int
+apply_text(struct vsw *sw, struct reply *r, const char *who, const char *text,
+	   char *err, size_t errlen)
+{
+	struct topology *t = malloc(sizeof(*t));
+	char *msgs = NULL, *line, *save = NULL;
+	size_t mlen = 0, wlen = strlen(who);
+	FILE *m;
+	int rc;
+
+	if (t == NULL || text == NULL) {
+		free(t);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	m = open_memstream(&msgs, &mlen);
+	if (m == NULL) {
+		free(t);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = topo_load_string(t, who, text, m);
+	fclose(m);
+	if (rc != 0) {
+		const char *why = msgs != NULL ? msgs : "invalid";
+
+		/* "WHO:LINE: [port p] key: what": the line is the text's */
+		if (strncmp(why, who, wlen) == 0 && why[wlen] == ':') {
+			why += wlen + 1;
+			while (*why >= '0' && *why <= '9')
+				why++;
+			if (why[0] == ':' && why[1] == ' ')
+				why += 2;
+		}
+		snprintf(err, errlen, "%.*s", (int)strcspn(why, "\n"), why);
+		free(msgs);
+		free(t);
+		return -1;
+	}
+	free(msgs);
+	msgs = NULL;
+	m = open_memstream(&msgs, &mlen);
+	if (m == NULL) {
+		free(t);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = vsw_apply(sw, t, who, m, err, errlen);
+	fclose(m);
+	free(t);
+	if (rc < 0) {
+		free(msgs);
+		return -1;
+	}
+	fputs(msgs, stderr);
+	for (line = strtok_r(msgs, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *what = strstr(line, ": ");
+
+		what = what != NULL ? strstr(what + 2, ": ") : NULL;
+		reply_note(r, "%s", what != NULL ? what + 2 : line);
+	}
+	if (rc == 0)
+		reply_note(r, "nothing to change");
+	free(msgs);
+	return 0;
+}
+
+/* Append "[KIND NAME]" and "key = value" lines to the running text. */
+static char *
+text_with(char *base, const char *kind, const char *name, const char *keys)
+{
+	char *out = NULL;
+
+	if (base == NULL)
+		return NULL;
+	if (asprintf(&out, "%s\n[%s %s]\n%s", base, kind, name, keys) < 0)
+		out = NULL;
+	free(base);
+	return out;
+}
+
+/* KEY=VALUE words as "key = value" lines; -1 on a word without '='. */
+static int
+keys_text(int argc, char **argv, char *keys, size_t len, char *err,
+	  size_t errlen)
+{
+	size_t off = 0;
+	int i;
+
+	keys[0] = '\0';
+	for (i = 0; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+
+		if (eq == NULL || eq == argv[i]) {
+			snprintf(err, errlen, "'%s' is not KEY=VALUE (the keys of a [port] section)",
+				 argv[i]);
+			return -1;
+		}
+		off += (size_t)snprintf(keys + off, len - off, "%.*s = %s\n",
+					(int)(eq - argv[i]), argv[i], eq + 1);
+		if (off >= len) {
+			snprintf(err, errlen, "too many keys");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The topology of one section alone: to check a name and compare. */
+static struct topology *
+parse_alone(const char *who, const char *kind, const char *name,
+	    const char *keys, char *err, size_t errlen)
+{
+	struct topology *t = malloc(sizeof(*t));
+	char *text = NULL, *msgs = NULL;
+	size_t mlen = 0;
+	FILE *m;
+	int rc = -1;
+
+	if (t == NULL || asprintf(&text, "[%s %s]\n%s", kind, name, keys) < 0) {
+		free(t);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	m = open_memstream(&msgs, &mlen);
+	if (m != NULL) {
+		rc = topo_load_string(t, who, text, m);
+		fclose(m);
+	}
+	free(text);
+	if (rc != 0) {
+		const char *why = msgs != NULL ? strstr(msgs, ": ") : NULL;
+
+		snprintf(err, errlen, "%.*s", why ? (int)strcspn(why + 2, "\n") : 7,
+			 why ? why + 2 : "invalid");
+		free(msgs);
+		free(t);
+		return NULL;
+	}
+	free(msgs);
+	return t;
+}
+
+/*
+ * port add NAME KEY=VALUE...: the keys of a [port] section, as in the
+ * file. Adding a port that exists with the same keys is OK (a plugin may
+ * retry); with other keys it is refused.
+ */
+static int
+cmd_port_add(struct vsw *sw, struct reply *r, int argc, char **argv,
+	     char *err, size_t errlen)
+{
+	char keys[2048];
+	int k;
+
+	if (argc < 2) {
+		snprintf(err, errlen, "usage: port add NAME kind=KIND [iface=IF] [bridge=BRIDGE] [KEY=VALUE]...");
+		return -1;
+	}
+	if (keys_text(argc - 1, argv + 1, keys, sizeof(keys), err, errlen) != 0)
+		return -1;
+	k = topo_port_find(sw->run, argv[0]);
+	if (k >= 0) {
+		char *text = text_with(vsw_running_text(sw, argv[0], NULL), "port",
+				       argv[0], keys);
+		struct topology *t = malloc(sizeof(*t));
+		bool same = false;
+
+		if (t != NULL && text != NULL && topo_load_string(t, "port add", text, NULL) == 0)
+			same = vsw_same_object(sw, t, TOPO_OBJ_PORT, argv[0]);
+		free(t);
+		free(text);
+		if (!same) {
+			snprintf(err, errlen, "port %s exists already, with other settings (port del it first)",
+				 argv[0]);
+			return -1;
+		}
+		reply_note(r, "port %s exists already with these settings", argv[0]);
+		return 0;
+	}
+	return apply_text(sw, r, "port add", text_with(vsw_running_text(sw, NULL, NULL),
+						       "port", argv[0], keys), err, errlen);
+}
+
+static int
+cmd_port_del(struct vsw *sw, struct reply *r, int argc, char **argv,
+	     char *err, size_t errlen)
+{
+	if (argc != 1) {
+		snprintf(err, errlen, "usage: port del NAME");
+		return -1;
+	}
+	if (topo_port_find(sw->run, argv[0]) < 0) {
+		snprintf(err, errlen, "no port '%s'", argv[0]);
+		return -1;
+	}
+	return apply_text(sw, r, "port del", vsw_running_text(sw, argv[0], NULL),
+			  err, errlen);
+}
+
+/*
+ * network create NAME [--mac-limit N] [--internal]: a bridge, as a
+ * [bridge] section would make it. A network that exists with the same
+ * settings is OK; --subnet, --gateway, --masquerade and --mtu are refused
+ * at run time for now.
+ */
+static int
+cmd_network_create(struct vsw *sw, struct reply *r, int argc, char **argv,
+		   char *err, size_t errlen)
+{
+	char keys[256] = "";
+	struct topology *t;
+	int i;
+	bool same;
+
+	if (argc < 1 || argv[0][0] == '-') {
+		snprintf(err, errlen, "usage: network create NAME [--mac-limit N] [--internal]");
+		return -1;
+	}
+	for (i = 1; i < argc; i++) {
+		const char *o = argv[i];
+
+		if (strcmp(o, "--internal") == 0)
+			continue;       /* a network without a gateway is internal */
+		if (strcmp(o, "--subnet") == 0 || strcmp(o, "--gateway") == 0 ||
+		    strcmp(o, "--masquerade") == 0) {
+			snprintf(err, errlen, "network %s: %s cannot be used at run time yet (a network with a gateway is a [bridge] with subnet/gateway in the file, and a restart)",
+				 argv[0], o);
+			return -1;
+		}
+		if (strcmp(o, "--mtu") == 0) {
+			snprintf(err, errlen, "network %s: --mtu is not supported yet (a bridge has no MTU of its own)",
+				 argv[0]);
+			return -1;
+		}
+		if (strcmp(o, "--mac-limit") == 0 && i + 1 < argc) {
+			snprintf(keys, sizeof(keys), "mac_limit = %s\n", argv[++i]);
+			continue;
+		}
+		snprintf(err, errlen, "network create: unknown option or missing value: '%s'", o);
+		return -1;
+	}
+	t = parse_alone("network create", "bridge", argv[0], keys, err, errlen);
+	if (t == NULL)
+		return -1;
+	if (topo_bridge_find(sw->run, argv[0]) < 0) {
+		free(t);
+		return apply_text(sw, r, "network create",
+				  text_with(vsw_running_text(sw, NULL, NULL), "bridge",
+					    argv[0], keys), err, errlen);
+	}
+	same = vsw_same_object(sw, t, TOPO_OBJ_BRIDGE, argv[0]);
+	free(t);
+	if (!same) {
+		snprintf(err, errlen, "network %s exists already, with other settings", argv[0]);
+		return -1;
+	}
+	reply_note(r, "network %s exists already with these settings", argv[0]);
+	return 0;
+}
+
+/* network rm NAME: like docker, a missing network is an error. */
+static int
+cmd_network_rm(struct vsw *sw, struct reply *r, int argc, char **argv,
+	       char *err, size_t errlen)
+{
+	const struct bridge *br;
+	char ports[256] = "";
+	size_t off = 0;
+	unsigned i;
+	int b;
+
+	if (argc != 1) {
+		snprintf(err, errlen, "usage: network rm NAME");
+		return -1;
+	}
+	b = topo_bridge_find(sw->run, argv[0]);
+	if (b < 0) {
+		snprintf(err, errlen, "no network '%s'", argv[0]);
+		return -1;
+	}
+	br = &sw->bridges[b];
+	for (i = 0; i < br->n_ports && off < sizeof(ports); i++)
+		off += (size_t)snprintf(ports + off, sizeof(ports) - off, "%s%s",
+					i ? ", " : "", sw->ports[br->ports[i]].name);
+	if (br->n_ports > 0) {
+		snprintf(err, errlen, "network %s has ports (%s): port del them first",
+			 argv[0], ports);
+		return -1;
+	}
+	return apply_text(sw, r, "network rm", vsw_running_text(sw, NULL, argv[0]),
+			  err, errlen);
+}
+
+static void
+network_row(struct vsw *sw, struct reply *r, unsigned b)
+{
+	const struct topo_bridge *tb = &sw->run->bridges[b];
+	const struct bridge *br = &sw->bridges[b];
+	char n[16], lim[16], subnet[32] = "-", gw[INET_ADDRSTRLEN] = "-", a[INET_ADDRSTRLEN];
+
+	snprintf(n, sizeof(n), "%u", br->n_ports);
+	snprintf(lim, sizeof(lim), "%u", tb->mac_limit);
+	if (tb->prefix != 0) {
+		snprintf(subnet, sizeof(subnet), "%s/%u", ip4(rte_cpu_to_be_32(tb->subnet), a),
+			 tb->prefix);
+		ip4(rte_cpu_to_be_32(tb->gateway), gw);
+	}
+	reply_row(r, tb->name, n, subnet, gw,
+		  tb->masquerade >= 0 ? sw->run->ports[tb->masquerade].name : "-", lim);
+}
+
+static const char *const network_cols[] = { "network", "#ports", "subnet", "gateway",
+					    "masquerade", "#mac_limit" };
+
+static int
+cmd_network_ls(struct vsw *sw, struct reply *r, int argc, char **argv,
+	       char *err, size_t errlen)
+{
+	unsigned b;
+
+	(void)argc; (void)argv; (void)err; (void)errlen;
+	reply_table(r, "networks", NULL, RTE_DIM(network_cols), network_cols);
+	for (b = 0; b < sw->n_bridges; b++)
+		if (sw->bridges[b].fdb != NULL)
+			network_row(sw, r, b);
+	return 0;
+}
+
+static int
+cmd_network_inspect(struct vsw *sw, struct reply *r, int argc, char **argv,
+		    char *err, size_t errlen)
+{
+	static const char *const ecols[] = { "endpoint", "kind", "iface", "mac", "vlan" };
+	const struct bridge *br;
+	unsigned i;
+	int b;
+
+	if (argc != 1) {
+		snprintf(err, errlen, "usage: network inspect NAME");
+		return -1;
+	}
+	b = topo_bridge_find(sw->run, argv[0]);
+	if (b < 0) {
+		snprintf(err, errlen, "no network '%s'", argv[0]);
+		return -1;
+	}
+	br = &sw->bridges[b];
+	reply_table(r, "network", NULL, RTE_DIM(network_cols), network_cols);
+	network_row(sw, r, (unsigned)b);
+	reply_table(r, "endpoints", "endpoints:", RTE_DIM(ecols), ecols);
+	for (i = 0; i < br->n_ports; i++) {
+		const struct port *p = &sw->ports[br->ports[i]];
+		const struct topo_port *tp = &sw->run->ports[p->id];
+		char mac[RTE_ETHER_ADDR_FMT_SIZE], vlan[16] = "-";
+
+		fmt_mac(mac, sizeof(mac), &p->mac);
+		if (tp->vlan_mode == TOPO_VLAN_ACCESS)
+			snprintf(vlan, sizeof(vlan), "%u", tp->pvid);
+		else if (tp->vlan_mode == TOPO_VLAN_TRUNK)
+			snprintf(vlan, sizeof(vlan), "trunk");
+		reply_row(r, p->name, p->ops->kind, tp->iface[0] ? tp->iface : "-", mac, vlan);
+	}
+	return 0;
+}
+
 static int cmd_help(struct vsw *sw, struct reply *r, int argc, char **argv,
 		    char *err, size_t errlen);
 
@@ -964,6 +1350,18 @@ static const struct cmd commands[] = {
 	  "MAC table: MAC, VLAN, port, age, learned/static", cmd_show_fdb },
 	{ { "fdb", "flush", NULL }, 2, "fdb flush [BRIDGE [PORT]]",
 	  "forget learned MACs (static entries stay)", cmd_fdb_flush },
+	{ { "port", "add", NULL }, MAX_WORDS, "port add NAME kind=K [iface=IF] [bridge=B] [KEY=VALUE]...",
+	  "add a port (the keys of a [port] section) while vsw runs", cmd_port_add },
+	{ { "port", "del", NULL }, 1, "port del NAME",
+	  "remove a port while vsw runs", cmd_port_del },
+	{ { "network", "create", NULL }, 4, "network create NAME [--mac-limit N] [--internal]",
+	  "add a network (a bridge) while vsw runs", cmd_network_create },
+	{ { "network", "rm", NULL }, 1, "network rm NAME",
+	  "remove a network that has no ports", cmd_network_rm },
+	{ { "network", "ls", NULL }, 0, "network ls",
+	  "networks: ports, subnet, gateway, limits", cmd_network_ls },
+	{ { "network", "inspect", NULL }, 1, "network inspect NAME",
+	  "a network and its endpoints", cmd_network_inspect },
 	{ { "port", NULL, NULL }, 2, "port PORT up|down",
 	  "set a port administratively up or down", cmd_port },
 	{ { "show", "routes", NULL }, 0, "show routes",
@@ -1320,8 +1718,13 @@ ctl_run(struct ctl *c, int sigfd)
 			} else if (id == 2) {
 				struct signalfd_siginfo si;
 
-				if (read(sigfd, &si, sizeof(si)) == sizeof(si))
-					c->sw->stop = true;
+				/* SIGHUP reloads the file (apply.h); the others stop */
+				if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP)
+						vsw_reload(c->sw, stderr);
+					else
+						c->sw->stop = true;
+				}
 			} else if (id == 3) {
 				periodic(c);
 			} else if (id == 4) {

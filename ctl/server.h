@@ -27,8 +27,14 @@
  * exactly once whatever is learned or removed between the pages.
  *
  * ctl_run() is the main lcore's loop: it serves the socket, watches the
- * signals that stop vsw and does the periodic control work, until
- * sw->stop is set.
+ * signals (SIGINT, SIGTERM stop vsw; SIGHUP reloads the file through
+ * vsw_reload) and does the periodic control work, until sw->stop is set.
+ *
+ * port add/del and network create/rm change the switch through the same
+ * reconciler as SIGHUP (switch/apply.h): the running topology is written
+ * out by name (vsw_running_text), the change made to that text, the
+ * result checked by the topology parser as a file would be and applied.
+ * A refused request changes nothing.
  */
 
 #include "switch/vsw.h"

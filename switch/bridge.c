@@ -91,6 +91,29 @@ bridge_add_port(struct bridge *br, const struct port *p, struct attach *at)
 	at->input = bridge_input;
 }
 
+void
+bridge_del_port(struct bridge *br, const struct vsw *sw, uint16_t port_id)
+{
+	uint16_t i, j = 0;
+
+	br->common_offloads = PORT_OFF_L4_CSUM | PORT_OFF_TSO | PORT_OFF_USO |
+			      PORT_OFF_MULTISEG;
+	br->vlan_aware = false;
+	for (i = 0; i < br->n_ports; i++) {
+		uint16_t q = br->ports[i];
+
+		if (q == port_id)
+			continue;
+		br->ports[j++] = q;
+		br->common_offloads &= sw->ports[q].tx_offloads;
+		if (sw->attach[q].cfg->vlan_mode != TOPO_VLAN_NONE)
+			br->vlan_aware = true;
+	}
+	br->n_ports = j;
+	fdb_flush_port(br->fdb, port_id);
+	br->fdb->port_limit[port_id] = 0;
+}
+
 /* ---- VLANs -------------------------------------------------------------- */
 
 /*

@@ -66,6 +66,11 @@ void bridge_fini(struct bridge *br);
 /* Make port 'p' (its attachment 'at') a port of 'br': its frames go to
  * bridge_input. Main thread, before the workers run. */
 void bridge_add_port(struct bridge *br, const struct port *p, struct attach *at);
+/* Take port 'port_id' off 'br' at run time, under the worker barrier:
+ * out of the flood list, its learned MACs flushed (fdb_flush_port), its
+ * limit cleared, the bridge's common offloads and VLAN awareness
+ * recomputed from the ports that stay. */
+void bridge_del_port(struct bridge *br, const struct vsw *sw, uint16_t port_id);
 
 void bridge_input(struct worker *w, struct port *in, struct rte_mbuf **pkts,
 		  uint16_t n);

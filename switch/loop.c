@@ -90,7 +90,8 @@ loop_housekeeping(struct worker *w)
 	unsigned b;
 
 	for (b = 0; b < sw->n_bridges; b++)
-		bridge_housekeeping(&sw->bridges[b], w);
+		if (sw->bridges[b].fdb != NULL) /* NULL: a free slot */
+			bridge_housekeeping(&sw->bridges[b], w);
 	if (w->id == 0)
 		router_housekeeping(w);
 }
@@ -198,13 +199,9 @@ loop_worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct vsw *sw = w->sw;
-	bool all_fds = true;
 	uint64_t last_rx;
 	uint16_t i;
 
-	for (i = 0; i < w->n_rx; i++)
-		if (sw->ports[w->rx_ports[i]].rx_fd < 0)
-			all_fds = false;
 	w->now = loop_clock_ns();
 	w->next_housekeeping = w->now + HOUSEKEEPING_NS;
 	last_rx = w->now;
@@ -230,7 +227,7 @@ loop_worker_main(void *arg)
 		} else if (!sw->busy_poll && w->now - last_rx >= IDLE_NS) {
 			/* after a wake-up with nothing to do, straight back to
 			 * sleep: last_rx stays where it was */
-			idle_sleep(w, all_fds);
+			idle_sleep(w, w->all_fds);
 			loop_tx_flush_all(w);
 		}
 	}
@@ -252,7 +249,7 @@ loop_replay(struct worker *w)
 		for (i = 0; i < sw->n_ports; i++) {
 			struct port *p = &sw->ports[i];
 
-			if (p->ops->rx_peek_time != NULL &&
+			if (p->ops != NULL && p->ops->rx_peek_time != NULL &&
 			    p->ops->rx_peek_time(p, &t) && t < best) {
 				best = t;
 				next = p;
@@ -286,9 +283,13 @@ loop_worker_init(struct vsw *sw, struct worker *w, unsigned id)
 	w->id = id;
 	w->epfd = -1;
 	w->evfd = -1;
+	w->all_fds = true;
 	for (i = 0; i < sw->n_ports; i++)
-		if (sw->ports[i].owner == id)
+		if (sw->ports[i].ops != NULL && sw->ports[i].owner == id) {
 			w->rx_ports[w->n_rx++] = i;
+			if (sw->ports[i].rx_fd < 0)
+				w->all_fds = false;
+		}
 	if (sw->replay)
 		return 0;
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -308,6 +309,46 @@ loop_worker_init(struct vsw *sw, struct worker *w, unsigned id)
 			return -errno;
 	}
 	return 0;
+}
+
+static void
+recount_fds(struct worker *w)
+{
+	uint16_t i;
+
+	w->all_fds = true;
+	for (i = 0; i < w->n_rx; i++)
+		if (w->sw->ports[w->rx_ports[i]].rx_fd < 0)
+			w->all_fds = false;
+}
+
+int
+loop_worker_add_port(struct worker *w, uint16_t port_id)
+{
+	struct port *p = &w->sw->ports[port_id];
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = port_id };
+
+	if (w->epfd >= 0 && p->rx_fd >= 0 &&
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, p->rx_fd, &ev) < 0)
+		return -errno;
+	w->rx_ports[w->n_rx++] = port_id;
+	recount_fds(w);
+	return 0;
+}
+
+void
+loop_worker_del_port(struct worker *w, uint16_t port_id)
+{
+	struct port *p = &w->sw->ports[port_id];
+	uint16_t i, j = 0;
+
+	for (i = 0; i < w->n_rx; i++)
+		if (w->rx_ports[i] != port_id)
+			w->rx_ports[j++] = w->rx_ports[i];
+	w->n_rx = j;
+	if (w->epfd >= 0 && p->rx_fd >= 0)
+		epoll_ctl(w->epfd, EPOLL_CTL_DEL, p->rx_fd, NULL);
+	recount_fds(w);
 }
 
 void

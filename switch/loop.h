@@ -63,6 +63,7 @@ struct worker {
 	uint64_t now;                   /* ns; wall clock or virtual */
 	uint16_t n_rx;
 	uint16_t rx_ports[TOPO_MAX_PORTS];
+	bool all_fds;                   /* every polled port has an rx_fd */
 	/* ports with frames waiting in their tx buffer */
 	uint16_t n_dirty;
 	uint16_t dirty[TOPO_MAX_PORTS];
@@ -132,6 +133,16 @@ void loop_wake(struct worker *w);
 
 void loop_barrier_sync(struct vsw *sw);
 void loop_barrier_release(struct vsw *sw);
+
+/*
+ * Ports added and removed while the workers run (switch/apply.c), under
+ * the barrier: 'w' starts polling 'port_id' (its rx_fd joins w's epoll
+ * set), or stops (the fd leaves the set before the port is closed).
+ * Parked workers have flushed their tx buffers, so no buffer holds a
+ * frame for a port being removed. 0 or -errno.
+ */
+int loop_worker_add_port(struct worker *w, uint16_t port_id);
+void loop_worker_del_port(struct worker *w, uint16_t port_id);
 
 /* Monotonic wall clock in ns, as workers read it. */
 uint64_t loop_clock_ns(void);

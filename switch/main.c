@@ -5,6 +5,9 @@
  *   vsw -c FILE            run in the foreground, log to stderr
  *   vsw --check -c FILE    validate FILE and exit (0 valid, 2 invalid)
  *
+ * SIGINT and SIGTERM stop vsw; SIGHUP reads FILE again and applies what
+ * changed (switch/apply.h), or changes nothing if it is wrong.
+ *
  * Exit status: 0 clean stop, 1 could not start, 2 bad topology file or
  * usage, 3 stopped but mbufs leaked.
  */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -10,6 +11,7 @@
 #include <rte_mempool.h>
 #include <rte_random.h>
 
+#include "switch/apply.h"
 #include "switch/vsw.h"
 
 
@@ -22,18 +24,23 @@ mbufs_for_port(const struct topo_port *tp, unsigned workers)
 }
 
 unsigned
-vsw_mbufs_needed(const struct topology *topo)
+vsw_mbufs_for(unsigned n_ports, unsigned workers)
 {
-	unsigned n = 4096, i, pool = 1;
+	unsigned n = 4096, pool = 1;
 
-	if (topo->sw.mbufs != 0)
-		return topo->sw.mbufs;
-	for (i = 0; i < topo->n_ports; i++)
-		n += mbufs_for_port(&topo->ports[i], topo->sw.workers);
-	n += topo->sw.workers * (PORT_POOL_CACHE * 3 / 2 + TOPO_MAX_PORTS);
+	n += n_ports * mbufs_for_port(NULL, workers);
+	n += workers * (PORT_POOL_CACHE * 3 / 2 + TOPO_MAX_PORTS);
 	while (pool - 1 < n)
 		pool <<= 1;
 	return pool - 1;               /* 2^k - 1: the ring's best size */
+}
+
+unsigned
+vsw_mbufs_needed(const struct topology *topo)
+{
+	if (topo->sw.mbufs != 0)
+		return topo->sw.mbufs;
+	return vsw_mbufs_for(topo->n_ports, topo->sw.workers);
 }
 
 /* Size of a dpdk port's own rx pool (ports/dpdk.c); the largest default
@@ -151,13 +158,17 @@ free_workers(struct vsw *sw)
 int
 vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 {
-	struct port_env env;
-	char why[256];
 	unsigned i;
 	int rc;
 
 	memset(sw, 0, sizeof(*sw));
-	sw->topo = topo;
+	sw->run = calloc(1, sizeof(*sw->run));
+	if (sw->run == NULL) {
+		snprintf(err, errlen, "out of memory for the topology");
+		return -ENOMEM;
+	}
+	sw->run->sw = topo->sw;
+	sw->topo = sw->run;
 	sw->replay = topo_is_replay(topo);
 	sw->busy_poll = topo->sw.poll == TOPO_POLL_BUSY;
 	sw->started = loop_clock_ns();
@@ -166,6 +177,8 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 	if (sw->pool == NULL) {
 		snprintf(err, errlen, "cannot make a pool of %u mbufs: %s",
 			 sw->n_mbufs, rte_strerror(rte_errno));
+		free(sw->run);
+		sw->run = NULL;
 		return -ENOMEM;
 	}
 
@@ -183,35 +196,9 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 		sw->workers[i]->epfd = sw->workers[i]->evfd = -1;
 	}
 
-	env.pool = sw->pool;
-	env.n_txq = sw->n_workers;
-	env.replay = sw->replay;
-	env.clock = &sw->workers[0]->now;
-	for (i = 0; i < topo->n_ports; i++) {
-		const struct topo_port *tp = &topo->ports[i];
-
-		rc = port_open(&sw->ports[i], (uint16_t)i, tp, &env, why, sizeof(why));
-		if (rc != 0) {
-			snprintf(err, errlen, "port %s (%s): %s", tp->name,
-				 topo_port_kind_name(tp->kind), why);
-			goto fail;
-		}
-		sw->ports[i].owner = i % sw->n_workers;
-		attach_init(&sw->attach[i], tp);
-		sw->n_ports = i + 1;
-	}
-
-	for (i = 0; i < topo->n_bridges; i++) {
-		rc = bridge_init(&sw->bridges[i], topo, (uint16_t)i, sw->n_workers,
-				 err, errlen);
-		if (rc != 0)
-			goto fail;
-		sw->n_bridges = i + 1;
-	}
-	for (i = 0; i < sw->n_ports; i++)
-		if (sw->attach[i].bridge >= 0)
-			bridge_add_port(&sw->bridges[sw->attach[i].bridge],
-					&sw->ports[i], &sw->attach[i]);
+	rc = vsw_apply(sw, topo, "start", NULL, err, errlen);
+	if (rc < 0)
+		goto fail;
 	if (topo_has_l3(topo)) {
 		if (sw->replay)
 			rte_srand(0x5eed);      /* the same ports every run */
@@ -231,6 +218,7 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 		}
 		sw->workers[i]->lcore = 1 + i;
 	}
+	sw->live = true;
 	return 0;
 fail:
 	macvlan_fini(sw);
@@ -240,6 +228,8 @@ fail:
 	free_bridges(sw);
 	rte_mempool_free(sw->pool);
 	sw->pool = NULL;
+	free(sw->run);
+	sw->run = NULL;
 	return rc;
 }
 
@@ -258,6 +248,9 @@ vsw_stop(struct vsw *sw)
 		rte_mempool_free(sw->pool);
 		sw->pool = NULL;
 	}
+	free(sw->run);
+	sw->run = NULL;
+	sw->topo = NULL;
 	return in_use;
 }
 
@@ -268,7 +261,11 @@ vsw_poll_links(struct vsw *sw)
 
 	for (i = 0; i < sw->n_ports; i++) {
 		struct port *p = &sw->ports[i];
-		bool up = !p->admin_down &&
+		bool up;
+
+		if (p->ops == NULL)
+			continue;       /* a free slot */
+		up = !p->admin_down &&
 			  (p->ops->link_up == NULL || p->ops->link_up(p));
 
 		if (up == !p->link_down)

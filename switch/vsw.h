@@ -10,7 +10,10 @@
  * Ownership: the main thread builds and tears down everything; workers only
  * read the port and bridge tables (and write their own counters and the
  * tables they own, such as the FDB). The control thread changes shared
- * tables only under the worker barrier (loop.h).
+ * tables only under the worker barrier (loop.h). Ports and bridges live in
+ * slots with stable ids, added and removed at run time by the reconciler
+ * (apply.h); a free port slot has ops == NULL, a free bridge slot fdb ==
+ * NULL, and every walk over sw->ports or sw->bridges skips them.
  */
 
 #include <stdbool.h>
@@ -28,7 +31,11 @@
 struct rte_mempool;
 
 struct vsw {
-	const struct topology *topo;
+	const struct topology *topo;    /* == run */
+	struct topology *run;           /* the running topology, by slot
+					 * (apply.h): owned, changed by
+					 * vsw_apply() only */
+	bool live;                      /* started: changes are run-time ones */
 	bool replay;
 	bool busy_poll;
 	struct rte_mempool *pool;
@@ -52,9 +59,11 @@ struct vsw {
 };
 
 /*
- * Build the switch from 'topo': mempool, ports, bridges, workers.
- * On failure, everything made so far is undone and 'err' names the port
- * and the reason. 0 or -errno.
+ * Build the switch from 'topo': mempool and workers, then the ports and
+ * bridges through the reconciler from an empty switch (vsw_apply, which
+ * copies 'topo' into sw->run: 'topo' is not kept). On failure, everything
+ * made so far is undone and 'err' names the port and the reason. 0 or
+ * -errno.
  */
 int vsw_start(struct vsw *sw, const struct topology *topo, char *err,
 	      size_t errlen);
@@ -67,6 +76,8 @@ unsigned vsw_stop(struct vsw *sw);
 
 /* mbufs the pool needs for 'topo' ([switch] mbufs, or sized from the ports). */
 unsigned vsw_mbufs_needed(const struct topology *topo);
+/* The same sizing for 'n_ports' ports and 'workers' workers. */
+unsigned vsw_mbufs_for(unsigned n_ports, unsigned workers);
 
 /* Memory DPDK needs for 'topo', in MB: every pool plus room for tables. */
 size_t vsw_memory_mb(const struct topology *topo);

@@ -1,0 +1,682 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_mempool.h>
+
+#include "switch/apply.h"
+#include "switch/vsw.h"
+
+struct plan {
+	struct topology next;           /* the running topology after it */
+	bool del_port[TOPO_MAX_PORTS];  /* by slot */
+	bool add_port[TOPO_MAX_PORTS];
+	bool move_port[TOPO_MAX_PORTS]; /* re-attached in place */
+	bool del_bridge[TOPO_MAX_BRIDGES];
+	bool add_bridge[TOPO_MAX_BRIDGES];
+	int port_slot[TOPO_MAX_PORTS];  /* desired index -> slot */
+	int bridge_slot[TOPO_MAX_BRIDGES];
+	struct bridge br[TOPO_MAX_BRIDGES]; /* new ones, then removed ones */
+};
+
+static char *
+obj_text(const struct topology *t, enum topo_object kind, unsigned i)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc;
+
+	if (f == NULL)
+		return NULL;
+	rc = topo_write_object(f, t, kind, i, NULL);
+	fclose(f);
+	if (rc != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Same section text (names, not indices: slots may differ)? */
+static bool
+same_obj(const struct topology *a, unsigned ia, const struct topology *b,
+	 unsigned ib, enum topo_object kind)
+{
+	char *x = obj_text(a, kind, ia), *y = obj_text(b, kind, ib);
+	bool same = x != NULL && y != NULL && strcmp(x, y) == 0;
+
+	free(x);
+	free(y);
+	return same;
+}
+
+static bool
+plain_bridge_port(const struct topo_port *tp)
+{
+	return tp->bridge >= 0 && tp->prefix == 0 && tp->macvlan < 0 &&
+	       !tp->macvlan_parent && tp->masquerade < 0;
+}
+
+static bool
+bridge_has_gw(const struct topo_bridge *tb)
+{
+	return tb->prefix != 0 || tb->masquerade >= 0;
+}
+
+/* The keys a port's backend is opened from. */
+static bool
+backend_same(const struct topo_port *a, const struct topo_port *b)
+{
+	return a->kind == b->kind && strcmp(a->iface, b->iface) == 0 &&
+	       strcmp(a->devargs, b->devargs) == 0 && strcmp(a->rx, b->rx) == 0 &&
+	       strcmp(a->tx, b->tx) == 0 && a->mbufs == b->mbufs &&
+	       a->mtu == b->mtu && memcmp(a->mac, b->mac, 6) == 0;
+}
+
+static void
+clear_port(struct topo_port *tp)
+{
+	memset(tp, 0, sizeof(*tp));
+	tp->bridge = tp->macvlan = tp->masquerade = -1;
+}
+
+static void
+clear_bridge(struct topo_bridge *tb)
+{
+	memset(tb, 0, sizeof(*tb));
+	tb->masquerade = -1;
+}
+
+/* [switch], [macvlan], [route], [publish]: fixed while vsw runs. */
+static int
+check_fixed(const struct topology *r, const struct topology *d, char *err,
+	    size_t errlen)
+{
+	unsigned i, j;
+
+	if (!same_obj(r, 0, d, 0, TOPO_OBJ_SWITCH)) {
+		snprintf(err, errlen, "[switch] cannot change at run time yet (restart vsw)");
+		return -EPERM;
+	}
+#define FIXED(arr, n, kind, what)                                              \
+	for (i = 0; i < d->n; i++) {                                           \
+		for (j = 0; j < r->n; j++)                                     \
+			if (strcmp(r->arr[j].name, d->arr[i].name) == 0)       \
+				break;                                         \
+		if (j == r->n || !same_obj(r, j, d, i, kind)) {                \
+			snprintf(err, errlen, "[%s %s] cannot be added or changed at run time yet (restart vsw)", \
+				 what, d->arr[i].name);                        \
+			return -EPERM;                                         \
+		}                                                              \
+	}                                                                      \
+	if (r->n != d->n)                                                      \
+		for (j = 0; j < r->n; j++) {                                   \
+			for (i = 0; i < d->n; i++)                             \
+				if (strcmp(r->arr[j].name, d->arr[i].name) == 0) \
+					break;                                 \
+			if (i == d->n) {                                       \
+				snprintf(err, errlen, "[%s %s] cannot be removed at run time yet (restart vsw)", \
+					 what, r->arr[j].name);                \
+				return -EPERM;                                 \
+			}                                                      \
+		}
+	FIXED(macvlans, n_macvlans, TOPO_OBJ_MACVLAN, "macvlan")
+	FIXED(routes, n_routes, TOPO_OBJ_ROUTE, "route")
+	FIXED(publish, n_publish, TOPO_OBJ_PUBLISH, "publish")
+#undef FIXED
+	return 0;
+}
+
+/* Does a static entry of a bridge that stays name port 'slot'? */
+static const struct topo_static *
+static_on(const struct topology *r, const struct plan *pl, unsigned slot)
+{
+	unsigned i;
+
+	for (i = 0; i < r->n_statics; i++)
+		if (r->statics[i].port == (int)slot && !pl->del_bridge[r->statics[i].bridge])
+			return &r->statics[i];
+	return NULL;
+}
+
+static int
+plan_bridges(const struct vsw *sw, struct plan *pl, const struct topology *d,
+	     char *err, size_t errlen)
+{
+	const struct topology *r = sw->run;
+	struct topology *n = &pl->next;
+	unsigned b, j;
+	int k;
+
+	for (b = 0; b < r->n_bridges; b++) {
+		const struct topo_bridge *rb = &r->bridges[b];
+
+		if (rb->name[0] == '\0')
+			continue;
+		k = topo_bridge_find(d, rb->name);
+		if (k < 0) {
+			if (bridge_has_gw(rb)) {
+				snprintf(err, errlen, "bridge %s: a bridge with a gateway (subnet, gateway, masquerade) cannot be removed at run time yet",
+					 rb->name);
+				return -EPERM;
+			}
+			pl->del_bridge[b] = true;
+			clear_bridge(&n->bridges[b]);
+			continue;
+		}
+		if (!same_obj(r, b, d, (unsigned)k, TOPO_OBJ_BRIDGE)) {
+			snprintf(err, errlen, "bridge %s: its settings cannot change at run time yet (remove it with its ports, then add it again)",
+				 rb->name);
+			return -EPERM;
+		}
+		pl->bridge_slot[k] = (int)b;
+	}
+	for (j = 0; j < d->n_bridges; j++) {
+		if (pl->bridge_slot[j] >= 0)
+			continue;
+		if (sw->live && bridge_has_gw(&d->bridges[j])) {
+			snprintf(err, errlen, "bridge %s: a bridge with a gateway (subnet, gateway, masquerade) cannot be added at run time yet",
+				 d->bridges[j].name);
+			return -EPERM;
+		}
+		/* the lowest slot free now: one being freed by this change is
+		 * still in use until it commits */
+		for (b = 0; b < TOPO_MAX_BRIDGES; b++)
+			if (b >= r->n_bridges ? !pl->add_bridge[b] :
+			    r->bridges[b].name[0] == '\0' && !pl->add_bridge[b])
+				break;
+		if (b == TOPO_MAX_BRIDGES) {
+			snprintf(err, errlen, "bridge %s: no free bridge slot (at most %d bridges)",
+				 d->bridges[j].name, TOPO_MAX_BRIDGES);
+			return -ENOSPC;
+		}
+		pl->add_bridge[b] = true;
+		pl->bridge_slot[j] = (int)b;
+		n->bridges[b] = d->bridges[j];
+		if (b >= n->n_bridges)
+			n->n_bridges = b + 1;
+	}
+	return 0;
+}
+
+static int
+refuse_role(const char *name, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "port %s: only bridge ports can be added, removed or changed at run time yet (a routed, macvlan or NAT port needs a restart)",
+		 name);
+	return -EPERM;
+}
+
+static int
+plan_ports(const struct vsw *sw, struct plan *pl, const struct topology *d,
+	   char *err, size_t errlen)
+{
+	const struct topology *r = sw->run;
+	struct topology *n = &pl->next;
+	const struct topo_static *st;
+	unsigned i, j, s;
+	int k;
+
+	for (i = 0; i < r->n_ports; i++) {
+		const struct topo_port *rp = &r->ports[i];
+
+		if (rp->name[0] == '\0')
+			continue;
+		k = topo_port_find(d, rp->name);
+		/* the same text names the same bridge, which stays (a changed
+		 * bridge is refused) */
+		if (k >= 0 && same_obj(r, i, d, (unsigned)k, TOPO_OBJ_PORT)) {
+			pl->port_slot[k] = (int)i;
+			continue;
+		}
+		if (sw->live && (!plain_bridge_port(rp) ||
+				 (k >= 0 && !plain_bridge_port(&d->ports[k]))))
+			return refuse_role(rp->name, err, errlen);
+		if (k >= 0 && backend_same(rp, &d->ports[k])) {
+			pl->move_port[i] = true;
+			pl->port_slot[k] = (int)i;
+			continue;
+		}
+		st = static_on(r, pl, i);
+		if (st != NULL) {
+			snprintf(err, errlen, "port %s: a static FDB entry of bridge %s names it; it cannot be removed or re-made at run time yet",
+				 rp->name, r->bridges[st->bridge].name);
+			return -EPERM;
+		}
+		pl->del_port[i] = true;
+		clear_port(&n->ports[i]);
+	}
+	for (j = 0; j < d->n_ports; j++) {
+		const struct topo_port *dp = &d->ports[j];
+
+		if (pl->port_slot[j] >= 0)
+			continue;
+		if (sw->live && !plain_bridge_port(dp))
+			return refuse_role(dp->name, err, errlen);
+		if (sw->live && dp->kind == TOPO_PORT_DPDK) {
+			snprintf(err, errlen, "port %s: a dpdk port cannot be added at run time yet (its memory is sized at start)",
+				 dp->name);
+			return -EPERM;
+		}
+		for (s = 0; s < TOPO_MAX_PORTS; s++)
+			if (s >= r->n_ports ? !pl->add_port[s] :
+			    r->ports[s].name[0] == '\0' && !pl->add_port[s])
+				break;
+		if (s == TOPO_MAX_PORTS) {
+			snprintf(err, errlen, "port %s: no free port slot (at most %d ports)",
+				 dp->name, TOPO_MAX_PORTS);
+			return -ENOSPC;
+		}
+		pl->add_port[s] = true;
+		pl->port_slot[j] = (int)s;
+		if (s >= n->n_ports)
+			n->n_ports = s + 1;
+	}
+	/* the new and re-attached ports, their indices made slots */
+	for (j = 0; j < d->n_ports; j++) {
+		const struct topo_port *dp = &d->ports[j];
+		struct topo_port *np;
+
+		s = (unsigned)pl->port_slot[j];
+		if (!pl->add_port[s] && !pl->move_port[s])
+			continue;
+		np = &n->ports[s];
+		*np = *dp;
+		np->bridge = dp->bridge >= 0 ? pl->bridge_slot[dp->bridge] : -1;
+		np->masquerade = dp->masquerade >= 0 ? pl->port_slot[dp->masquerade] : -1;
+	}
+	for (j = 0; j < d->n_bridges; j++) {
+		unsigned b = (unsigned)pl->bridge_slot[j];
+
+		if (pl->add_bridge[b] && d->bridges[j].masquerade >= 0)
+			n->bridges[b].masquerade = pl->port_slot[d->bridges[j].masquerade];
+	}
+	return 0;
+}
+
+/* Statics: a kept bridge's stay, a removed one's go, a new one's come. */
+static int
+plan_statics(struct plan *pl, const struct topology *r, const struct topology *d,
+	     char *err, size_t errlen)
+{
+	struct topology *n = &pl->next;
+	unsigned i, k = 0;
+
+	for (i = 0; i < r->n_statics; i++)
+		if (!pl->del_bridge[r->statics[i].bridge])
+			n->statics[k++] = r->statics[i];
+	for (i = 0; i < d->n_statics; i++) {
+		const struct topo_static *st = &d->statics[i];
+		int b = pl->bridge_slot[st->bridge];
+
+		if (!pl->add_bridge[b])
+			continue;
+		if (k == TOPO_MAX_STATICS) {
+			snprintf(err, errlen, "more than %d static FDB entries", TOPO_MAX_STATICS);
+			return -ENOSPC;
+		}
+		n->statics[k] = *st;
+		n->statics[k].bridge = b;
+		n->statics[k].port = pl->port_slot[st->port];
+		k++;
+	}
+	n->n_statics = k;
+	return 0;
+}
+
+/* Close a port the workers no longer see and look at its own pool. */
+static void
+close_port(struct vsw *sw, unsigned slot)
+{
+	struct port *p = &sw->ports[slot];
+
+	port_close(p);
+	if (p->own_pool != NULL) {
+		unsigned used = rte_mempool_in_use_count(p->own_pool);
+
+		if (used > 0 && !p->pmd_keeps_mbufs)
+			fprintf(stderr, "vsw: port %s: %u mbufs of its rx pool were not returned\n",
+				p->name, used);
+		rte_mempool_free(p->own_pool);
+	}
+	memset(p, 0, sizeof(*p));
+	p->rx_fd = -1;
+}
+
+static void
+zero_port_state(struct vsw *sw, unsigned slot)
+{
+	unsigned w;
+
+	for (w = 0; w < sw->n_workers; w++) {
+		memset(&sw->workers[w]->cnt[slot], 0, sizeof(sw->workers[w]->cnt[slot]));
+		sw->workers[w]->storm_tat[slot] = 0;
+	}
+}
+
+static void
+attach_port(struct vsw *sw, unsigned s)
+{
+	const struct topo_port *tp = &sw->run->ports[s];
+	struct attach *at = &sw->attach[s];
+
+	attach_init(at, tp);
+	if (tp->bridge >= 0) {
+		struct bridge *br = &sw->bridges[tp->bridge];
+
+		bridge_add_port(br, &sw->ports[s], at);
+		br->fdb->port_limit[s] = tp->mac_limit;
+	}
+}
+
+static void
+log_port(FILE *log, const char *who, const struct topology *t, unsigned s,
+	 const char *what)
+{
+	const struct topo_port *tp = &t->ports[s];
+
+	fprintf(log, "vsw: %s: port %s %s (%s%s%s)\n", who, tp->name, what,
+		topo_port_kind_name(tp->kind), tp->bridge >= 0 ? " on bridge " : "",
+		tp->bridge >= 0 ? t->bridges[tp->bridge].name : "");
+}
+
+int
+vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
+	  char *err, size_t errlen)
+{
+	struct topology *r = sw->run;
+	struct plan *pl;
+	struct topology *n;
+	struct port_env env;
+	char why[256];
+	unsigned i, live_ports = 0, changes = 0;
+	int rc;
+
+	if (sw->live && sw->replay) {
+		snprintf(err, errlen, "replay mode: the topology cannot change while it runs");
+		return -EPERM;
+	}
+	pl = calloc(1, sizeof(*pl));
+	if (pl == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	n = &pl->next;
+	*n = *r;
+	for (i = 0; i < TOPO_MAX_PORTS; i++)
+		pl->port_slot[i] = -1;
+	for (i = 0; i < TOPO_MAX_BRIDGES; i++)
+		pl->bridge_slot[i] = -1;
+	rc = sw->live ? check_fixed(r, d, err, errlen) : 0;
+	if (rc == 0)
+		rc = plan_bridges(sw, pl, d, err, errlen);
+	if (rc == 0)
+		rc = plan_ports(sw, pl, d, err, errlen);
+	if (rc == 0)
+		rc = plan_statics(pl, r, d, err, errlen);
+	if (rc != 0)
+		goto out;
+	if (!sw->live) {
+		/* from empty: the slots are the file's indices, so what names
+		 * ports by index is right as it is */
+		n->sw = d->sw;
+		memcpy(n->routes, d->routes, sizeof(d->routes));
+		n->n_routes = d->n_routes;
+		memcpy(n->publish, d->publish, sizeof(d->publish));
+		n->n_publish = d->n_publish;
+		memcpy(n->macvlans, d->macvlans, sizeof(d->macvlans));
+		n->n_macvlans = d->n_macvlans;
+		snprintf(n->file, sizeof(n->file), "%s", d->file);
+	}
+	for (i = 0; i < n->n_ports; i++)
+		live_ports += n->ports[i].name[0] != '\0';
+	if (sw->live && r->sw.mbufs == 0 &&
+	    vsw_mbufs_for(live_ports, sw->n_workers) > sw->n_mbufs) {
+		snprintf(err, errlen, "the mbuf pool (%u mbufs, sized at start) has no room for %u ports: set [switch] mbufs and restart",
+			 sw->n_mbufs, live_ports);
+		rc = -ENOSPC;
+		goto out;
+	}
+
+	/* open and make everything new: the workers see none of it yet */
+	env.pool = sw->pool;
+	env.n_txq = sw->n_workers;
+	env.replay = sw->replay;
+	env.clock = &sw->workers[0]->now;
+	for (i = 0; i < n->n_ports; i++) {
+		const struct topo_port *tp = &n->ports[i];
+
+		if (!pl->add_port[i])
+			continue;
+		rc = port_open(&sw->ports[i], (uint16_t)i, tp, &env, why, sizeof(why));
+		if (rc != 0) {
+			snprintf(err, errlen, "port %s (%s): %s", tp->name,
+				 topo_port_kind_name(tp->kind), why);
+			/* nothing of it is open; the slot is left free */
+			goto undo;
+		}
+		sw->ports[i].owner = i % sw->n_workers;
+	}
+	for (i = 0; i < n->n_bridges; i++) {
+		if (!pl->add_bridge[i])
+			continue;
+		rc = bridge_init(&pl->br[i], n, (uint16_t)i, sw->n_workers, err, errlen);
+		if (rc != 0) {
+			pl->add_bridge[i] = false;
+			goto undo;
+		}
+	}
+
+	/* commit: one hold of the barrier (apply.h) */
+	if (sw->live)
+		loop_barrier_sync(sw);
+	for (i = 0; i < r->n_ports; i++) {
+		if (!pl->del_port[i] && !pl->move_port[i])
+			continue;
+		if (pl->del_port[i] && sw->live)
+			loop_worker_del_port(sw->workers[sw->ports[i].owner], (uint16_t)i);
+		if (r->ports[i].bridge >= 0)
+			bridge_del_port(&sw->bridges[r->ports[i].bridge], sw, (uint16_t)i);
+		if (pl->del_port[i]) {
+			sw->attach[i] = (struct attach){ .bridge = -1, .macvlan = -1 };
+			zero_port_state(sw, i);
+		}
+	}
+	for (i = 0; i < r->n_bridges; i++) {
+		if (!pl->del_bridge[i])
+			continue;
+		pl->br[i] = sw->bridges[i];     /* freed after the release */
+		memset(&sw->bridges[i], 0, sizeof(sw->bridges[i]));
+		sw->bridges[i].l3if = -1;
+		r->bridges[i] = n->bridges[i];
+	}
+	for (i = 0; i < n->n_bridges; i++) {
+		unsigned w;
+
+		if (!pl->add_bridge[i])
+			continue;
+		r->bridges[i] = n->bridges[i];
+		sw->bridges[i] = pl->br[i];
+		sw->bridges[i].cfg = &r->bridges[i];
+		for (w = 0; w < sw->n_workers; w++)
+			memset(&sw->workers[w]->bcnt[i], 0, sizeof(sw->workers[w]->bcnt[i]));
+	}
+	r->n_bridges = n->n_bridges;
+	if (sw->n_bridges < n->n_bridges)
+		sw->n_bridges = n->n_bridges;
+	memcpy(r->statics, n->statics, n->n_statics * sizeof(n->statics[0]));
+	r->n_statics = n->n_statics;
+	for (i = 0; i < n->n_ports; i++) {
+		if (!pl->del_port[i] && !pl->move_port[i] && !pl->add_port[i])
+			continue;
+		r->ports[i] = n->ports[i];
+		if (pl->del_port[i])
+			continue;
+		if (pl->add_port[i])
+			zero_port_state(sw, i);
+		else
+			sw->workers[sw->ports[i].owner]->storm_tat[i] = 0;
+		attach_port(sw, i);
+		if (pl->add_port[i] && sw->live) {
+			rc = loop_worker_add_port(sw->workers[sw->ports[i].owner], (uint16_t)i);
+			if (rc != 0)
+				fprintf(stderr, "vsw: port %s: its worker cannot sleep on it (epoll: %s); it is polled when the worker wakes\n",
+					sw->ports[i].name, strerror(-rc));
+		}
+	}
+	r->n_ports = n->n_ports;
+	if (sw->n_ports < n->n_ports)
+		sw->n_ports = n->n_ports;
+	if (!sw->live) {
+		r->sw = n->sw;
+		memcpy(r->routes, n->routes, sizeof(n->routes));
+		r->n_routes = n->n_routes;
+		memcpy(r->publish, n->publish, sizeof(n->publish));
+		r->n_publish = n->n_publish;
+		memcpy(r->macvlans, n->macvlans, sizeof(n->macvlans));
+		r->n_macvlans = n->n_macvlans;
+		snprintf(r->file, sizeof(r->file), "%s", n->file);
+	}
+	if (sw->live)
+		loop_barrier_release(sw);
+
+	/* what the workers no longer see */
+	for (i = 0; i < TOPO_MAX_PORTS; i++) {
+		if (pl->del_port[i]) {
+			if (log != NULL)
+				fprintf(log, "vsw: %s: port %s removed\n", who, sw->ports[i].name);
+			close_port(sw, i);
+			changes++;
+		} else if (pl->move_port[i] || pl->add_port[i]) {
+			if (log != NULL && sw->live)
+				log_port(log, who, r, i, pl->add_port[i] ? "added" : "re-attached");
+			changes++;
+		}
+	}
+	for (i = 0; i < TOPO_MAX_BRIDGES; i++) {
+		if (pl->del_bridge[i]) {
+			if (log != NULL)
+				fprintf(log, "vsw: %s: bridge %s removed\n", who, pl->br[i].name);
+			bridge_fini(&pl->br[i]);
+			changes++;
+		} else if (pl->add_bridge[i]) {
+			if (log != NULL && sw->live)
+				fprintf(log, "vsw: %s: bridge %s added\n", who, r->bridges[i].name);
+			changes++;
+		}
+	}
+	rc = (int)changes;
+	goto out;
+undo:
+	for (i = 0; i < TOPO_MAX_BRIDGES; i++)
+		if (pl->add_bridge[i])
+			bridge_fini(&pl->br[i]);
+	for (i = 0; i < TOPO_MAX_PORTS; i++)
+		if (pl->add_port[i])
+			close_port(sw, i);
+out:
+	free(pl);
+	return rc;
+}
+
+int
+vsw_reload(struct vsw *sw, FILE *log)
+{
+	struct topology *t = malloc(sizeof(*t));
+	char err[512];
+	int rc;
+
+	if (t == NULL)
+		return -ENOMEM;
+	fprintf(log, "vsw: SIGHUP: reading %s again\n", sw->run->file);
+	rc = topo_load(t, sw->run->file, log);
+	if (rc != 0) {
+		fprintf(log, "vsw: SIGHUP: %s refused (errors above): nothing changed\n",
+			sw->run->file);
+		free(t);
+		return rc;
+	}
+	rc = vsw_apply(sw, t, "SIGHUP", log, err, sizeof(err));
+	if (rc < 0)
+		fprintf(log, "vsw: SIGHUP: %s refused: %s: nothing changed\n",
+			sw->run->file, err);
+	else
+		fprintf(log, "vsw: SIGHUP: %s applied: %d change%s\n", sw->run->file,
+			rc, rc == 1 ? "" : "s");
+	free(t);
+	return rc < 0 ? rc : 0;
+}
+
+static bool
+keep_live(void *arg, const struct topology *t, enum topo_object kind,
+	  unsigned index)
+{
+	const char *const *skip = arg;
+
+	switch (kind) {
+	case TOPO_OBJ_PORT:
+		return t->ports[index].name[0] != '\0' &&
+		       (skip[0] == NULL || strcmp(t->ports[index].name, skip[0]) != 0);
+	case TOPO_OBJ_BRIDGE:
+		return t->bridges[index].name[0] != '\0' &&
+		       (skip[1] == NULL || strcmp(t->bridges[index].name, skip[1]) != 0);
+	default:
+		return true;
+	}
+}
+
+char *
+vsw_running_text(const struct vsw *sw, const char *skip_port,
+		 const char *skip_bridge)
+{
+	const struct topology *t = sw->run;
+	const char *skip[2] = { skip_port, skip_bridge };
+	struct topo_subset *s = calloc(1, sizeof(*s));
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	unsigned i;
+	int rc = -ENOMEM;
+
+	if (s == NULL)
+		return NULL;
+	s->sw = true;
+	for (i = 0; i < t->n_bridges; i++)
+		s->bridge[i] = keep_live(skip, t, TOPO_OBJ_BRIDGE, i);
+	for (i = 0; i < t->n_ports; i++)
+		s->port[i] = keep_live(skip, t, TOPO_OBJ_PORT, i);
+	for (i = 0; i < t->n_macvlans; i++)
+		s->macvlan[i] = true;
+	for (i = 0; i < t->n_routes; i++)
+		s->route[i] = true;
+	for (i = 0; i < t->n_publish; i++)
+		s->publish[i] = true;
+	for (i = 0; i < t->n_statics; i++)
+		s->stat[i] = s->bridge[t->statics[i].bridge] &&
+			     s->port[t->statics[i].port];
+	f = open_memstream(&buf, &len);
+	if (f != NULL) {
+		rc = topo_write_set(f, t, s, NULL);
+		fclose(f);
+	}
+	free(s);
+	if (rc != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+bool
+vsw_same_object(const struct vsw *sw, const struct topology *d,
+		enum topo_object kind, const char *name)
+{
+	bool port = kind == TOPO_OBJ_PORT;
+	int a = port ? topo_port_find(sw->run, name) : topo_bridge_find(sw->run, name);
+	int b = port ? topo_port_find(d, name) : topo_bridge_find(d, name);
+
+	return a >= 0 && b >= 0 && same_obj(sw->run, (unsigned)a, d, (unsigned)b, kind);
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VSW_APPLY_H
+#define VSW_APPLY_H
+
+/*
+ * The reconciler: one function applies a desired topology to the running
+ * switch as a difference, by name. vsw_start() uses it from an empty
+ * switch, SIGHUP (vsw_reload) and the control commands (port add/del,
+ * network create/rm) while the workers run.
+ *
+ * Stable ids. The switch owns its running topology (sw->run): slot i of
+ * sw->run->ports is sw->ports[i] and sw->attach[i], slot j of
+ * sw->run->bridges is sw->bridges[j]. A slot is handed out when an object
+ * is added (the lowest free one) and freed when it goes (its name empty,
+ * its port ops NULL, its bridge fdb NULL); no other object's id ever
+ * changes, so what the workers, the FDBs (values hold a port id) and the
+ * counters key by id stays right. From an empty switch the slots are the
+ * file's order, so start-up is what it always was.
+ *
+ * What changes, by name:
+ *   bridge   added (a new FDB), removed (its ports go in the same change),
+ *            unchanged (FDB, counters kept); a changed bridge is refused.
+ *   port     added, removed, unchanged (state kept); a port whose backend
+ *            keys are the same (kind, iface, devargs, rx, tx, mbufs, mtu,
+ *            mac) but whose bridge keys differ (bridge, vlan, trunk,
+ *            hairpin, limits) is re-attached in place (its id, backend and
+ *            counters kept, its learned MACs flushed); otherwise a change
+ *            is a remove and an add (a new slot).
+ * Refused at run time for now, with an error naming the object: anything
+ * but plain bridge ports (routed, macvlan, NAT ports), bridges with a
+ * gateway, [switch], [route], [publish], [macvlan], dpdk ports (their
+ * memory is sized at start), statics naming a port that is re-made, and a
+ * port the mbuf pool (sized at start) has no room for.
+ *
+ * Atomic: every check is made and every new port opened and new FDB made
+ * before the workers see anything; a failure there closes what this
+ * change opened and leaves the switch exactly as it was.
+ *
+ * Barrier, not RCU: what the workers read per packet about ports and
+ * bridges (their rx port lists and epoll sets, the bridges' port lists,
+ * sw->attach[], the FDBs, per-port counters and storm state) changes in
+ * one short hold of the worker barrier (loop.h) per change: the hold
+ * only edits small arrays (no allocation, no close, no syscall but an
+ * epoll_ctl), and a parked worker has flushed its tx buffers, so no
+ * frame for a removed port waits anywhere. The FDB is worker-owned and
+ * written per packet without RCU; a removed port's entries go by a
+ * generation bump (fdb_flush_port), O(1). After the release the removed
+ * port is closed (the workers no longer see it), its own pool checked
+ * for mbufs not returned, a removed bridge's FDB freed. RCU would let the
+ * workers run through a change, but every per-packet table here would
+ * need deferred frees and a quiescent-state report per iteration, for
+ * changes that take microseconds under the barrier.
+ *
+ * Threads: the control (main) thread only.
+ */
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config/topology.h"
+
+struct vsw;
+
+/*
+ * Make the switch run 'desired'. Every change made is written to 'log'
+ * (one "vsw: WHO: ..." line each; may be NULL) once it is done. Returns
+ * the number of changes (0: nothing to do), or -errno with 'err' naming
+ * the object and the reason, and then nothing changed.
+ */
+int vsw_apply(struct vsw *sw, const struct topology *desired, const char *who,
+	      FILE *log, char *err, size_t errlen);
+
+/*
+ * SIGHUP: read sw->run->file again, validate all of it (FILE:LINE errors
+ * to 'log'), and apply it. A bad file or a refused change changes
+ * nothing; vsw keeps running either way. 0 or -errno.
+ */
+int vsw_reload(struct vsw *sw, FILE *log);
+
+/*
+ * The running topology as a file (the live objects, by name), for the
+ * control commands to edit and apply. malloc'ed text, or NULL.
+ */
+char *vsw_running_text(const struct vsw *sw, const char *skip_port,
+		       const char *skip_bridge);
+
+/* Is the port or bridge ('kind') 'name' of 'd' the running one, key for
+ * key? (What makes a retried add a no-op.) */
+bool vsw_same_object(const struct vsw *sw, const struct topology *d,
+		     enum topo_object kind, const char *name);
+
+#endif

@@ -1,0 +1,241 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Ports and networks added and removed while traffic flows (switch/apply.h):
+port add/del, network create/rm/ls/inspect, SIGHUP reload."""
+import re
+import signal
+import threading
+import time
+
+from test_foundation import bridge_ini, tcp_transfer
+
+
+def req(v, line):
+    return v.request((line + "\n").encode()).decode()
+
+
+def ok(v, line):
+    out = req(v, line)
+    assert out.startswith("OK\n"), "%s: %s" % (line, out)
+    return out
+
+
+def macs_on(v, port, bridge=None):
+    args = ["show", "fdb"] + ([bridge] if bridge else [])
+    return {e["mac"].lower() for e in v.ctl(*args, as_json=True)["fdb"]
+            if e["port"] == port}
+
+
+def mac_of(lab, ns):
+    return lab.run(ns, "cat /sys/class/net/eth0/address").stdout.strip()
+
+
+def snapshot(v):
+    """What a refused change must leave as it was."""
+    ports = v.ctl("show", "ports", as_json=True)["ports"]
+    nets = v.ctl("network", "ls", as_json=True)["networks"]
+    return ports, nets
+
+
+def ping_loss(proc):
+    out, _ = proc.communicate(timeout=120)
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+    assert m, out
+    return int(m.group(1)), int(m.group(2))
+
+
+def wait_log(v, text, timeout=10):
+    end = time.time() + timeout
+    while time.time() < end:
+        if text in v.text():
+            return
+        time.sleep(0.05)
+    raise AssertionError("no %r in the log:\n%s" % (text, v.text()))
+
+
+def test_port_churn_while_ping_and_tcp_flow(lab):
+    a, ha = lab.container("a", "10.93.0.1/24")
+    b, hb = lab.container("b", "10.93.0.2/24")
+    c, hc = lab.container("c", "10.93.0.3/24")
+    v = lab.vsw(bridge_ini([("a", "afpacket", "iface", ha),
+                            ("b", "afpacket", "iface", hb)]))
+    lab.run(a, "ping -c 1 -W 2 10.93.0.2")
+    ma, mb = mac_of(lab, a), mac_of(lab, b)
+    assert ma in macs_on(v, "a") and mb in macs_on(v, "b")
+
+    errors = []
+
+    def churn():
+        try:
+            for i in range(200):
+                out = req(v, "port add c kind=afpacket iface=%s bridge=br0" % hc)
+                assert out.startswith("OK\n") and "port c added" in out, out
+                out = req(v, "port del c")
+                assert out.startswith("OK\n") and "port c removed" in out, out
+        except Exception as e:          # noqa: BLE001 - reported below
+            errors.append(e)
+
+    ping = lab.spawn(a, "ping -q -i 0.005 -c 2000 -W 2 10.93.0.2")
+    t = threading.Thread(target=churn)
+    t.start()
+    transfers = 0
+    while t.is_alive() or transfers == 0:
+        tcp_transfer(lab, a, b, "10.93.0.2", size=4 << 20, port=5100 + transfers)
+        transfers += 1
+    t.join()
+    assert not errors, errors[0]
+    sent, got = ping_loss(ping)
+    assert sent == 2000 and got == sent, "lost %d of %d pings" % (sent - got, sent)
+    assert "port c added" in v.text() and "port c removed" in v.text()
+    # the ports that stayed kept their ids: their FDB entries still name them
+    assert ma in macs_on(v, "a") and mb in macs_on(v, "b")
+    assert [p["port"] for p in v.ctl("show", "ports", as_json=True)["ports"]] == ["a", "b"]
+
+    # a port in a reused slot starts from zero, and its FDB entries went
+    ok(v, "port add c kind=afpacket iface=%s bridge=br0" % hc)
+    lab.run(c, "ping -c 3 -i 0.2 -W 2 10.93.0.1")
+    assert v.port_stats()["c"]["rx"] >= 3
+    assert mac_of(lab, c) in macs_on(v, "c")
+    ok(v, "port del c")
+    assert mac_of(lab, c) not in {e["mac"].lower() for e in
+                                  v.ctl("show", "fdb", as_json=True)["fdb"]}
+    ok(v, "port add c kind=afpacket iface=%s bridge=br0" % hc)
+    st = v.port_stats()["c"]
+    assert st["rx"] == 0 and st["tx"] == 0, st
+    v.stop()                             # every mbuf back
+
+
+def test_sighup_adds_a_bridge_and_a_port_and_refuses_a_bad_file(lab):
+    a, ha = lab.container("a", "10.94.0.1/24")
+    b, hb = lab.container("b", "10.94.0.2/24")
+    c, hc = lab.container("c", "10.95.0.1/24")
+    d, hd = lab.container("d", "10.95.0.2/24")
+    base = bridge_ini([("a", "afpacket", "iface", ha), ("b", "afpacket", "iface", hb)])
+    v = lab.vsw(base)
+    text = v.ini.read_text()
+    lab.run(a, "ping -c 1 -W 2 10.94.0.2")
+    ma = mac_of(lab, a)
+    ping = lab.spawn(a, "ping -q -i 0.01 -c 300 -W 2 10.94.0.2")
+
+    # a file with a bad line: refused whole, with its FILE:LINE, nothing changed
+    before = snapshot(v)
+    v.ini.write_text(text + "[bridge br1]\n[port c]\nkind = afpacket\niface = %s\n"
+                     "bridge = br1\nbogus = 1\n" % hc)
+    v.proc.send_signal(signal.SIGHUP)
+    wait_log(v, "refused (errors above)")
+    assert re.search(r"topology\.ini:\d+: \[port c\] bogus", v.text()), v.text()
+    assert snapshot(v) == before
+
+    # a port that cannot open: the whole change is undone (port c too)
+    v.ini.write_text(text + "[bridge br1]\n"
+                     "[port c]\nkind = afpacket\niface = %s\nbridge = br1\n"
+                     "[port z]\nkind = afpacket\niface = vswnosuch0\nbridge = br1\n" % hc)
+    v.proc.send_signal(signal.SIGHUP)
+    wait_log(v, "refused: port z (afpacket)")
+    assert snapshot(v) == before
+
+    # a change that cannot be made at run time yet: refused, named
+    v.ini.write_text(text + "[port r]\nkind = afpacket\niface = %s\n"
+                     "address = 10.96.0.1/24\n" % hc)
+    v.proc.send_signal(signal.SIGHUP)
+    wait_log(v, "port r: only bridge ports can be added")
+    assert snapshot(v) == before
+
+    # the good one: a bridge and two ports come, br0 keeps what it learned
+    v.ini.write_text(text + "[bridge br1]\n"
+                     "[port c]\nkind = afpacket\niface = %s\nbridge = br1\n"
+                     "[port d]\nkind = afpacket\niface = %s\nbridge = br1\n" % (hc, hd))
+    v.proc.send_signal(signal.SIGHUP)
+    wait_log(v, "applied: 3 changes")
+    assert "SIGHUP: bridge br1 added" in v.text()
+    assert "SIGHUP: port d added (afpacket on bridge br1)" in v.text()
+    lab.run(c, "ping -c 3 -i 0.2 -W 2 10.95.0.2")
+    tcp_transfer(lab, c, d, "10.95.0.2", size=2 << 20)
+    assert ma in macs_on(v, "a", "br0")
+    nets = {n["network"]: n for n in v.ctl("network", "ls", as_json=True)["networks"]}
+    assert nets["br0"]["ports"] == 2 and nets["br1"]["ports"] == 2
+
+    # and back: the file without them takes them away again
+    v.ini.write_text(text)
+    v.proc.send_signal(signal.SIGHUP)
+    wait_log(v, "SIGHUP: bridge br1 removed")
+    assert snapshot(v)[0] == before[0]
+    sent, got = ping_loss(ping)
+    assert got == sent == 300, "lost %d of %d pings over the reloads" % (sent - got, sent)
+    assert v.proc.poll() is None
+    v.stop()
+
+
+def test_bad_commands_are_refused_and_change_nothing(lab):
+    a, ha = lab.container("a", "10.97.0.1/24")
+    b, hb = lab.container("b", "10.97.0.2/24")
+    c, hc = lab.container("c", "10.97.0.3/24")
+    v = lab.vsw(bridge_ini([("a", "afpacket", "iface", ha), ("b", "afpacket", "iface", hb)])
+                + "[bridge gw]\nsubnet = 10.98.0.0/24\ngateway = 10.98.0.1\n"
+                "[port g]\nkind = tap\niface = %s\nbridge = gw\n" % lab.ifname("g"))
+    before = snapshot(v)
+    bad = [
+        ("port add c kind=afpacket iface=%s bridge=br0 foo=1" % hc, "foo"),
+        ("port add c kind=afpacket iface=%s bridge=br0" % ha, "iface"),
+        ("port add %s kind=afpacket iface=%s bridge=br0" % ("x" * 40, hc), "1 to 31"),
+        ("port add c kind=afpacket iface=%s bridge=nosuch" % hc, "nosuch"),
+        ("port add c kind=afpacket iface=%s" % hc, "role"),
+        ("port add c kind=afpacket iface=vswnosuch0 bridge=br0", "port c (afpacket)"),
+        ("port add c kind=afpacket iface=%s address=10.99.0.1/24" % hc,
+         "only bridge ports"),
+        ("port add c iface=%s bridge=br0" % hc, "kind"),
+        ("port add c kind=afpacket %s" % hc, "not KEY=VALUE"),
+        ("port add a kind=afpacket iface=%s bridge=br0" % hc, "exists already"),
+        ("port del nosuch", "no port 'nosuch'"),
+        ("network rm nosuch", "no network 'nosuch'"),
+        ("network rm br0", "has ports (a, b)"),
+        ("network rm gw", "has ports"),
+        ("network create n1 --subnet 10.99.0.0/24", "--subnet"),
+        ("network create n1 --mtu 9000", "--mtu"),
+        ("network create n1 --frobnicate", "--frobnicate"),
+        ("network create %s" % ("n" * 40), "1 to 31"),
+        ("network create br0 --mac-limit 7", "exists already"),
+        ("network create n1 --mac-limit many", "mac_limit"),
+    ]
+    for line, why in bad:
+        out = req(v, line)
+        assert out.startswith("ERR ") and why in out, "%s: %s" % (line, out)
+        assert snapshot(v) == before, line
+    # retried creates are no-ops, not errors
+    ok(v, "port add a kind=afpacket iface=%s bridge=br0" % ha)
+    ok(v, "network create br0")
+    assert snapshot(v) == before
+    assert v.proc.poll() is None
+    v.stop()
+
+
+def test_network_create_ls_inspect_rm(lab):
+    c, hc = lab.container("c", "10.99.1.1/24")
+    d, hd = lab.container("d", "10.99.1.2/24")
+    a, ha = lab.container("a", "10.99.2.1/24")
+    v = lab.vsw(bridge_ini([("a", "afpacket", "iface", ha)]))
+    out = ok(v, "network create n1 --mac-limit 100 --internal")
+    assert "bridge n1 added" in out
+    assert "exists already" in ok(v, "network create n1 --mac-limit 100")
+    nets = {n["network"]: n for n in v.ctl("network", "ls", as_json=True)["networks"]}
+    assert nets["n1"]["ports"] == 0 and nets["n1"]["mac_limit"] == 100
+    assert nets["n1"]["subnet"] == "-"
+    assert "n1" in v.ctl("network", "ls").stdout
+    ok(v, "port add c kind=afpacket iface=%s bridge=n1" % hc)
+    ok(v, "port add d kind=afpacket iface=%s bridge=n1" % hd)
+    lab.run(c, "ping -c 3 -i 0.2 -W 2 10.99.1.2")
+    ins = v.ctl("network", "inspect", "n1", as_json=True)
+    assert ins["network"][0]["ports"] == 2
+    eps = {e["endpoint"]: e for e in ins["endpoints"]}
+    assert set(eps) == {"c", "d"} and eps["c"]["iface"] == hc
+    assert "ERR" in req(v, "network rm n1")
+    ok(v, "port del c")
+    ok(v, "port del d")
+    assert "bridge n1 removed" in ok(v, "network rm n1")
+    assert "n1" not in {n["network"] for n in v.ctl("network", "ls", as_json=True)["networks"]}
+    assert req(v, "network rm n1").startswith("ERR no network 'n1'")
+    # the slot comes back for the next network
+    ok(v, "network create n2")
+    ok(v, "port add c kind=afpacket iface=%s bridge=n2" % hc)
+    ok(v, "port add d kind=afpacket iface=%s bridge=n2" % hd)
+    lab.run(c, "ping -c 2 -i 0.2 -W 2 10.99.1.2")
+    v.stop()
