@@ -25,6 +25,7 @@
 #include "nat/napt.h"
 #include "switch/neigh.h"
 #include "ctl/table.h"
+#include "ctl/publish.h"
 
 #include <rte_common.h>
 #include <rte_mempool.h>
@@ -1376,6 +1377,15 @@ static const struct cmd commands[] = {
 	{ { "show", "macvlan", NULL }, 1, "show macvlan [NETWORK]",
 	  "macvlan networks: parent, mode, endpoints with MAC and counters",
 	  cmd_show_macvlan },
+	/* published ports at run time: ctl/publish.c */
+	{ { "publish", "add", NULL }, 12,       /* extra keys: the parser names them */
+	  "publish add NAME port=PORT proto=tcp|udp listen=N[-M] to=IP:P[-Q]",
+	  "publish a port (or range) of a masquerading port to an inside address",
+	  ctl_publish_add },
+	{ { "publish", "del", NULL }, 1, "publish del NAME",
+	  "remove a publish rule and its sessions (other sessions stay)", ctl_publish_del },
+	{ { "show", "publish", NULL }, 0, "show publish",
+	  "publish rules: port, protocol, listen, to, sessions", ctl_show_publish },
 	{ { "help", NULL, NULL }, 0, "help", "this list", cmd_help },
 };
 

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <rte_common.h>
+
+#include "ctl/publish.h"
+#include "nat/napt.h"
+#include "switch/bridge.h"
+#include "switch/loop.h"
+
+/* The rules in force, seeded from the topology file on first use. */
+static struct {
+	const struct vsw *sw;
+	unsigned n;
+	struct topo_publish r[TOPO_MAX_PUBLISH];
+} rules;
+
+static void
+rules_seed(const struct vsw *sw)
+{
+	if (rules.sw == sw)
+		return;
+	rules.sw = sw;
+	rules.n = sw->topo->n_publish;
+	memcpy(rules.r, sw->topo->publish, sizeof(rules.r[0]) * rules.n);
+}
+
+static int
+rules_find(const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < rules.n; i++)
+		if (strcmp(rules.r[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static struct napt *
+nat_of(struct vsw *sw, char *err, size_t errlen)
+{
+	if (sw->router == NULL || sw->router->napt == NULL) {
+		snprintf(err, errlen, "no NAT in this topology (publish needs a port that masquerades)");
+		return NULL;
+	}
+	return sw->router->napt;
+}
+
+/* "KEY" of "KEY=VALUE": lower case letters and '_' only, so that no word
+ * can make a line the parser reads as something else. */
+static bool
+good_key(const char *w, const char *eq)
+{
+	const char *c;
+
+	if (eq == w)
+		return false;
+	for (c = w; c < eq; c++)
+		if ((*c < 'a' || *c > 'z') && *c != '_')
+			return false;
+	return true;
+}
+
+/* The parser's messages, "vswctl:LINE: " taken off, joined by "; ". */
+static void
+parser_errors(const char *text, char *err, size_t errlen)
+{
+	const char *line = text;
+	size_t off = 0;
+
+	err[0] = '\0';
+	while (line != NULL && *line != '\0' && off < errlen) {
+		const char *end = strchr(line, '\n'), *msg = line;
+		int len;
+
+		if (strncmp(line, "vswctl:", 7) == 0 && (msg = strstr(line, ": ")) != NULL)
+			msg += 2;
+		else
+			msg = line;
+		len = end != NULL ? (int)(end - msg) : (int)strlen(msg);
+		off += (size_t)snprintf(err + off, errlen - off, "%s%.*s",
+					off ? "; " : "", len, msg);
+		line = end != NULL ? end + 1 : NULL;
+	}
+}
+
+/*
+ * Check 'name' with the words 'kv' as the parser checks a [publish]
+ * section: the running topology with the rules in force but 'name',
+ * written out, and the section after it. The rule, resolved, in '*out'.
+ */
+static int
+rule_parse(struct vsw *sw, const char *name, int argc, char **argv,
+	   struct topo_publish *out, char *err, size_t errlen)
+{
+	struct topology *t = malloc(sizeof(*t)), *parsed = malloc(sizeof(*parsed));
+	char *text = NULL, *msgs = NULL;
+	size_t tlen = 0, mlen = 0;
+	FILE *f = NULL, *e = NULL;
+	unsigned i, n = 0;
+	int rc = -EINVAL;
+
+	if (t == NULL || parsed == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < (unsigned)argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+
+		if (eq == NULL || !good_key(argv[i], eq)) {
+			snprintf(err, errlen, "'%s' is not KEY=VALUE (keys: port, proto, listen, to)",
+				 argv[i]);
+			goto out;
+		}
+	}
+	*t = *sw->topo;
+	for (i = 0; i < rules.n; i++)
+		if (strcmp(rules.r[i].name, name) != 0)
+			t->publish[n++] = rules.r[i];
+	t->n_publish = n;
+	f = open_memstream(&text, &tlen);
+	if (f == NULL || topo_write(f, t) != 0) {
+		snprintf(err, errlen, "cannot write the running topology out");
+		goto out;
+	}
+	fprintf(f, "[publish %s]\n", name);
+	for (i = 0; i < (unsigned)argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+
+		fprintf(f, "%.*s = %s\n", (int)(eq - argv[i]), argv[i], eq + 1);
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	f = NULL;
+	e = open_memstream(&msgs, &mlen);
+	if (e == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	rc = topo_load_string(parsed, "vswctl", text, e);
+	fclose(e);
+	if (rc != 0) {
+		parser_errors(msgs, err, errlen);
+		rc = -EINVAL;
+		goto out;
+	}
+	*out = parsed->publish[parsed->n_publish - 1];
+	/* its port as the running switch numbers them */
+	i = (unsigned)out->port;
+	out->port = topo_port_find(sw->topo, parsed->ports[i].name);
+	out->line = 0;
+	rc = out->port >= 0 ? 0 : -EINVAL;
+	if (rc != 0)
+		snprintf(err, errlen, "port %s is not running", parsed->ports[i].name);
+out:
+	if (f != NULL)
+		fclose(f);
+	free(text);
+	free(msgs);
+	free(t);
+	free(parsed);
+	return rc;
+}
+
+static bool
+same_rule(const struct topo_publish *a, const struct topo_publish *b)
+{
+	return a->port == b->port && a->proto == b->proto &&
+	       a->listen_lo == b->listen_lo && a->listen_hi == b->listen_hi &&
+	       a->to_ip == b->to_ip && a->to_lo == b->to_lo && a->to_hi == b->to_hi;
+}
+
+static const char *
+range(char *buf, size_t len, unsigned lo, unsigned hi)
+{
+	if (lo == hi)
+		snprintf(buf, len, "%u", lo);
+	else
+		snprintf(buf, len, "%u-%u", lo, hi);
+	return buf;
+}
+
+/* "tcp 8080-8081 -> 172.17.0.2:80-81 on uplink" */
+static void
+rule_str(const struct vsw *sw, const struct topo_publish *u, char *buf, size_t len)
+{
+	char a[INET_ADDRSTRLEN], l[16], t[16];
+	struct in_addr in = { .s_addr = htonl(u->to_ip) };
+
+	inet_ntop(AF_INET, &in, a, sizeof(a));
+	snprintf(buf, len, "%s %s -> %s:%s on %s", u->proto == IPPROTO_TCP ? "tcp" : "udp",
+		 range(l, sizeof(l), u->listen_lo, u->listen_hi), a,
+		 range(t, sizeof(t), u->to_lo, u->to_hi), sw->topo->ports[u->port].name);
+}
+
+int
+ctl_publish_add(struct vsw *sw, struct reply *r, int argc, char **argv,
+		char *err, size_t errlen)
+{
+	struct topo_publish u;
+	struct napt *nt;
+	char what[256], why[200] = "";
+	int old, rc;
+
+	if (argc < 1 || strchr(argv[0], '=') != NULL) {
+		snprintf(err, errlen, "usage: publish add NAME port=PORT proto=tcp|udp listen=N[-M] to=IP:P[-Q]");
+		return -1;
+	}
+	if ((nt = nat_of(sw, err, errlen)) == NULL)
+		return -1;
+	rules_seed(sw);
+	if (rule_parse(sw, argv[0], argc - 1, argv + 1, &u, err, errlen) != 0)
+		return -1;
+	old = rules_find(argv[0]);
+	if (old >= 0) {
+		rule_str(sw, &rules.r[old], what, sizeof(what));
+		if (same_rule(&rules.r[old], &u)) {
+			reply_note(r, "publish %s: already %s", argv[0], what);
+			return 0;
+		}
+		snprintf(err, errlen, "publish %s exists as %s (publish del it first)",
+			 argv[0], what);
+		return -1;
+	}
+	if (rules.n == TOPO_MAX_PUBLISH) {
+		snprintf(err, errlen, "%u publish rules already (the most there can be)",
+			 TOPO_MAX_PUBLISH);
+		return -1;
+	}
+	snprintf(u.name, sizeof(u.name), "%s", argv[0]);
+	loop_barrier_sync(sw);
+	rc = napt_publish_add(nt, u.proto, rte_cpu_to_be_32(sw->topo->ports[u.port].address),
+			      u.listen_lo, u.listen_hi, rte_cpu_to_be_32(u.to_ip), u.to_lo,
+			      why, sizeof(why));
+	loop_barrier_release(sw);
+	if (rc != 0) {
+		snprintf(err, errlen, "publish %s: %s", argv[0], why);
+		return -1;
+	}
+	rules.r[rules.n++] = u;
+	rule_str(sw, &u, what, sizeof(what));
+	reply_note(r, "publish %s: %s", argv[0], what);
+	return 0;
+}
+
+int
+ctl_publish_del(struct vsw *sw, struct reply *r, int argc, char **argv,
+		char *err, size_t errlen)
+{
+	const struct topo_publish *u;
+	struct napt *nt;
+	char why[200] = "";
+	uint32_t freed = 0;
+	int i, rc;
+
+	if (argc != 1) {
+		snprintf(err, errlen, "usage: publish del NAME");
+		return -1;
+	}
+	if ((nt = nat_of(sw, err, errlen)) == NULL)
+		return -1;
+	rules_seed(sw);
+	if ((i = rules_find(argv[0])) < 0) {
+		snprintf(err, errlen, "no publish rule named '%s'", argv[0]);
+		return -1;
+	}
+	u = &rules.r[i];
+	loop_barrier_sync(sw);
+	rc = napt_publish_del(nt, u->proto, rte_cpu_to_be_32(sw->topo->ports[u->port].address),
+			      u->listen_lo, u->listen_hi, rte_cpu_to_be_32(u->to_ip), u->to_lo,
+			      bridge_now(sw->workers[0]->now), &freed, why, sizeof(why));
+	loop_barrier_release(sw);
+	if (rc != 0) {
+		snprintf(err, errlen, "publish %s: %s", argv[0], why);
+		return -1;
+	}
+	memmove(&rules.r[i], &rules.r[i + 1], sizeof(rules.r[0]) * (rules.n - (unsigned)i - 1));
+	rules.n--;
+	reply_note(r, "publish %s removed with its %u session%s", argv[0], freed,
+		   freed == 1 ? "" : "s");
+	return 0;
+}
+
+int
+ctl_show_publish(struct vsw *sw, struct reply *r, int argc, char **argv,
+		 char *err, size_t errlen)
+{
+	static const char *const cols[] = { "name", "port", "proto", "listen", "to",
+					    "#sessions" };
+	uint32_t sessions[TOPO_MAX_PUBLISH];
+	struct napt *nt;
+	unsigned i;
+
+	(void)argc; (void)argv;
+	if ((nt = nat_of(sw, err, errlen)) == NULL)
+		return -1;
+	rules_seed(sw);
+	loop_barrier_sync(sw);
+	for (i = 0; i < rules.n; i++)
+		sessions[i] = napt_publish_sessions(nt, rules.r[i].proto,
+			rte_cpu_to_be_32(sw->topo->ports[rules.r[i].port].address),
+			rules.r[i].listen_lo, rules.r[i].listen_hi);
+	loop_barrier_release(sw);
+	reply_table(r, "publish", NULL, RTE_DIM(cols), cols);
+	for (i = 0; i < rules.n; i++) {
+		const struct topo_publish *u = &rules.r[i];
+		char l[16], t[40], a[INET_ADDRSTRLEN], p[16], n[16];
+		struct in_addr in = { .s_addr = htonl(u->to_ip) };
+
+		inet_ntop(AF_INET, &in, a, sizeof(a));
+		snprintf(t, sizeof(t), "%s:%s", a, range(p, sizeof(p), u->to_lo, u->to_hi));
+		reply_row(r, u->name, sw->topo->ports[u->port].name,
+			  u->proto == IPPROTO_TCP ? "tcp" : "udp",
+			  range(l, sizeof(l), u->listen_lo, u->listen_hi), t,
+			  fmt_u64(n, sizeof(n), sessions[i]));
+	}
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VSW_CTL_PUBLISH_H
+#define VSW_CTL_PUBLISH_H
+
+/*
+ * Published ports at run time (vswctl publish add|del, show publish):
+ *
+ *     publish add NAME port=PORT proto=tcp|udp listen=N[-M] to=IP:P[-Q]
+ *     publish del NAME
+ *     show publish
+ *
+ * A rule is checked by the topology parser itself, as a [publish NAME]
+ * section appended to the running topology written out (topo_write): the
+ * same keys, values and messages as in the file, and the same checks (a
+ * routed port that masquerades, 'to' in a network masqueraded through
+ * it, no overlap with another rule). Then the NAT installs it under the
+ * worker barrier (napt_publish_add), all of it or nothing: an external
+ * port in use by a dynamic mapping is refused by name. 'publish del'
+ * removes the rule's mappings and sessions only (napt_publish_del).
+ * Adding a rule identical to an existing one of that name is OK; another
+ * rule under an existing name, or del of a missing name, is ERR. Nothing
+ * changes on any ERR.
+ *
+ * The rules in force (the file's at start, then as added and removed)
+ * are kept here, one list per switch, until the run-time model owns them.
+ * Control thread only.
+ */
+
+#include "ctl/table.h"
+#include "switch/vsw.h"
+
+int ctl_publish_add(struct vsw *sw, struct reply *r, int argc, char **argv,
+		    char *err, size_t errlen);
+int ctl_publish_del(struct vsw *sw, struct reply *r, int argc, char **argv,
+		    char *err, size_t errlen);
+int ctl_show_publish(struct vsw *sw, struct reply *r, int argc, char **argv,
+		     char *err, size_t errlen);
+
+#endif
