@@ -90,6 +90,35 @@ parser_errors(const char *text, char *err, size_t errlen)
 	}
 }
 
+/* 't' without the slots removed at run time (an empty name): every
+ * object the running switch has, as the reconciler writes it. */
+static int
+write_running(FILE *f, const struct topology *t)
+{
+	struct topo_subset *s = calloc(1, sizeof(*s));
+	unsigned i;
+	int rc;
+
+	if (s == NULL)
+		return -ENOMEM;
+	s->sw = true;
+	for (i = 0; i < t->n_bridges; i++)
+		s->bridge[i] = t->bridges[i].name[0] != '\0';
+	for (i = 0; i < t->n_ports; i++)
+		s->port[i] = t->ports[i].name[0] != '\0';
+	for (i = 0; i < t->n_macvlans; i++)
+		s->macvlan[i] = true;
+	for (i = 0; i < t->n_routes; i++)
+		s->route[i] = true;
+	for (i = 0; i < t->n_publish; i++)
+		s->publish[i] = true;
+	for (i = 0; i < t->n_statics; i++)
+		s->stat[i] = s->bridge[t->statics[i].bridge] && s->port[t->statics[i].port];
+	rc = topo_write_set(f, t, s, NULL);
+	free(s);
+	return rc;
+}
+
 /*
  * Check 'name' with the words 'kv' as the parser checks a [publish]
  * section: the running topology with the rules in force but 'name',
@@ -125,7 +154,7 @@ rule_parse(struct vsw *sw, const char *name, int argc, char **argv,
 			t->publish[n++] = rules.r[i];
 	t->n_publish = n;
 	f = open_memstream(&text, &tlen);
-	if (f == NULL || topo_write(f, t) != 0) {
+	if (f == NULL || write_running(f, t) != 0) {
 		snprintf(err, errlen, "cannot write the running topology out");
 		goto out;
 	}

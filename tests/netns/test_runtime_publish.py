@@ -34,6 +34,11 @@ kind = afpacket
 iface = {c2}
 bridge = docker0
 
+[port spare]
+kind = afpacket
+iface = {sp}
+bridge = docker0
+
 [port uplink]
 kind = afpacket
 iface = {up}
@@ -99,7 +104,10 @@ def test_publish_add_del_while_a_stream_flows(lab):
     c2, h2 = lab.container("c2", "172.17.0.3/16", gw="172.17.0.1")
     out, hup = lab.container("out", "198.51.100.1/24")
     lab.run(out, "ip addr add %s/32 dev lo" % SERVER)
-    v = lab.vsw(LAB.format(c1=h1, c2=h2, up=hup))
+    _, hsp = lab.container("sp", "172.17.0.9/16")
+    v = lab.vsw(LAB.format(c1=h1, c2=h2, sp=hsp, up=hup))
+    # a slot removed at run time: the running topology has a hole
+    v.ctl("port", "del", "spare")
     url = "http://%s:8080/" % UPLINK_IP
 
     script = lab.tmp / "whoami.py"
