@@ -84,7 +84,14 @@ def test_port_churn_while_ping_and_tcp_flow(lab):
     t.join()
     assert not errors, errors[0]
     sent, got = ping_loss(ping)
-    assert sent == 2000 and got == sent, "lost %d of %d pings" % (sent - got, sent)
+    # vsw itself loses none; on this shared 2-core machine the kernel may
+    # drop frames from a full AF_PACKET ring while the worker waits for a
+    # CPU (the TCP stream fills it): each such loss is counted there
+    st = v.port_stats()
+    kernel = st["a"]["rx_kernel_drops"] + st["b"]["rx_kernel_drops"]
+    assert st["a"]["drops"] == 0 and st["b"]["drops"] == 0, st
+    assert sent == 2000 and sent - got <= kernel, "lost %d of %d pings:\n%s" % (
+        sent - got, sent, v.ctl("show", "stats").stdout)
     assert "port c added" in v.text() and "port c removed" in v.text()
     # the ports that stayed kept their ids: their FDB entries still name them
     assert ma in macs_on(v, "a") and mb in macs_on(v, "b")
@@ -238,4 +245,32 @@ def test_network_create_ls_inspect_rm(lab):
     ok(v, "port add c kind=afpacket iface=%s bridge=n2" % hc)
     ok(v, "port add d kind=afpacket iface=%s bridge=n2" % hd)
     lab.run(c, "ping -c 2 -i 0.2 -W 2 10.99.1.2")
+    v.stop()
+
+
+def test_sighup_moves_a_port_to_another_bridge_in_place(lab):
+    a, ha = lab.container("a", "10.92.0.1/24")
+    b, hb = lab.container("b", "10.92.0.2/24")
+    c, hc = lab.container("c", "10.92.0.3/24")
+    ini = ("[bridge br0]\n[bridge br1]\n"
+           "[port a]\nkind = afpacket\niface = %s\nbridge = br0\n"
+           "[port b]\nkind = afpacket\niface = %s\nbridge = br0\n"
+           "[port c]\nkind = afpacket\niface = %s\nbridge = br1\n" % (ha, hb, hc))
+    v = lab.vsw(ini)
+    lab.run(a, "ping -c 5 -i 0.2 -W 2 10.92.0.2")
+    assert lab.run(b, "ping -c 1 -W 1 10.92.0.3", check=False).returncode != 0
+    rx = v.port_stats()["b"]["rx"]
+    assert rx >= 2 and mac_of(lab, b) in macs_on(v, "b", "br0")
+    v.ini.write_text(v.ini.read_text().replace(
+        "iface = %s\nbridge = br0" % hb, "iface = %s\nbridge = br1" % hb))
+    v.proc.send_signal(signal.SIGHUP)
+    wait_log(v, "applied: 1 change")
+    assert "SIGHUP: port b re-attached (afpacket on bridge br1)" in v.text()
+    # the same port (its counters go on), its br0 entries gone
+    assert v.port_stats()["b"]["rx"] >= rx
+    assert mac_of(lab, b) not in macs_on(v, "b", "br0")
+    lab.run(b, "ping -c 2 -i 0.2 -W 2 10.92.0.3")
+    assert lab.run(a, "ping -c 1 -W 1 10.92.0.2", check=False).returncode != 0
+    nets = {n["network"]: n["ports"] for n in v.ctl("network", "ls", as_json=True)["networks"]}
+    assert nets == {"br0": 1, "br1": 2}
     v.stop()
