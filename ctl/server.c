@@ -971,8 +971,8 @@ cmd_show_macvlan(struct vsw *sw, struct reply *r, int argc, char **argv,
  * log line.
  */
 static int
-apply_text(struct vsw *sw, struct reply *r, const char *who, const char *text,
-	   char *err, size_t errlen)
+apply_text__(struct vsw *sw, struct reply *r, const char *who, const char *text,
+	     char *err, size_t errlen)
 {
 	struct topology *t = malloc(sizeof(*t));
 	char *msgs = NULL, *line, *save = NULL;
@@ -1036,6 +1036,18 @@ apply_text(struct vsw *sw, struct reply *r, const char *who, const char *text,
 		reply_note(r, "nothing to change");
 	free(msgs);
 	return 0;
+}
+
+/* apply_text__, taking 'text' (malloc'ed, or NULL when making it failed)
+ * and freeing it on every path. */
+static int
+apply_text(struct vsw *sw, struct reply *r, const char *who, char *text,
+	   char *err, size_t errlen)
+{
+	int rc = apply_text__(sw, r, who, text, err, errlen);
+
+	free(text);
+	return rc;
 }
 
 /* Append "[KIND NAME]" and "key = value" lines to the running text. */
