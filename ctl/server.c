@@ -1244,6 +1244,24 @@ cmd_network_create(struct vsw *sw, struct reply *r, int argc, char **argv,
 	return 0;
 }
 
+/* The one NAME argument of "network VERB NAME": its bridge slot, or -1
+ * with the usage or "no network" in 'err'. */
+static int
+network_arg(const struct vsw *sw, const char *verb, int argc, char **argv,
+	    char *err, size_t errlen)
+{
+	int b;
+
+	if (argc != 1) {
+		snprintf(err, errlen, "usage: network %s NAME", verb);
+		return -1;
+	}
+	b = topo_bridge_find(sw->run, argv[0]);
+	if (b < 0)
+		snprintf(err, errlen, "no network '%s'", argv[0]);
+	return b;
+}
+
 /* network rm NAME: like docker, a missing network is an error. */
 static int
 cmd_network_rm(struct vsw *sw, struct reply *r, int argc, char **argv,
@@ -1255,15 +1273,9 @@ cmd_network_rm(struct vsw *sw, struct reply *r, int argc, char **argv,
 	unsigned i;
 	int b;
 
-	if (argc != 1) {
-		snprintf(err, errlen, "usage: network rm NAME");
+	b = network_arg(sw, "rm", argc, argv, err, errlen);
+	if (b < 0)
 		return -1;
-	}
-	b = topo_bridge_find(sw->run, argv[0]);
-	if (b < 0) {
-		snprintf(err, errlen, "no network '%s'", argv[0]);
-		return -1;
-	}
 	br = &sw->bridges[b];
 	for (i = 0; i < br->n_ports && off < sizeof(ports); i++)
 		off += (size_t)snprintf(ports + off, sizeof(ports) - off, "%s%s",
@@ -1321,15 +1333,9 @@ cmd_network_inspect(struct vsw *sw, struct reply *r, int argc, char **argv,
 	unsigned i;
 	int b;
 
-	if (argc != 1) {
-		snprintf(err, errlen, "usage: network inspect NAME");
+	b = network_arg(sw, "inspect", argc, argv, err, errlen);
+	if (b < 0)
 		return -1;
-	}
-	b = topo_bridge_find(sw->run, argv[0]);
-	if (b < 0) {
-		snprintf(err, errlen, "no network '%s'", argv[0]);
-		return -1;
-	}
 	br = &sw->bridges[b];
 	reply_table(r, "network", NULL, RTE_DIM(network_cols), network_cols);
 	network_row(sw, r, (unsigned)b);
