@@ -81,8 +81,19 @@ def capture(lab, ns, bpf, name):
         time.sleep(0.1)
     time.sleep(0.3)
 
-    def stop():
+    def stop(want=0):
+        """'want': wait up to 5 s for that many packets (a first packet
+        that waits for ARP may come a second late on a loaded machine)."""
         time.sleep(0.5)
+        from scapy.all import rdpcap
+        end = time.time() + 5
+        while want and time.time() < end:
+            try:
+                if len(rdpcap(str(path))) >= want:
+                    break
+            except Exception:  # a record being written
+                pass
+            time.sleep(0.2)
         p.terminate()
         p.wait(timeout=10)
         from scapy.all import rdpcap
