@@ -17,12 +17,14 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <ini.h>
 #include <rte_config.h>             /* RTE_MAX_ETHPORTS */
 
 #include "config/topology.h"
+#include "model/ipam.h"
 
 #define MAX_KEYS 32
 #define LINE_MAX_LEN 1024
@@ -551,6 +553,85 @@ parse_mac_key(struct parser *ps, void *obj, const struct key *k, const char *v)
 	return 0;
 }
 
+/* ip_range = CIDR: the inclusive range range_lo..range_hi of a bridge. */
+static int
+parse_range(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	struct topo_bridge *b = obj;
+	uint32_t ip, mask;
+	unsigned len;
+
+	if (cidr_value(ps, k, v, &ip, &len) != 0)
+		return -1;
+	mask = len ? ~0u << (32 - len) : 0;
+	if (len == 0 || (ip & ~mask)) {
+		key_error(ps, ps->cur, k->name, "'%s' is not a network (host bits zero, /1 to /32)", v);
+		return -1;
+	}
+	b->range_lo = ip;
+	b->range_hi = ip | ~mask;
+	return 0;
+}
+
+/* An endpoint's name or alias: a DNS name of letters, digits, '-', '_'
+ * and '.', starting with a letter or digit. */
+static int
+parse_dns_name(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	const char *c;
+
+	if (strlen(v) >= TOPO_DNS_NAME_MAX || !isalnum((unsigned char)v[0])) {
+		key_error(ps, ps->cur, k->name,
+			  "'%s' is not a name (1 to %d letters, digits, '-', '_' or '.', starting with a letter or digit)",
+			  v, TOPO_DNS_NAME_MAX - 1);
+		return -1;
+	}
+	for (c = v; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.') {
+			key_error(ps, ps->cur, k->name, "'%s': '%c' is not allowed in a name", v, *c);
+			return -1;
+		}
+	return parse_string(ps, obj, k, v);
+}
+
+static int
+parse_alias(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	struct topo_port *p = obj;
+	struct key one = *k;
+	unsigned i;
+
+	if (p->n_aliases == TOPO_MAX_ALIASES) {
+		key_error(ps, ps->cur, k->name, "more than %d aliases", TOPO_MAX_ALIASES);
+		return -1;
+	}
+	for (i = 0; i < p->n_aliases; i++)
+		if (strcasecmp(p->aliases[i], v) == 0) {
+			key_error(ps, ps->cur, k->name, "'%s' is given twice", v);
+			return -1;
+		}
+	one.off = offsetof(struct topo_port, aliases) + p->n_aliases * TOPO_DNS_NAME_MAX;
+	one.size = TOPO_DNS_NAME_MAX;
+	if (parse_dns_name(ps, obj, &one, v) != 0)
+		return -1;
+	p->n_aliases++;
+	return 0;
+}
+
+/* subnet_pool = CIDR[:SIZE],...: checked by the IPAM's own parser. */
+static int
+parse_pool(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	struct ipam_pool pool;
+	char why[256];
+
+	if (ipam_pool_parse(&pool, v, why, sizeof(why)) != 0) {
+		key_error(ps, ps->cur, k->name, "%s", why);
+		return -1;
+	}
+	return parse_string(ps, obj, k, v);
+}
+
 /* "A" or "A-B" into two adjacent uint16 fields. */
 static int
 parse_port_range(struct parser *ps, void *obj, const struct key *k, const char *v)
@@ -652,13 +733,16 @@ static const struct key switch_keys[] = {
 	  SW(nat_timeout_tcp_transitory), NULL, 1, 86400 },
 	{ "nat_timeout_icmp", false, parse_uint, SW(nat_timeout_icmp), NULL, 1, 86400 },
 	{ "nat_full_icmp", false, parse_bool, SW(nat_full_icmp), NULL, 0, 0 },
+	{ "state", false, parse_string, SW(state), NULL, 0, 0 },
+	{ "subnet_pool", false, parse_pool, SW(subnet_pool), NULL, 0, 0 },
 	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
 enum { PK_KIND, PK_IFACE, PK_DEVARGS, PK_RX, PK_TX, PK_BRIDGE, PK_MBUFS,
        PK_VLAN, PK_TRUNK, PK_NATIVE, PK_HAIRPIN, PK_MAC_LIMIT, PK_ADDRESS,
        PK_GATEWAY, PK_MAC, PK_MTU, PK_GATEWAY_MAC, PK_MASQUERADE, PK_MACVLAN,
-       PK_STORM_LIMIT };
+       PK_STORM_LIMIT, PK_NETNS, PK_IFNAME, PK_IP, PK_PEER_MAC, PK_NAME,
+       PK_ALIAS };
 static const struct key port_keys[] = {
 	[PK_KIND] = { "kind", false, parse_choice, PT(kind), kind_names, 0, 0 },
 	[PK_IFACE] = { "iface", false, parse_ifname, PT(iface), NULL, 0, 0 },
@@ -685,11 +769,18 @@ static const struct key port_keys[] = {
 	[PK_MACVLAN] = { "macvlan", false, parse_ref, 0, TOPO_NAME_MAX, NULL, 0, 0 },
 	[PK_STORM_LIMIT] = { "storm_limit", false, parse_uint, PT(storm_limit), NULL, 1,
 			     100000000 },
+	/* an endpoint: what vswctl connect made */
+	[PK_NETNS] = { "netns", false, parse_string, PT(netns), NULL, 0, 0 },
+	[PK_IFNAME] = { "ifname", false, parse_ifname, PT(ifname), NULL, 0, 0 },
+	[PK_IP] = { "ip", false, parse_ipv4, PT(ip), NULL, 0, 0 },
+	[PK_PEER_MAC] = { "peer_mac", false, parse_mac_key, PT(peer_mac), NULL, 0, 0 },
+	[PK_NAME] = { "name", false, parse_dns_name, PT(ep_name), NULL, 0, 0 },
+	[PK_ALIAS] = { "alias", true, parse_alias, 0, 0, NULL, 0, 0 },
 	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
 enum { BK_MAC_AGING, BK_MAC_LIMIT, BK_STATIC, BK_SUBNET, BK_GATEWAY, BK_MAC,
-       BK_MASQUERADE, BK_ISOLATED };
+       BK_MASQUERADE, BK_ISOLATED, BK_INTERNAL, BK_MTU, BK_IP_RANGE };
 static const struct key bridge_keys[] = {
 	[BK_MAC_AGING] = { "mac_aging", false, parse_uint, BR(mac_aging), NULL, 0,
 			   TOPO_AGING_MAX },
@@ -703,6 +794,9 @@ static const struct key bridge_keys[] = {
 	/* stored by name until every port is known */
 	[BK_MASQUERADE] = { "masquerade", false, parse_ref, 0, TOPO_NAME_MAX, NULL, 0, 0 },
 	[BK_ISOLATED] = { "isolated", false, parse_bool, BR(isolated), NULL, 0, 0 },
+	[BK_INTERNAL] = { "internal", false, parse_bool, BR(internal), NULL, 0, 0 },
+	[BK_MTU] = { "mtu", false, parse_uint, BR(mtu), NULL, 576, 9216 },
+	[BK_IP_RANGE] = { "ip_range", false, parse_range, 0, 0, NULL, 0, 0 },
 	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
@@ -927,7 +1021,7 @@ topo_ini_handler(void *user, const char *section, const char *name,
 	k = &keys[i];
 	key_where(s, name, where, sizeof(where));
 	if (k->name == NULL) {
-		char list[256] = "";
+		char list[512] = "";
 		unsigned j;
 
 		for (j = 0; keys[j].name != NULL; j++) {
@@ -1244,6 +1338,33 @@ check_macvlans(struct parser *ps)
 	}
 }
 
+static const char *ip_str(uint32_t ip, char *buf);
+
+/* An endpoint's address: a host of its bridge's subnet, not the gateway. */
+static void
+check_endpoint_ip(struct parser *ps, struct sect *s, const struct topo_bridge *b,
+		  uint32_t ip)
+{
+	uint32_t mask = b->prefix ? ~0u << (32 - b->prefix) : 0;
+	char a[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN];
+
+	if (b->prefix == 0) {
+		check_error(ps, s, PK_IP, "bridge %s has no subnet to take %s from",
+			    b->name, ip_str(ip, a));
+		return;
+	}
+	ip_str(b->subnet, n);
+	if ((ip & mask) != b->subnet)
+		check_error(ps, s, PK_IP, "%s is outside %s/%u of bridge %s",
+			    ip_str(ip, a), n, b->prefix, b->name);
+	else if (b->prefix < 31 && (ip == b->subnet || ip == (b->subnet | ~mask)))
+		check_error(ps, s, PK_IP, "%s is the %s address of %s/%u", ip_str(ip, a),
+			    ip == b->subnet ? "network" : "broadcast", n, b->prefix);
+	else if (ip == b->gateway)
+		check_error(ps, s, PK_IP, "%s is the gateway of bridge %s",
+			    ip_str(ip, a), b->name);
+}
+
 static void
 check_port(struct parser *ps, struct sect *s)
 {
@@ -1305,6 +1426,23 @@ check_port(struct parser *ps, struct sect *s)
 			    "a port is either on a bridge or routed (address = ...), not both");
 		return;
 	}
+	{
+		static const int ep_keys[] = { PK_NETNS, PK_IFNAME, PK_IP, PK_PEER_MAC,
+					       PK_NAME, PK_ALIAS };
+
+		for (i = 0; i < sizeof(ep_keys) / sizeof(ep_keys[0]); i++)
+			if (s->key_line[ep_keys[i]] && s->key_line[PK_BRIDGE] == 0)
+				check_error(ps, s, ep_keys[i],
+					    "is for endpoints, which are bridge ports (give bridge = NAME)");
+		if (s->key_line[PK_NETNS] && p->kind != TOPO_PORT_AFPACKET &&
+		    p->kind != TOPO_PORT_TAP)
+			check_error(ps, s, PK_NETNS, "an endpoint is a tap or afpacket port");
+		if (s->key_line[PK_IFNAME] && !s->key_line[PK_NETNS])
+			check_error(ps, s, PK_IFNAME, "is the endpoint's name in its namespace: give netns = NS");
+		if (s->key_line[PK_NETNS] && p->netns[0] != '/' && !valid_name(p->netns))
+			check_error(ps, s, PK_NETNS,
+				    "'%s' is neither a path nor a name under /run/netns", p->netns);
+	}
 	if (s->key_line[PK_MACVLAN] != 0) {
 		check_endpoint(ps, s);
 		return;
@@ -1326,6 +1464,8 @@ check_port(struct parser *ps, struct sect *s)
 		p->bridge = topo_bridge_find(t, bn);
 		if (p->bridge < 0)
 			check_error(ps, s, PK_BRIDGE, "no [bridge %s] in this file", bn);
+		else if (s->key_line[PK_IP])
+			check_endpoint_ip(ps, s, &t->bridges[p->bridge], p->ip);
 	} else if (s->key_line[PK_ADDRESS] != 0) {
 		static const int l2_only[] = { PK_VLAN, PK_TRUNK, PK_NATIVE, PK_HAIRPIN,
 					       PK_MAC_LIMIT };
@@ -1418,6 +1558,17 @@ check_bridge_l3(struct parser *ps, struct sect *s)
 		check_error(ps, s, BK_MAC, "is the gateway's MAC: give the bridge a gateway");
 	if (s->key_line[BK_ISOLATED] && !s->key_line[BK_GATEWAY])
 		check_error(ps, s, BK_ISOLATED, "is about routing: give the bridge a gateway");
+	if (b->internal && s->key_line[BK_MASQUERADE])
+		check_error(ps, s, BK_MASQUERADE, "an internal network has no way out");
+	if (s->key_line[BK_IP_RANGE]) {
+		if (!s->key_line[BK_SUBNET])
+			check_error(ps, s, BK_IP_RANGE, "needs subnet and gateway");
+		else if (b->prefix != 0 &&
+			 (!topo_in_prefix(b->range_lo, b->subnet, b->prefix) ||
+			  !topo_in_prefix(b->range_hi, b->subnet, b->prefix)))
+			check_error(ps, s, BK_IP_RANGE, "is not inside subnet %s/%u",
+				    ip_str(b->subnet, ipb), b->prefix);
+	}
 	if (s->key_line[BK_MASQUERADE]) {
 		if (!s->key_line[BK_SUBNET])
 			check_error(ps, s, BK_MASQUERADE, "needs subnet and gateway");
@@ -1551,6 +1702,26 @@ check_networks(struct parser *ps)
 		if (p->gateway && ++defaults == 2)
 			check_error(ps, find_sect(ps, SECT_PORT, (int)i), PK_GATEWAY,
 				    "a second default route (only one port may have a gateway)");
+	}
+	/* an address, an endpoint name: once a bridge */
+	for (i = 0; i < t->n_ports; i++) {
+		const struct topo_port *p = &t->ports[i];
+
+		if (p->bridge < 0 || (p->ip == 0 && p->ep_name[0] == '\0'))
+			continue;
+		for (j = 0; j < i; j++) {
+			const struct topo_port *q = &t->ports[j];
+
+			if (q->bridge != p->bridge)
+				continue;
+			if (p->ip != 0 && q->ip == p->ip)
+				check_error(ps, find_sect(ps, SECT_PORT, (int)i), PK_IP,
+					    "%s is port %s's already", ip_str(p->ip, a), q->name);
+			if (p->ep_name[0] && strcasecmp(p->ep_name, q->ep_name) == 0)
+				check_error(ps, find_sect(ps, SECT_PORT, (int)i), PK_NAME,
+					    "'%s' names port %s already on bridge %s", p->ep_name,
+					    q->name, t->bridges[p->bridge].name);
+		}
 	}
 	for (i = 0; i < n; i++)
 		for (j = 0; j < i; j++) {

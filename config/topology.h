@@ -37,6 +37,8 @@
 #define TOPO_MAX_PUBLISH 256
 #define TOPO_NAT_SESSIONS_MAX (1u << 24)
 #define TOPO_MAX_MACVLANS 64
+#define TOPO_DNS_NAME_MAX 64            /* an endpoint's name or alias, incl. NUL */
+#define TOPO_MAX_ALIASES 8              /* aliases of one endpoint */
 
 enum topo_hugepages { TOPO_HUGE_AUTO, TOPO_HUGE_YES, TOPO_HUGE_NO };
 enum topo_poll { TOPO_POLL_ADAPTIVE, TOPO_POLL_BUSY };
@@ -82,6 +84,11 @@ struct topo_switch {
 	unsigned nat_timeout_tcp_transitory;
 	unsigned nat_timeout_icmp;
 	bool nat_full_icmp;             /* answer "table full" with ICMP 3/13 */
+	/* the run-time model */
+	char state[TOPO_PATH_MAX];      /* state file; "" = next to control */
+	char subnet_pool[TOPO_ARGS_MAX]; /* where `network create` picks a
+					  * subnet (model/ipam.h syntax); "" =
+					  * IPAM_POOL_DEFAULT */
 	unsigned line;
 };
 
@@ -97,6 +104,11 @@ struct topo_bridge {
 	uint8_t mac[6];                 /* the gateway's MAC (derived if unset) */
 	int masquerade;                 /* routed port index, -1: no NAT */
 	bool isolated;                  /* not routed to other bridges */
+	bool internal;                  /* not routed anywhere (no way out) */
+	unsigned mtu;                   /* the gateway's and endpoints' MTU, 0: 1500 */
+	/* IPAM: automatic addresses come from ip_range (inclusive), else the
+	 * whole subnet (both 0) */
+	uint32_t range_lo, range_hi;
 	unsigned line;
 };
 
@@ -136,6 +148,15 @@ struct topo_port {
 	/* macvlan: an endpoint (mac is its MAC), or a parent of networks */
 	int macvlan;                    /* endpoint of macvlans[i], -1 none */
 	bool macvlan_parent;            /* some network's parent */
+	/* an endpoint (vswctl connect): a bridge port whose other end is an
+	 * interface in a network namespace */
+	char netns[TOPO_PATH_MAX];      /* a name under /run/netns or a path */
+	char ifname[TOPO_IFNAME_MAX];   /* its name in there */
+	uint32_t ip;                    /* its address (the bridge's prefix), 0: none */
+	uint8_t peer_mac[6];            /* its MAC, zero: the kernel's */
+	char ep_name[TOPO_DNS_NAME_MAX]; /* its name for others (DNS) */
+	char aliases[TOPO_MAX_ALIASES][TOPO_DNS_NAME_MAX];
+	unsigned n_aliases;
 	unsigned line;
 };
 

@@ -230,6 +230,10 @@ write_switch(struct out *o, const struct topology *t)
 		put(o, "nat_timeout_icmp", "%u", sw->nat_timeout_icmp);
 	if (sw->nat_full_icmp)
 		put(o, "nat_full_icmp", "yes");
+	if (sw->state[0])
+		put(o, "state", "%s", sw->state);
+	if (sw->subnet_pool[0])
+		put(o, "subnet_pool", "%s", sw->subnet_pool);
 	fclose(o->f);
 	o->f = real;
 	if (buf != NULL && len > 0) {
@@ -296,7 +300,21 @@ write_bridge(struct out *o, const struct topology *t, unsigned i,
 		}
 		if (!b->isolated)
 			put(o, "isolated", "no");
+		if (b->range_lo != 0 || b->range_hi != 0) {
+			uint32_t size = b->range_hi - b->range_lo + 1;
+			unsigned len = 32;
+
+			while (len > 0 && size > 1) {
+				size >>= 1;
+				len--;
+			}
+			put(o, "ip_range", "%s/%u", ip_str(b->range_lo, ip), len);
+		}
 	}
+	if (b->internal)
+		put(o, "internal", "yes");
+	if (b->mtu != 0)
+		put(o, "mtu", "%u", b->mtu);
 	for (j = 0; j < t->n_statics; j++)
 		if (t->statics[j].bridge == (int)i && (statics == NULL || statics[j]))
 			write_static(o, t, &t->statics[j]);
@@ -413,6 +431,18 @@ write_port(struct out *o, const struct topology *t, unsigned i)
 	}
 	if (p->storm_limit != 0)
 		put(o, "storm_limit", "%u", p->storm_limit);
+	if (p->netns[0])
+		put(o, "netns", "%s", p->netns);
+	if (p->ifname[0])
+		put(o, "ifname", "%s", p->ifname);
+	if (p->ip != 0)
+		put(o, "ip", "%s", ip_str(p->ip, ip));
+	if (!mac_zero(p->peer_mac))
+		put(o, "peer_mac", "%s", mac_str(p->peer_mac, mac));
+	if (p->ep_name[0])
+		put(o, "name", "%s", p->ep_name);
+	for (unsigned j = 0; j < p->n_aliases && j < TOPO_MAX_ALIASES; j++)
+		put(o, "alias", "%s", p->aliases[j]);
 }
 
 static void

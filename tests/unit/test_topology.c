@@ -43,6 +43,60 @@ expect_error(const char *text, const char *needle)
 	assert_non_null(strstr(errbuf, needle));
 }
 
+/* What vswctl connect writes: an endpoint's keys, checked like any other. */
+static void
+test_endpoint_keys(void **state)
+{
+	static const char net[] =
+		"[bridge n]\nsubnet = 10.9.0.0/24\ngateway = 10.9.0.1\nip_range = 10.9.0.128/25\nmtu = 1400\n";
+	char text[1024];
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s[port e]\nkind = afpacket\niface = v0\nbridge = n\n"
+		 "netns = c1\nifname = eth0\nip = 10.9.0.7\npeer_mac = 02:00:00:00:00:07\n"
+		 "name = web\nalias = www\nalias = w2\n", net);
+	assert_int_equal(load(text), 0);
+	assert_int_equal(topo.bridges[0].range_lo, 0x0a090080);
+	assert_int_equal(topo.bridges[0].range_hi, 0x0a0900ff);
+	assert_int_equal(topo.bridges[0].mtu, 1400);
+	assert_int_equal(topo.ports[0].ip, 0x0a090007);
+	assert_int_equal(topo.ports[0].n_aliases, 2);
+	assert_string_equal(topo.ports[0].aliases[1], "w2");
+	assert_string_equal(topo.ports[0].ep_name, "web");
+#define EP(keys, needle) do {                                                  \
+		snprintf(text, sizeof(text), "%s[port e]\nkind = afpacket\niface = v0\n" keys, net); \
+		expect_error(text, needle);                                    \
+	} while (0)
+	EP("bridge = n\nip = 10.9.1.7\n", "ip: 10.9.1.7 is outside 10.9.0.0/24 of bridge n");
+	EP("bridge = n\nip = 10.9.0.1\n", "ip: 10.9.0.1 is the gateway of bridge n");
+	EP("bridge = n\nip = 10.9.0.255\n", "ip: 10.9.0.255 is the broadcast address");
+	EP("bridge = n\nip = 10.9.0.0\n", "ip: 10.9.0.0 is the network address");
+	EP("address = 10.8.0.1/24\nnetns = x\n", "netns: is for endpoints, which are bridge ports");
+	EP("bridge = n\nifname = eth0\n", "ifname: is the endpoint's name in its namespace: give netns");
+	EP("bridge = n\nnetns = a b\n", "netns: 'a b' is neither a path nor a name");
+	EP("bridge = n\nname = -x\n", "name: '-x' is not a name");
+	EP("bridge = n\nname = a/b\n", "name: 'a/b': '/' is not allowed");
+	EP("bridge = n\nalias = a\nalias = A\n", "alias: 'A' is given twice");
+	EP("bridge = n\nalias = a1\nalias = a2\nalias = a3\nalias = a4\nalias = a5\n"
+	   "alias = a6\nalias = a7\nalias = a8\nalias = a9\n", "alias: more than 8 aliases");
+	EP("bridge = n\nip = 10.9.0.7\n[port f]\nkind = afpacket\niface = v1\nbridge = n\nip = 10.9.0.7\n",
+	   "[port f] ip: 10.9.0.7 is port e's already");
+	EP("bridge = n\nname = a\n[port f]\nkind = afpacket\niface = v1\nbridge = n\nname = A\n",
+	   "[port f] name: 'A' names port e already on bridge n");
+#undef EP
+	expect_error("[bridge b]\nip = 1.2.3.4\n", "[bridge b] ip: unknown key");
+	expect_error("[bridge b]\n[port e]\nkind = tap\niface = t\nbridge = b\nip = 10.0.0.2\n",
+		     "ip: bridge b has no subnet to take 10.0.0.2 from");
+	expect_error("[bridge b]\nsubnet = 10.0.0.0/24\ngateway = 10.0.0.1\nip_range = 10.0.1.0/25\n",
+		     "ip_range: is not inside subnet 10.0.0.0/24");
+	expect_error("[bridge b]\nip_range = 10.0.1.0/25\n", "ip_range: needs subnet and gateway");
+	expect_error("[bridge b]\nmtu = 100\n", "[bridge b] mtu:");
+	expect_error("[switch]\nsubnet_pool = 10.0.0.0/33\n", "[switch] subnet_pool:");
+	expect_error("[port up]\nkind = tap\niface = u\naddress = 192.0.2.1/24\n"
+		     "[bridge b]\nsubnet = 10.0.0.0/24\ngateway = 10.0.0.1\ninternal = yes\nmasquerade = up\n",
+		     "masquerade: an internal network has no way out");
+}
+
 static void
 test_issue_example(void **state)
 {
@@ -393,6 +447,7 @@ main(void)
 		cmocka_unit_test(test_port_errors),
 		cmocka_unit_test(test_l3_errors),
 		cmocka_unit_test(test_macvlan),
+		cmocka_unit_test(test_endpoint_keys),
 		cmocka_unit_test(test_all_errors_reported_in_line_order),
 		cmocka_unit_test(test_long_line_and_nul),
 		cmocka_unit_test(test_relative_paths_follow_the_file),

@@ -302,11 +302,13 @@ static const char every_key_l3[] =
 	"nat_sessions = 2048\nnat_sessions_per_host = 100\nnat_ports = 2000-3000\n"
 	"nat_filtering = endpoint-independent\nnat_timeout_udp = 30\n"
 	"nat_timeout_tcp_established = 600\nnat_timeout_tcp_transitory = 20\n"
-	"nat_timeout_icmp = 5\nnat_full_icmp = yes\n"
+	"nat_timeout_icmp = 5\nnat_full_icmp = yes\nstate = /tmp/vsw test/state\n"
+	"subnet_pool = 10.200.0.0/16:24,10.201.0.0/16:26\n"
 	"[bridge lan]\nmac_aging = 0\nmac_limit = 10\nsubnet = 10.1.0.0/24\ngateway = 10.1.0.1\n"
-	"mac = 02:00:00:00:aa:01\nmasquerade = up\nisolated = no\n"
+	"mac = 02:00:00:00:aa:01\nmasquerade = up\nisolated = no\nmtu = 1400\n"
+	"ip_range = 10.1.0.128/25\n"
 	"static = 02:00:00:00:00:11@c1\nstatic = 02:00:00:00:00:12@c2, 02:00:00:00:00:13@c1\n"
-	"[bridge vl]\nmac_aging = 30000\n"
+	"[bridge vl]\nmac_aging = 30000\ninternal = yes\n"
 	"static = 02:00:00:00:00:21@acc, 02:00:00:00:00:22@tr, 02:00:00:00:00:23@tr.30\n"
 	"static = 02:00:00:00:00:24@acc.7\n"
 	"[macvlan mv]\nparent = par.12\nmode = private\n"
@@ -316,7 +318,8 @@ static const char every_key_l3[] =
 	"gateway_mac = 02:00:00:00:00:fe\n"
 	"[port c1]\nkind = tap\niface = c;1#x=y\nbridge = lan\nhairpin = yes\nmac_limit = 5\n"
 	"storm_limit = 100\nmtu = 1400\n"
-	"[port c2]\nkind = afpacket\niface = veth.c2\nbridge = lan\n"
+	"[port c2]\nkind = afpacket\niface = veth.c2\nbridge = lan\nnetns = ns-c2\nifname = eth1\n"
+	"ip = 10.1.0.5\npeer_mac = 02:00:00:00:c2:01\nname = web\nalias = www\nalias = web.lan\n"
 	"[port acc]\nkind = pcap\nrx = in a.pcap\ntx = /abs/out.pcap\nbridge = vl\nvlan = 7\n"
 	"[port tr]\nkind = pcap\ntx = out;tr.pcap\nbridge = vl\ntrunk = 30, 20-29,4094,1,2\nnative = 5\n"
 	"[port inside]\nkind = tap\niface = in0\naddress = 172.16.5.1/24\nmasquerade = up\n"
@@ -630,7 +633,9 @@ test_write_object(void **state)
 					   (unsigned)topo_port_find(&t1, "c2"), NULL), 0);
 	assert_int_equal(topo_write_object(f, &t1, TOPO_OBJ_PORT, 999, NULL), -EINVAL);
 	fclose(f);
-	assert_string_equal(buf, "[port c2]\nkind = afpacket\niface = veth.c2\nbridge = lan\n");
+	assert_string_equal(buf, "[port c2]\nkind = afpacket\niface = veth.c2\nbridge = lan\n"
+			    "netns = ns-c2\nifname = eth1\nip = 10.1.0.5\npeer_mac = 02:00:00:00:c2:01\n"
+			    "name = web\nalias = www\nalias = web.lan\n");
 	free(buf);
 }
 
