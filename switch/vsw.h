@@ -30,6 +30,8 @@
 
 struct rte_mempool;
 
+struct ipam_net;
+
 struct vsw {
 	const struct topology *topo;    /* == run */
 	struct topology *run;           /* the running topology, by slot
@@ -56,6 +58,13 @@ struct vsw {
 	uint32_t barrier_req;
 	uint32_t barrier_parked;
 	uint64_t started;               /* loop_clock_ns() at start */
+	/* the run-time model: control thread only (switch/model.c) */
+	struct topology *file;          /* the topology file as last read: what
+					 * it names is not run-time state; NULL
+					 * before it is set */
+	struct ipam_net *ipam[TOPO_MAX_BRIDGES]; /* by bridge slot: its
+					 * addresses; NULL without a subnet */
+	char state_path[TOPO_PATH_MAX]; /* the state file; "" = none */
 };
 
 /*
