@@ -39,6 +39,7 @@
 	X(IP_TTL, "ip_ttl", "TTL expired (ICMP time exceeded sent)") \
 	X(IP_NO_ROUTE, "ip_no_route", "no route (ICMP unreachable sent)") \
 	X(IP_ISOLATED, "ip_isolated", "between isolated bridges") \
+	X(IP_INTERNAL, "ip_internal", "from or to an internal network (no way out)") \
 	X(IP_FRAG_NEEDED, "ip_frag_needed", "too big with DF (ICMP frag needed sent)") \
 	X(IP_FRAG, "ip_frag", "fragment could not be reassembled or cut") \
 	X(IP_LOCAL, "ip_local", "for vsw's own address, nothing listens") \

@@ -26,6 +26,7 @@
 #include "switch/neigh.h"
 #include "ctl/table.h"
 #include "ctl/publish.h"
+#include "model/ipam.h"
 
 #include <rte_common.h>
 #include <rte_mempool.h>
@@ -655,6 +656,8 @@ cmd_show_routes(struct vsw *sw, struct reply *r, int argc, char **argv,
 		const struct l3if *f = &rt->ifs[i];
 		char mtu[8];
 
+		if (!f->used)
+			continue;
 		snprintf(pfx, sizeof(pfx), "%s/%u", ip4(f->ip, a), f->prefix);
 		fmt_mac(mac, sizeof(mac), &f->mac);
 		snprintf(mtu, sizeof(mtu), "%u", f->mtu);
@@ -666,6 +669,8 @@ cmd_show_routes(struct vsw *sw, struct reply *r, int argc, char **argv,
 	for (i = 0; i < rt->n_ifs; i++) {
 		const struct l3if *f = &rt->ifs[i];
 
+		if (!f->used)
+			continue;
 		snprintf(pfx, sizeof(pfx), "%s/%u", ip4(rte_cpu_to_be_32(f->net), a),
 			 f->prefix);
 		reply_row(r, pfx, "-", f->name, "connected");
@@ -1091,41 +1096,6 @@ keys_text(int argc, char **argv, char *keys, size_t len, char *err,
 	return 0;
 }
 
-/* The topology of one section alone: to check a name and compare. */
-static struct topology *
-parse_alone(const char *who, const char *kind, const char *name,
-	    const char *keys, char *err, size_t errlen)
-{
-	struct topology *t = malloc(sizeof(*t));
-	char *text = NULL, *msgs = NULL;
-	size_t mlen = 0;
-	FILE *m;
-	int rc = -1;
-
-	if (t == NULL || asprintf(&text, "[%s %s]\n%s", kind, name, keys) < 0) {
-		free(t);
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	m = open_memstream(&msgs, &mlen);
-	if (m != NULL) {
-		rc = topo_load_string(t, who, text, m);
-		fclose(m);
-	}
-	free(text);
-	if (rc != 0) {
-		const char *why = msgs != NULL ? strstr(msgs, ": ") : NULL;
-
-		snprintf(err, errlen, "%.*s", why ? (int)strcspn(why + 2, "\n") : 7,
-			 why ? why + 2 : "invalid");
-		free(msgs);
-		free(t);
-		return NULL;
-	}
-	free(msgs);
-	return t;
-}
-
 /*
  * port add NAME KEY=VALUE...: the keys of a [port] section, as in the
  * file. Adding a port that exists with the same keys is OK (a plugin may
@@ -1183,65 +1153,236 @@ cmd_port_del(struct vsw *sw, struct reply *r, int argc, char **argv,
 			  err, errlen);
 }
 
+/* What `network create` asks for, to build a [bridge] section and to
+ * compare with a network that exists. */
+struct net_ask {
+	bool l2;                        /* --subnet none */
+	bool have_subnet, have_gw, internal;
+	struct cidr subnet, range;
+	uint32_t gateway;               /* host order */
+	const char *masq;
+	unsigned mtu, mac_limit;
+};
+
+#define NETWORK_CREATE_USAGE "usage: network create NAME [--subnet CIDR|none] [--gateway IP] " \
+	"[--ip-range CIDR] [--masquerade PORT] [--internal] [--mtu N] [--mac-limit N]"
+
+static int
+uint_opt(const char *name, const char *v, unsigned *out, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || n > UINT32_MAX) {
+		snprintf(err, errlen, "network create: %s '%s' is not a number", name, v);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int
+net_ask_parse(int argc, char **argv, struct net_ask *q, char *err, size_t errlen)
+{
+	char why[160];
+	int i;
+
+	memset(q, 0, sizeof(*q));
+	for (i = 1; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(o, "--internal") == 0) {
+			q->internal = true;
+			continue;
+		}
+		if (v == NULL || strncmp(o, "--", 2) != 0) {
+			snprintf(err, errlen, "network create: unknown option or missing value: '%s' (%s)",
+				 o, NETWORK_CREATE_USAGE);
+			return -1;
+		}
+		i++;
+		if (strcmp(o, "--subnet") == 0) {
+			if (strcmp(v, "none") == 0)
+				q->l2 = true;
+			else if (cidr_parse(v, &q->subnet, why, sizeof(why)) != 0) {
+				snprintf(err, errlen, "network create: --subnet %s: %s", v, why);
+				return -1;
+			} else
+				q->have_subnet = true;
+		} else if (strcmp(o, "--gateway") == 0) {
+			if (ipam_addr_parse(v, &q->gateway, why, sizeof(why)) != 0) {
+				snprintf(err, errlen, "network create: --gateway %s: %s", v, why);
+				return -1;
+			}
+			q->have_gw = true;
+		} else if (strcmp(o, "--ip-range") == 0) {
+			if (cidr_parse(v, &q->range, why, sizeof(why)) != 0) {
+				snprintf(err, errlen, "network create: --ip-range %s: %s", v, why);
+				return -1;
+			}
+		} else if (strcmp(o, "--masquerade") == 0) {
+			q->masq = v;
+		} else if (strcmp(o, "--mtu") == 0) {
+			if (uint_opt(o, v, &q->mtu, err, errlen) != 0)
+				return -1;
+		} else if (strcmp(o, "--mac-limit") == 0) {
+			if (uint_opt(o, v, &q->mac_limit, err, errlen) != 0)
+				return -1;
+		} else {
+			snprintf(err, errlen, "network create: unknown option '%s' (%s)", o,
+				 NETWORK_CREATE_USAGE);
+			return -1;
+		}
+	}
+	if (q->l2 && (q->have_gw || q->range.len || q->masq)) {
+		snprintf(err, errlen, "network create: --subnet none makes a network without a gateway: --gateway, --ip-range and --masquerade need a subnet");
+		return -1;
+	}
+	if (q->internal && q->masq != NULL) {
+		snprintf(err, errlen, "network create: an internal network has no way out: --internal and --masquerade do not go together");
+		return -1;
+	}
+	return 0;
+}
+
+/* A free subnet from [switch] subnet_pool for a new network. */
+static int
+pick_subnet(const struct vsw *sw, struct cidr *out, char *err, size_t errlen)
+{
+	const struct topology *t = sw->run;
+	struct cidr used[TOPO_MAX_BRIDGES + TOPO_MAX_PORTS], routes[TOPO_MAX_ROUTES];
+	struct ipam_pool pool;
+	unsigned i, n_used = 0, n_routes = 0;
+	char why[256];
+
+	if (ipam_pool_parse(&pool, t->sw.subnet_pool[0] ? t->sw.subnet_pool : IPAM_POOL_DEFAULT,
+			    why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "network create: [switch] subnet_pool: %s", why);
+		return -1;
+	}
+	for (i = 0; i < t->n_bridges; i++)
+		if (t->bridges[i].name[0] && t->bridges[i].prefix)
+			used[n_used++] = (struct cidr){ t->bridges[i].subnet, t->bridges[i].prefix };
+	for (i = 0; i < t->n_ports; i++)
+		if (t->ports[i].name[0] && t->ports[i].prefix)
+			used[n_used++] = (struct cidr){ t->ports[i].address & cidr_mask(t->ports[i].prefix),
+							t->ports[i].prefix };
+	for (i = 0; i < t->n_routes; i++)
+		routes[n_routes++] = (struct cidr){ t->routes[i].prefix, t->routes[i].len };
+	if (ipam_pick_subnet(&pool, used, n_used, routes, n_routes, out, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "network create: no free subnet in the pool: %s (give --subnet)", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* The asked-for settings as [bridge] keys. */
+static int
+net_keys(const struct net_ask *q, char *keys, size_t len)
+{
+	char a[24], b[24];
+	size_t off = 0;
+
+#define K(...) off += (size_t)snprintf(keys + off, off < len ? len - off : 0, __VA_ARGS__)
+	keys[0] = '\0';
+	if (q->have_subnet) {
+		K("subnet = %s\ngateway = %s\n", cidr_str(q->subnet, a, sizeof(a)),
+		  ip4(rte_cpu_to_be_32(q->gateway), b));
+		if (q->range.len)
+			K("ip_range = %s\n", cidr_str(q->range, a, sizeof(a)));
+		if (q->masq != NULL)
+			K("masquerade = %s\n", q->masq);
+	}
+	if (q->internal)
+		K("internal = yes\n");
+	if (q->mtu)
+		K("mtu = %u\n", q->mtu);
+	if (q->mac_limit)
+		K("mac_limit = %u\n", q->mac_limit);
+#undef K
+	return off < len ? 0 : -1;
+}
+
+/* An existing network against what a retried create asks: "" when the
+ * same, else what differs. */
+static void
+net_diff(const struct vsw *sw, const struct topo_bridge *tb, const struct net_ask *q,
+	 char *out, size_t len)
+{
+	const char *masq = tb->masquerade >= 0 ? sw->run->ports[tb->masquerade].name : NULL;
+
+	out[0] = '\0';
+	if (q->l2 && tb->prefix)
+		snprintf(out, len, "it has subnet, not none");
+	else if (q->have_subnet && (tb->prefix != q->subnet.len || tb->subnet != q->subnet.net))
+		snprintf(out, len, "its subnet differs");
+	else if (q->have_gw && tb->gateway != q->gateway)
+		snprintf(out, len, "its gateway differs");
+	else if ((masq == NULL) != (q->masq == NULL) ||
+		 (masq != NULL && strcmp(masq, q->masq) != 0))
+		snprintf(out, len, "its masquerade is %s", masq ? masq : "none");
+	else if (tb->internal != q->internal)
+		snprintf(out, len, "it is %sinternal", tb->internal ? "" : "not ");
+	else if (q->mtu && tb->mtu != q->mtu)
+		snprintf(out, len, "its mtu is %u", tb->mtu ? tb->mtu : 1500);
+	else if (q->mac_limit && tb->mac_limit != q->mac_limit)
+		snprintf(out, len, "its mac_limit is %u", tb->mac_limit);
+	else if (q->range.len && (tb->range_lo != q->range.net ||
+				  tb->range_hi != cidr_last(q->range)))
+		snprintf(out, len, "its ip_range differs");
+}
+
 /*
- * network create NAME [--mac-limit N] [--internal]: a bridge, as a
- * [bridge] section would make it. A network that exists with the same
- * settings is OK; --subnet, --gateway, --masquerade and --mtu are refused
- * at run time for now.
+ * network create NAME [options]: a bridge, as a [bridge] section would
+ * make it, with a gateway and a subnet (picked from [switch] subnet_pool
+ * when none is given) unless --subnet none. The same create again is OK.
  */
 static int
 cmd_network_create(struct vsw *sw, struct reply *r, int argc, char **argv,
 		   char *err, size_t errlen)
 {
-	char keys[256] = "";
-	struct topology *t;
-	int i;
-	bool same;
+	struct net_ask q;
+	char keys[512], diff[128];
+	int b;
 
 	if (argc < 1 || argv[0][0] == '-') {
-		snprintf(err, errlen, "usage: network create NAME [--mac-limit N] [--internal]");
+		snprintf(err, errlen, NETWORK_CREATE_USAGE);
 		return -1;
 	}
-	for (i = 1; i < argc; i++) {
-		const char *o = argv[i];
-
-		if (strcmp(o, "--internal") == 0)
-			continue;       /* a network without a gateway is internal */
-		if (strcmp(o, "--subnet") == 0 || strcmp(o, "--gateway") == 0 ||
-		    strcmp(o, "--masquerade") == 0) {
-			snprintf(err, errlen, "network %s: %s cannot be used at run time yet (a network with a gateway is a [bridge] with subnet/gateway in the file, and a restart)",
-				 argv[0], o);
+	if (net_ask_parse(argc, argv, &q, err, errlen) != 0)
+		return -1;
+	b = topo_bridge_find(sw->run, argv[0]);
+	if (b >= 0) {
+		net_diff(sw, &sw->run->bridges[b], &q, diff, sizeof(diff));
+		if (diff[0]) {
+			snprintf(err, errlen, "network %s exists already, with other settings: %s",
+				 argv[0], diff);
 			return -1;
 		}
-		if (strcmp(o, "--mtu") == 0) {
-			snprintf(err, errlen, "network %s: --mtu is not supported yet (a bridge has no MTU of its own)",
-				 argv[0]);
+		reply_note(r, "network %s exists already with these settings", argv[0]);
+		return 0;
+	}
+	if (!q.l2 && !q.have_subnet) {
+		if (sw->router == NULL) {
+			snprintf(err, errlen, "network %s: a subnet needs routing, which runs with one worker (this vsw runs %u): give --subnet none for a network without a gateway",
+				 argv[0], sw->n_workers);
 			return -1;
 		}
-		if (strcmp(o, "--mac-limit") == 0 && i + 1 < argc) {
-			snprintf(keys, sizeof(keys), "mac_limit = %s\n", argv[++i]);
-			continue;
-		}
-		snprintf(err, errlen, "network create: unknown option or missing value: '%s'", o);
+		if (pick_subnet(sw, &q.subnet, err, errlen) != 0)
+			return -1;
+		q.have_subnet = true;
+	}
+	if (q.have_subnet && !q.have_gw)
+		q.gateway = q.subnet.net + 1;   /* the first host */
+	if (net_keys(&q, keys, sizeof(keys)) != 0) {
+		snprintf(err, errlen, "network create: too many settings");
 		return -1;
 	}
-	t = parse_alone("network create", "bridge", argv[0], keys, err, errlen);
-	if (t == NULL)
-		return -1;
-	if (topo_bridge_find(sw->run, argv[0]) < 0) {
-		free(t);
-		return apply_text(sw, r, "network create",
-				  text_with(vsw_running_text(sw, NULL, NULL), "bridge",
-					    argv[0], keys), err, errlen);
-	}
-	same = vsw_same_object(sw, t, TOPO_OBJ_BRIDGE, argv[0]);
-	free(t);
-	if (!same) {
-		snprintf(err, errlen, "network %s exists already, with other settings", argv[0]);
-		return -1;
-	}
-	reply_note(r, "network %s exists already with these settings", argv[0]);
-	return 0;
+	return apply_text(sw, r, "network create",
+			  text_with(vsw_running_text(sw, NULL, NULL), "bridge", argv[0], keys),
+			  err, errlen);
 }
 
 /* The one NAME argument of "network VERB NAME": its bridge slot, or -1
@@ -1295,6 +1436,7 @@ network_row(struct vsw *sw, struct reply *r, unsigned b)
 	const struct topo_bridge *tb = &sw->run->bridges[b];
 	const struct bridge *br = &sw->bridges[b];
 	char n[16], lim[16], subnet[32] = "-", gw[INET_ADDRSTRLEN] = "-", a[INET_ADDRSTRLEN];
+	char mtu[16];
 
 	snprintf(n, sizeof(n), "%u", br->n_ports);
 	snprintf(lim, sizeof(lim), "%u", tb->mac_limit);
@@ -1303,12 +1445,14 @@ network_row(struct vsw *sw, struct reply *r, unsigned b)
 			 tb->prefix);
 		ip4(rte_cpu_to_be_32(tb->gateway), gw);
 	}
+	snprintf(mtu, sizeof(mtu), "%u", tb->mtu ? tb->mtu : 1500);
 	reply_row(r, tb->name, n, subnet, gw,
-		  tb->masquerade >= 0 ? sw->run->ports[tb->masquerade].name : "-", lim);
+		  tb->masquerade >= 0 ? sw->run->ports[tb->masquerade].name : "-",
+		  tb->internal ? "yes" : "no", mtu, lim);
 }
 
 static const char *const network_cols[] = { "network", "#ports", "subnet", "gateway",
-					    "masquerade", "#mac_limit" };
+					    "masquerade", "internal", "#mtu", "#mac_limit" };
 
 static int
 cmd_network_ls(struct vsw *sw, struct reply *r, int argc, char **argv,
@@ -1328,8 +1472,14 @@ static int
 cmd_network_inspect(struct vsw *sw, struct reply *r, int argc, char **argv,
 		    char *err, size_t errlen)
 {
-	static const char *const ecols[] = { "endpoint", "kind", "iface", "mac", "vlan" };
+	static const char *const ecols[] = { "endpoint", "kind", "iface", "mac", "vlan",
+					     "ip", "netns", "ifname", "peer_mac", "name",
+					     "aliases" };
+	static const char *const pcols[] = { "publish", "proto", "listen", "to" };
+	const struct topology *t = sw->run;
+	const struct topo_bridge *tb;
 	const struct bridge *br;
+	char a[INET_ADDRSTRLEN];
 	unsigned i;
 	int b;
 
@@ -1337,22 +1487,112 @@ cmd_network_inspect(struct vsw *sw, struct reply *r, int argc, char **argv,
 	if (b < 0)
 		return -1;
 	br = &sw->bridges[b];
+	tb = &t->bridges[b];
 	reply_table(r, "network", NULL, RTE_DIM(network_cols), network_cols);
 	network_row(sw, r, (unsigned)b);
 	reply_table(r, "endpoints", "endpoints:", RTE_DIM(ecols), ecols);
 	for (i = 0; i < br->n_ports; i++) {
 		const struct port *p = &sw->ports[br->ports[i]];
-		const struct topo_port *tp = &sw->run->ports[p->id];
-		char mac[RTE_ETHER_ADDR_FMT_SIZE], vlan[16] = "-";
+		const struct topo_port *tp = &t->ports[p->id];
+		char mac[RTE_ETHER_ADDR_FMT_SIZE], pmac[24] = "-", vlan[16] = "-";
+		char ip[24] = "-", al[TOPO_MAX_ALIASES * TOPO_DNS_NAME_MAX] = "";
+		unsigned k;
 
 		fmt_mac(mac, sizeof(mac), &p->mac);
 		if (tp->vlan_mode == TOPO_VLAN_ACCESS)
 			snprintf(vlan, sizeof(vlan), "%u", tp->pvid);
 		else if (tp->vlan_mode == TOPO_VLAN_TRUNK)
 			snprintf(vlan, sizeof(vlan), "trunk");
-		reply_row(r, p->name, p->ops->kind, tp->iface[0] ? tp->iface : "-", mac, vlan);
+		if (tp->ip != 0)
+			snprintf(ip, sizeof(ip), "%s/%u", ip4(rte_cpu_to_be_32(tp->ip), a),
+				 tb->prefix);
+		if (tp->peer_mac[0] | tp->peer_mac[1] | tp->peer_mac[2] | tp->peer_mac[3] |
+		    tp->peer_mac[4] | tp->peer_mac[5])
+			fmt_mac(pmac, sizeof(pmac), (const struct rte_ether_addr *)tp->peer_mac);
+		for (k = 0; k < tp->n_aliases; k++)
+			snprintf(al + strlen(al), sizeof(al) - strlen(al), "%s%s",
+				 k ? "," : "", tp->aliases[k]);
+		reply_row(r, p->name, p->ops->kind, tp->iface[0] ? tp->iface : "-", mac, vlan,
+			  ip, tp->netns[0] ? tp->netns : "-", tp->ifname[0] ? tp->ifname : "-",
+			  pmac, tp->ep_name[0] ? tp->ep_name : "-", al[0] ? al : "-");
+	}
+	reply_table(r, "publish", "published ports:", RTE_DIM(pcols), pcols);
+	for (i = 0; tb->prefix && i < t->n_publish; i++) {
+		const struct topo_publish *u = &t->publish[i];
+		char lis[16], to[40];
+
+		if (!topo_in_prefix(u->to_ip, tb->subnet, tb->prefix))
+			continue;
+		snprintf(lis, sizeof(lis), u->listen_lo == u->listen_hi ? "%u" : "%u-%u",
+			 u->listen_lo, u->listen_hi);
+		snprintf(to, sizeof(to), u->to_lo == u->to_hi ? "%s:%u" : "%s:%u-%u",
+			 ip4(rte_cpu_to_be_32(u->to_ip), a), u->to_lo, u->to_hi);
+		reply_row(r, u->name, u->proto == IPPROTO_TCP ? "tcp" : "udp", lis, to);
 	}
 	return 0;
+}
+
+/* network prune: every network without ports that the topology file does
+ * not name, in one change. */
+static int
+cmd_network_prune(struct vsw *sw, struct reply *r, int argc, char **argv,
+		  char *err, size_t errlen)
+{
+	const struct topology *t = sw->run;
+	struct topo_subset *keep;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	unsigned i, gone = 0;
+	int rc = -1;
+
+	(void)argv;
+	if (argc != 0) {
+		snprintf(err, errlen, "usage: network prune");
+		return -1;
+	}
+	keep = calloc(1, sizeof(*keep));
+	if (keep == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	keep->sw = true;
+	for (i = 0; i < t->n_bridges; i++) {
+		keep->bridge[i] = t->bridges[i].name[0] != '\0';
+		if (keep->bridge[i] && sw->bridges[i].n_ports == 0 && t->bridges[i].n_statics == 0 &&
+		    (sw->file == NULL || topo_bridge_find(sw->file, t->bridges[i].name) < 0)) {
+			keep->bridge[i] = false;
+			reply_note(r, "removing network %s", t->bridges[i].name);
+			gone++;
+		}
+	}
+	if (gone == 0) {
+		free(keep);
+		reply_note(r, "no network to prune");
+		return 0;
+	}
+	for (i = 0; i < t->n_ports; i++)
+		keep->port[i] = t->ports[i].name[0] != '\0';
+	for (i = 0; i < t->n_macvlans; i++)
+		keep->macvlan[i] = true;
+	for (i = 0; i < t->n_routes; i++)
+		keep->route[i] = true;
+	for (i = 0; i < t->n_publish; i++)
+		keep->publish[i] = true;
+	for (i = 0; i < t->n_statics; i++)
+		keep->stat[i] = keep->bridge[t->statics[i].bridge] && keep->port[t->statics[i].port];
+	f = open_memstream(&buf, &len);
+	if (f != NULL) {
+		rc = topo_write_set(f, t, keep, NULL);
+		fclose(f);
+	}
+	free(keep);
+	if (rc != 0) {
+		free(buf);
+		snprintf(err, errlen, "network prune: cannot write the running topology");
+		return -1;
+	}
+	return apply_text(sw, r, "network prune", buf, err, errlen);
 }
 
 static int cmd_help(struct vsw *sw, struct reply *r, int argc, char **argv,
@@ -1373,8 +1613,12 @@ static const struct cmd commands[] = {
 	  "add a port (the keys of a [port] section) while vsw runs", cmd_port_add },
 	{ { "port", "del", NULL }, 1, "port del NAME",
 	  "remove a port while vsw runs", cmd_port_del },
-	{ { "network", "create", NULL }, 4, "network create NAME [--mac-limit N] [--internal]",
-	  "add a network (a bridge) while vsw runs", cmd_network_create },
+	{ { "network", "create", NULL }, 16, "network create NAME [--subnet CIDR|none] [--gateway IP] [--ip-range CIDR] [--masquerade PORT] [--internal] [--mtu N] [--mac-limit N]",
+	  "add a network (a bridge, with a gateway and a subnet unless --subnet none) while vsw runs",
+	  cmd_network_create },
+	{ { "network", "prune", NULL }, 0, "network prune",
+	  "remove the networks with no ports that the topology file does not name",
+	  cmd_network_prune },
 	{ { "network", "rm", NULL }, 1, "network rm NAME",
 	  "remove a network that has no ports", cmd_network_rm },
 	{ { "network", "ls", NULL }, 0, "network ls",

@@ -639,6 +639,24 @@ napt_publish_del(struct napt *n, uint8_t proto, rte_be32_t ext_ip,
 }
 
 uint32_t
+napt_flush_inside(struct napt *n, rte_be32_t net, rte_be32_t mask, uint32_t now)
+{
+	uint32_t mi, freed = 0;
+
+	for (mi = 0; mi < n->n_max_mappings; mi++) {
+		struct napt_mapping *m = &n->m[mi];
+
+		if (!m->used || m->published || (m->in_ip & mask) != net)
+			continue;
+		while (m->used && m->first != NAPT_NONE) {
+			session_free(n, m->first, now);
+			freed++;
+		}
+	}
+	return freed;
+}
+
+uint32_t
 napt_publish_sessions(struct napt *n, uint8_t proto, rte_be32_t ext_ip,
 		      uint16_t ext_lo, uint16_t ext_hi)
 {

@@ -132,6 +132,16 @@ struct napt {
 struct napt *napt_create(const struct napt_params *p, char *err, size_t errlen);
 void napt_free(struct napt *n);
 
+/*
+ * A network went (its gateway removed at run time): end every dynamic
+ * mapping, with its sessions, whose inside address is in net/mask
+ * (network order). Published rules are objects of their own and stay.
+ * Walks every mapping slot: a few ms at a million. The number of
+ * sessions ended.
+ */
+uint32_t napt_flush_inside(struct napt *n, rte_be32_t net, rte_be32_t mask,
+			   uint32_t now);
+
 /* Add external address 'ip' (network order). Its index, or -errno. */
 int napt_add_external(struct napt *n, rte_be32_t ip);
 

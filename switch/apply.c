@@ -7,6 +7,7 @@
 #include <rte_mempool.h>
 
 #include "switch/apply.h"
+#include "switch/router.h"
 #include "switch/vsw.h"
 
 struct plan {
@@ -18,7 +19,9 @@ struct plan {
 	bool add_bridge[TOPO_MAX_BRIDGES];
 	int port_slot[TOPO_MAX_PORTS];  /* desired index -> slot */
 	int bridge_slot[TOPO_MAX_BRIDGES];
+	bool upd_bridge[TOPO_MAX_BRIDGES]; /* settings changed in place */
 	struct bridge br[TOPO_MAX_BRIDGES]; /* new ones, then removed ones */
+	struct router_prep rp;          /* the NAT table a new gateway needs */
 };
 
 static char *
@@ -142,6 +145,41 @@ static_on(const struct topology *r, const struct plan *pl, unsigned slot)
 	return NULL;
 }
 
+/*
+ * A kept bridge whose section differs: what can change in place does
+ * (mac_aging, mac_limit within the table's room, mtu, ip_range, isolated,
+ * internal); the rest (subnet, gateway, mac, masquerade, statics) is
+ * refused. The plan's copy takes the new values.
+ */
+static int
+plan_bridge_change(const struct vsw *sw, struct plan *pl, unsigned b,
+		   const struct topology *d, unsigned k, char *err, size_t errlen)
+{
+	struct topo_bridge *nb = &pl->next.bridges[b];
+	const struct topo_bridge *db = &d->bridges[k];
+	const struct fdb *f = sw->bridges[b].fdb;
+
+	nb->mac_aging = db->mac_aging;
+	nb->mac_limit = db->mac_limit;
+	nb->mtu = db->mtu;
+	nb->range_lo = db->range_lo;
+	nb->range_hi = db->range_hi;
+	nb->isolated = db->isolated;
+	nb->internal = db->internal;
+	if (!same_obj(&pl->next, b, d, k, TOPO_OBJ_BRIDGE)) {
+		snprintf(err, errlen, "bridge %s: its subnet, gateway, mac, masquerade and static entries cannot change at run time (remove the network and create it again)",
+			 nb->name);
+		return -EPERM;
+	}
+	if (f != NULL && db->mac_limit > (f->mask + 1u) * 2) {
+		snprintf(err, errlen, "bridge %s: mac_limit %u is more than its table was made for (%u): remove the network and create it again",
+			 nb->name, db->mac_limit, (f->mask + 1u) * 2);
+		return -EPERM;
+	}
+	pl->upd_bridge[b] = true;
+	return 0;
+}
+
 static int
 plan_bridges(const struct vsw *sw, struct plan *pl, const struct topology *d,
 	     char *err, size_t errlen)
@@ -149,7 +187,7 @@ plan_bridges(const struct vsw *sw, struct plan *pl, const struct topology *d,
 	const struct topology *r = sw->run;
 	struct topology *n = &pl->next;
 	unsigned b, j;
-	int k;
+	int k, rc;
 
 	for (b = 0; b < r->n_bridges; b++) {
 		const struct topo_bridge *rb = &r->bridges[b];
@@ -158,28 +196,23 @@ plan_bridges(const struct vsw *sw, struct plan *pl, const struct topology *d,
 			continue;
 		k = topo_bridge_find(d, rb->name);
 		if (k < 0) {
-			if (bridge_has_gw(rb)) {
-				snprintf(err, errlen, "bridge %s: a bridge with a gateway (subnet, gateway, masquerade) cannot be removed at run time yet",
-					 rb->name);
-				return -EPERM;
-			}
 			pl->del_bridge[b] = true;
 			clear_bridge(&n->bridges[b]);
 			continue;
 		}
-		if (!same_obj(r, b, d, (unsigned)k, TOPO_OBJ_BRIDGE)) {
-			snprintf(err, errlen, "bridge %s: its settings cannot change at run time yet (remove it with its ports, then add it again)",
-				 rb->name);
-			return -EPERM;
-		}
 		pl->bridge_slot[k] = (int)b;
+		if (same_obj(r, b, d, (unsigned)k, TOPO_OBJ_BRIDGE))
+			continue;
+		rc = plan_bridge_change(sw, pl, b, d, (unsigned)k, err, errlen);
+		if (rc != 0)
+			return rc;
 	}
 	for (j = 0; j < d->n_bridges; j++) {
 		if (pl->bridge_slot[j] >= 0)
 			continue;
-		if (sw->live && bridge_has_gw(&d->bridges[j])) {
-			snprintf(err, errlen, "bridge %s: a bridge with a gateway (subnet, gateway, masquerade) cannot be added at run time yet",
-				 d->bridges[j].name);
+		if (sw->live && bridge_has_gw(&d->bridges[j]) && sw->router == NULL) {
+			snprintf(err, errlen, "bridge %s: a gateway needs routing, which runs with one worker (this vsw runs %u: [switch] workers = 1 and a restart)",
+				 d->bridges[j].name, sw->n_workers);
 			return -EPERM;
 		}
 		/* the lowest slot free now: one being freed by this change is
@@ -469,6 +502,19 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 			goto undo;
 		}
 	}
+	if (sw->live && sw->router != NULL) {
+		unsigned gws = 0;
+		bool nat = false;
+
+		for (i = 0; i < n->n_bridges; i++)
+			if (pl->add_bridge[i] && n->bridges[i].prefix != 0) {
+				gws++;
+				nat |= n->bridges[i].masquerade >= 0;
+			}
+		rc = router_prepare(sw, nat, gws, &pl->rp, err, errlen);
+		if (rc != 0)
+			goto undo;
+	}
 
 	/* commit: one hold of the barrier (apply.h) */
 	if (sw->live)
@@ -485,9 +531,13 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 			zero_port_state(sw, i);
 		}
 	}
+	if (sw->live && sw->router != NULL)
+		router_commit(sw, &pl->rp);
 	for (i = 0; i < r->n_bridges; i++) {
 		if (!pl->del_bridge[i])
 			continue;
+		if (sw->live)
+			router_gw_del(sw, i);
 		pl->br[i] = sw->bridges[i];     /* freed after the release */
 		memset(&sw->bridges[i], 0, sizeof(sw->bridges[i]));
 		sw->bridges[i].l3if = -1;
@@ -530,6 +580,29 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 	r->n_ports = n->n_ports;
 	if (sw->n_ports < n->n_ports)
 		sw->n_ports = n->n_ports;
+	for (i = 0; i < n->n_bridges && sw->live; i++) {
+		struct topo_bridge *rb = &r->bridges[i];
+
+		if (pl->upd_bridge[i]) {
+			const struct topo_bridge *nb = &n->bridges[i];
+
+			rb->mac_aging = nb->mac_aging;
+			rb->mac_limit = nb->mac_limit;
+			rb->mtu = nb->mtu;
+			rb->range_lo = nb->range_lo;
+			rb->range_hi = nb->range_hi;
+			rb->isolated = nb->isolated;
+			rb->internal = nb->internal;
+			sw->bridges[i].fdb->aging = rb->mac_aging;
+			sw->bridges[i].fdb->limit = rb->mac_limit;
+			router_gw_update(sw, i);
+		} else if (pl->add_bridge[i] && rb->prefix != 0 &&
+			   router_gw_add(sw, i, why, sizeof(why)) != 0) {
+			/* checked by router_prepare(); not expected */
+			fprintf(stderr, "vsw: bridge %s: its gateway is not routed: %s\n",
+				rb->name, why);
+		}
+	}
 	if (!sw->live) {
 		r->sw = n->sw;
 		memcpy(r->routes, n->routes, sizeof(n->routes));
@@ -566,11 +639,18 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 			if (log != NULL && sw->live)
 				fprintf(log, "vsw: %s: bridge %s added\n", who, r->bridges[i].name);
 			changes++;
+		} else if (pl->upd_bridge[i]) {
+			if (log != NULL)
+				fprintf(log, "vsw: %s: bridge %s changed in place\n", who,
+					r->bridges[i].name);
+			changes++;
 		}
 	}
+	router_prep_free(&pl->rp);
 	rc = (int)changes;
 	goto out;
 undo:
+	router_prep_free(&pl->rp);
 	for (i = 0; i < TOPO_MAX_BRIDGES; i++)
 		if (pl->add_bridge[i])
 			bridge_fini(&pl->br[i]);

@@ -97,7 +97,8 @@ translated(const struct router *r, const struct l3if *ifc,
 	if (!ifc->nat_outside)
 		return false;
 	for (i = 0; i < r->n_ifs; i++)
-		if (r->ifs[i].masq >= 0 && (dst & r->ifs[i].mask) == r->ifs[i].net)
+		if (r->ifs[i].used && r->ifs[i].masq >= 0 &&
+		    (dst & r->ifs[i].mask) == r->ifs[i].net)
 			return true;
 	return false;
 }

@@ -25,31 +25,73 @@
 
 /* ---- building --------------------------------------------------------------- */
 
+static uint32_t
+nh_alloc(struct router *r)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->n_nh; i++)
+		if (!r->nh[i].used)
+			return i;
+	return i < RTE_DIM(r->nh) ? r->n_nh++ : UINT32_MAX;
+}
+
 static int
 add_route(struct router *r, uint32_t prefix, uint8_t len, uint16_t l3if,
 	  uint32_t gw_host, char *err, size_t errlen)
 {
-	uint32_t nh = r->n_nh++;
+	uint32_t nh = nh_alloc(r);
 	int rc;
 
+	if (nh == UINT32_MAX) {
+		snprintf(err, errlen, "no room for another next hop (%zu)", RTE_DIM(r->nh));
+		return -ENOSPC;
+	}
 	r->nh[nh].l3if = l3if;
+	r->nh[nh].used = true;
 	r->nh[nh].gw = rte_cpu_to_be_32(gw_host);
 	if (len == 0)   /* rte_lpm has no /0: the default is two /1 */
 		rc = rte_lpm_add(r->lpm, 0, 1, nh) ?: rte_lpm_add(r->lpm, 1u << 31, 1, nh);
 	else
 		rc = rte_lpm_add(r->lpm, prefix, len, nh);
-	if (rc != 0)
+	if (rc != 0) {
+		r->nh[nh].used = false;
 		snprintf(err, errlen, "cannot add route %u.%u.%u.%u/%u: %s",
 			 prefix >> 24, (prefix >> 16) & 255, (prefix >> 8) & 255,
 			 prefix & 255, len, strerror(-rc));
+	}
 	return rc;
+}
+
+/* The lowest free interface slot, or -1. */
+static int
+if_slot(const struct router *r)
+{
+	unsigned i;
+
+	for (i = 0; i < r->n_ifs; i++)
+		if (!r->ifs[i].used)
+			return (int)i;
+	return r->n_ifs < L3_MAX_IFS ? (int)r->n_ifs : -1;
+}
+
+static void
+update_min_mtu(struct router *r)
+{
+	unsigned i;
+
+	r->min_mtu = 0;
+	for (i = 0; i < r->n_ifs; i++)
+		if (r->ifs[i].used && (r->min_mtu == 0 || r->ifs[i].mtu < r->min_mtu))
+			r->min_mtu = r->ifs[i].mtu;
 }
 
 static void
 add_if(struct router *r, struct l3if *f, uint32_t ip, uint8_t prefix,
        const uint8_t *mac, unsigned mtu)
 {
-	f->id = (uint16_t)r->n_ifs;
+	f->used = true;
+	f->id = (uint16_t)(f - r->ifs);
 	f->ip = rte_cpu_to_be_32(ip);
 	f->prefix = prefix;
 	f->mask = prefix ? ~0u << (32 - prefix) : 0;
@@ -59,7 +101,63 @@ add_if(struct router *r, struct l3if *f, uint32_t ip, uint8_t prefix,
 	f->masq = -1;
 	if (r->min_mtu == 0 || f->mtu < r->min_mtu)
 		r->min_mtu = f->mtu;
-	r->n_ifs++;
+	if (f->id >= r->n_ifs)
+		r->n_ifs = f->id + 1u;
+}
+
+/* The gateway's MTU: the bridge's mtu, else the smallest of its ports'. */
+static unsigned
+gw_mtu(const struct vsw *sw, unsigned b)
+{
+	unsigned j, mtu = sw->run->bridges[b].mtu;
+
+	if (mtu != 0)
+		return mtu;
+	for (j = 0; j < sw->n_ports; j++)
+		if (sw->attach[j].bridge == (int)b && sw->ports[j].mtu != 0 &&
+		    (mtu == 0 || sw->ports[j].mtu < mtu))
+			mtu = sw->ports[j].mtu;
+	return mtu;
+}
+
+/* The NAT table and its reassembly table, sized from [switch]. */
+static int
+nat_make(const struct vsw *sw, struct router_prep *p, char *err, size_t errlen)
+{
+	const struct topology *t = sw->run;
+	struct napt_params np = {
+		.sessions = t->sw.nat_sessions,
+		.per_host = t->sw.nat_sessions_per_host,
+		.port_lo = t->sw.nat_port_lo,
+		.port_hi = t->sw.nat_port_hi,
+		.filtering = t->sw.nat_filtering,
+		.t_udp = t->sw.nat_timeout_udp,
+		.t_tcp_est = t->sw.nat_timeout_tcp_established,
+		.t_tcp_trans = t->sw.nat_timeout_tcp_transitory,
+		.t_icmp = t->sw.nat_timeout_icmp,
+		.socket = SOCKET_ID_ANY,
+		/* replay: the same ports every run, on any machine */
+		.seed = sw->replay ? 0x5eedull : 0,
+	};
+	/* incomplete datagrams hold at most a quarter of the pool: a flood of
+	 * fragments that never complete must not starve every port of mbufs
+	 * (RFC 4787 REQ-14a) */
+	uint32_t frag_max = sw->pool->size / 4 / RTE_LIBRTE_IP_FRAG_MAX_FRAG;
+
+	p->napt = napt_create(&np, err, errlen);
+	if (p->napt == NULL)
+		return -ENOMEM;
+	frag_max = RTE_MAX(frag_max, 16u);
+	frag_max = RTE_MIN(frag_max, (uint32_t)(FRAG_BUCKETS * FRAG_PER_BUCKET));
+	p->frag = rte_ip_frag_table_create(FRAG_BUCKETS, FRAG_PER_BUCKET, frag_max,
+					   FRAG_TTL_NS, SOCKET_ID_ANY);
+	if (p->frag == NULL) {
+		napt_free(p->napt);
+		p->napt = NULL;
+		snprintf(err, errlen, "no memory for the reassembly table");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int
@@ -83,21 +181,16 @@ router_init(struct vsw *sw, char *err, size_t errlen)
 	for (i = 0; i < t->n_bridges; i++) {
 		const struct topo_bridge *b = &t->bridges[i];
 		struct l3if *f = &r->ifs[r->n_ifs];
-		unsigned j, mtu = 0;
 
 		if (b->prefix == 0)
 			continue;
-		/* the gateway's MTU: the smallest of the bridge's ports */
-		for (j = 0; j < sw->n_ports; j++)
-			if (sw->attach[j].bridge == (int)i &&
-			    (mtu == 0 || sw->ports[j].mtu < mtu))
-				mtu = sw->ports[j].mtu;
 		f->is_bridge = true;
 		f->bridge = (uint16_t)i;
 		f->isolated = b->isolated;
+		f->internal = b->internal;
 		snprintf(f->name, sizeof(f->name), "%s", b->name);
 		r->bridge_if[i] = (int)r->n_ifs;
-		add_if(r, f, b->gateway, b->prefix, b->mac, mtu);
+		add_if(r, f, b->gateway, b->prefix, b->mac, gw_mtu(sw, i));
 		sw->bridges[i].l3if = f->id;
 		sw->bridges[i].gw_mac = f->mac;
 		sw->bridges[i].gw_ip = f->ip;
@@ -166,24 +259,13 @@ router_init(struct vsw *sw, char *err, size_t errlen)
 			return rc;
 
 	if (topo_has_nat(t)) {
-		struct napt_params np = {
-			.sessions = t->sw.nat_sessions,
-			.per_host = t->sw.nat_sessions_per_host,
-			.port_lo = t->sw.nat_port_lo,
-			.port_hi = t->sw.nat_port_hi,
-			.filtering = t->sw.nat_filtering,
-			.t_udp = t->sw.nat_timeout_udp,
-			.t_tcp_est = t->sw.nat_timeout_tcp_established,
-			.t_tcp_trans = t->sw.nat_timeout_tcp_transitory,
-			.t_icmp = t->sw.nat_timeout_icmp,
-			.socket = SOCKET_ID_ANY,
-			/* replay: the same ports every run, on any machine */
-			.seed = sw->replay ? 0x5eedull : 0,
-		};
+		struct router_prep p = { 0 };
 
-		r->napt = napt_create(&np, err, errlen);
-		if (r->napt == NULL)
-			return -ENOMEM;
+		rc = nat_make(sw, &p, err, errlen);
+		if (rc != 0)
+			return rc;
+		r->napt = p.napt;
+		r->frag = p.frag;
 		for (i = 0; i < r->n_ifs; i++)
 			if (r->ifs[i].nat_outside &&
 			    napt_add_external(r->napt, r->ifs[i].ip) < 0)
@@ -205,22 +287,147 @@ router_init(struct vsw *sw, char *err, size_t errlen)
 				}
 			}
 		}
-		/* incomplete datagrams hold at most a quarter of the pool: a
-		 * flood of fragments that never complete must not starve every
-		 * port of mbufs (RFC 4787 REQ-14a) */
-		uint32_t frag_max = sw->pool->size / 4 / RTE_LIBRTE_IP_FRAG_MAX_FRAG;
-
-		frag_max = RTE_MAX(frag_max, 16u);
-		frag_max = RTE_MIN(frag_max, (uint32_t)(FRAG_BUCKETS * FRAG_PER_BUCKET));
-		r->frag = rte_ip_frag_table_create(FRAG_BUCKETS, FRAG_PER_BUCKET, frag_max,
-						   FRAG_TTL_NS, SOCKET_ID_ANY);
-		if (r->frag == NULL)
-			goto nomem;
 	}
 	return 0;
 nomem:
 	snprintf(err, errlen, "no memory for the router's tables");
 	return -ENOMEM;
+}
+
+/* ---- gateways at run time (router.h) -------------------------------------- */
+
+int
+router_prepare(struct vsw *sw, bool nat, unsigned add, struct router_prep *p,
+	       char *err, size_t errlen)
+{
+	struct router *r = sw->router;
+	unsigned i, free_ifs = L3_MAX_IFS - r->n_ifs;
+
+	for (i = 0; i < r->n_ifs; i++)
+		free_ifs += !r->ifs[i].used;
+	if (add > free_ifs) {
+		snprintf(err, errlen, "no room for another routed interface (at most %d)",
+			 L3_MAX_IFS);
+		return -ENOSPC;
+	}
+	if (nat && r->napt == NULL)
+		return nat_make(sw, p, err, errlen);
+	return 0;
+}
+
+void
+router_commit(struct vsw *sw, struct router_prep *p)
+{
+	struct router *r = sw->router;
+
+	if (p->napt == NULL)
+		return;
+	r->napt = p->napt;
+	r->frag = p->frag;
+	p->napt = NULL;
+	p->frag = NULL;
+}
+
+void
+router_prep_free(struct router_prep *p)
+{
+	napt_free(p->napt);
+	if (p->frag != NULL)
+		rte_ip_frag_table_destroy(p->frag);
+	p->napt = NULL;
+	p->frag = NULL;
+}
+
+int
+router_gw_add(struct vsw *sw, unsigned b, char *err, size_t errlen)
+{
+	struct router *r = sw->router;
+	const struct topo_bridge *tb = &sw->run->bridges[b];
+	int i = if_slot(r), rc;
+	struct l3if *f;
+
+	if (i < 0) {
+		snprintf(err, errlen, "no room for another routed interface");
+		return -ENOSPC;
+	}
+	f = &r->ifs[i];
+	memset(f, 0, sizeof(*f));
+	f->is_bridge = true;
+	f->bridge = (uint16_t)b;
+	f->isolated = tb->isolated;
+	f->internal = tb->internal;
+	snprintf(f->name, sizeof(f->name), "%s", tb->name);
+	add_if(r, f, tb->gateway, tb->prefix, tb->mac, gw_mtu(sw, b));
+	rc = add_route(r, f->net, f->prefix, f->id, 0, err, errlen);
+	if (rc != 0) {
+		f->used = false;
+		update_min_mtu(r);
+		return rc;
+	}
+	if (tb->masquerade >= 0 && r->port_if[tb->masquerade] >= 0) {
+		struct l3if *up = &r->ifs[r->port_if[tb->masquerade]];
+
+		f->masq = up->id;
+		if (!up->nat_outside && r->napt != NULL &&
+		    napt_add_external(r->napt, up->ip) >= 0)
+			up->nat_outside = true;
+	}
+	r->bridge_if[b] = f->id;
+	sw->bridges[b].gw_mac = f->mac;
+	sw->bridges[b].gw_ip = f->ip;
+	sw->bridges[b].l3if = f->id;
+	r->last_nh_ip = 0;
+	return 0;
+}
+
+void
+router_gw_del(struct vsw *sw, unsigned b)
+{
+	struct router *r = sw->router;
+	int id = r != NULL ? r->bridge_if[b] : -1;
+	struct l3if *f;
+	uint32_t i;
+
+	if (id < 0)
+		return;
+	f = &r->ifs[id];
+	rte_lpm_delete(r->lpm, f->net, f->prefix);
+	for (i = 0; i < r->n_nh; i++)
+		if (r->nh[i].used && r->nh[i].l3if == f->id)
+			r->nh[i].used = false;
+	for (i = 0; i < r->neigh->n_max; i++)
+		if (r->neigh->e[i].state != NEIGH_FREE && r->neigh->e[i].l3if == f->id)
+			neigh_delete(r->neigh, i);
+	for (i = 0; i < ROUTER_SYN_HOLD; i++)
+		if (r->held[i].m != NULL && r->held[i].l3if == f->id) {
+			rte_pktmbuf_free(r->held[i].m);
+			r->held[i].m = NULL;
+			r->n_held--;
+		}
+	if (f->masq >= 0 && r->napt != NULL)
+		napt_flush_inside(r->napt, rte_cpu_to_be_32(f->net),
+				  rte_cpu_to_be_32(f->mask), bridge_now(sw->workers[0]->now));
+	sw->bridges[b].l3if = -1;
+	r->bridge_if[b] = -1;
+	memset(f, 0, sizeof(*f));
+	update_min_mtu(r);
+	r->last_nh_ip = 0;
+}
+
+void
+router_gw_update(struct vsw *sw, unsigned b)
+{
+	struct router *r = sw->router;
+	const struct topo_bridge *tb = &sw->run->bridges[b];
+	struct l3if *f;
+
+	if (r == NULL || r->bridge_if[b] < 0)
+		return;
+	f = &r->ifs[r->bridge_if[b]];
+	f->isolated = tb->isolated;
+	f->internal = tb->internal;
+	f->mtu = (uint16_t)(gw_mtu(sw, b) ?: RTE_ETHER_MTU);
+	update_min_mtu(r);
 }
 
 void
@@ -250,7 +457,7 @@ router_if_by_addr(const struct router *r, rte_be32_t ip)
 	unsigned i;
 
 	for (i = 0; i < r->n_ifs; i++)
-		if (r->ifs[i].ip == ip)
+		if (r->ifs[i].used && r->ifs[i].ip == ip)
 			return &r->ifs[i];
 	return NULL;
 }
@@ -357,7 +564,8 @@ masqueraded_inside(const struct router *r, uint32_t dst)
 	unsigned i;
 
 	for (i = 0; i < r->n_ifs; i++)
-		if (r->ifs[i].masq >= 0 && (dst & r->ifs[i].mask) == r->ifs[i].net)
+		if (r->ifs[i].used && r->ifs[i].masq >= 0 &&
+		    (dst & r->ifs[i].mask) == r->ifs[i].net)
 			return true;
 	return false;
 }
@@ -594,6 +802,10 @@ forward(struct worker *w, const struct l3if *in, struct rte_mbuf *m,
 	if (!translated && in->is_bridge && out->is_bridge && in != out &&
 	    (in->isolated || out->isolated)) {
 		loop_drop(w, m->port, VSW_DROP_IP_ISOLATED, m);
+		return;
+	}
+	if (unlikely(in->internal || out->internal)) {
+		loop_drop(w, m->port, VSW_DROP_IP_INTERNAL, m);
 		return;
 	}
 	if (ip->time_to_live <= 1) {

@@ -54,6 +54,7 @@ struct napt;
 struct rte_lpm;
 
 struct l3if {
+	bool used;                      /* a slot: ids are stable (apply.h) */
 	uint16_t id;
 	bool is_bridge;                 /* the gateway of a bridge; else a port */
 	uint16_t port;                  /* routed: the port */
@@ -65,6 +66,7 @@ struct l3if {
 	struct rte_ether_addr mac;
 	uint16_t mtu;
 	bool isolated;                  /* bridge: no routing to other bridges */
+	bool internal;                  /* bridge: no routing at all */
 	int masq;                       /* bridge: l3if of its NAT uplink, -1 */
 	bool nat_outside;               /* a NAT uplink */
 	bool macvlan;                   /* routed port that is a macvlan parent */
@@ -72,6 +74,7 @@ struct l3if {
 
 struct nexthop {
 	uint16_t l3if;
+	bool used;                      /* a slot, reused after a route goes */
 	rte_be32_t gw;                  /* 0: the destination is on the link */
 };
 
@@ -125,9 +128,38 @@ struct router {
 	struct router_stats st;
 };
 
-/* Build the router from 'topo' (after ports and bridges). 0 or -errno. */
+/* Build the router from 'topo' (after ports and bridges). 0 or -errno.
+ * With one worker it is built even when nothing is routed yet, so that
+ * gateways can be added at run time. */
 int router_init(struct vsw *sw, char *err, size_t errlen);
 void router_fini(struct vsw *sw);
+
+/*
+ * Gateways at run time (switch/apply.c). What needs memory is made first,
+ * outside the worker barrier: router_prepare() makes the NAT table (and
+ * its reassembly table) when 'nat' asks for one and there is none yet,
+ * and checks that 'add' more interfaces fit. Under the barrier,
+ * router_commit() installs them, router_gw_add() gives bridge slot 'b'
+ * of sw->run its gateway (interface, connected route, NAT uplink link)
+ * and router_gw_del() takes it away: its route, its neighbours (and the
+ * frames they held), its held SYNs, and the NAT sessions of its subnet,
+ * only those. Whatever a prepared change did not use is freed by
+ * router_prep_free() after the release. The LPM changes under the barrier
+ * rather than with RCU: rte_lpm_add/delete take microseconds and the
+ * workers already park for the change's other tables.
+ */
+struct router_prep {
+	struct napt *napt;
+	struct rte_ip_frag_tbl *frag;
+};
+int router_prepare(struct vsw *sw, bool nat, unsigned add,
+		   struct router_prep *p, char *err, size_t errlen);
+void router_commit(struct vsw *sw, struct router_prep *p);
+void router_prep_free(struct router_prep *p);
+int router_gw_add(struct vsw *sw, unsigned b, char *err, size_t errlen);
+void router_gw_del(struct vsw *sw, unsigned b);
+/* Apply a kept bridge's changed isolated / internal / mtu in place. */
+void router_gw_update(struct vsw *sw, unsigned b);
 
 /* Frames for the router that came in on 'ifc' (worker context). */
 void router_input(struct worker *w, struct l3if *ifc, struct rte_mbuf **pkts,

@@ -72,9 +72,13 @@ vsw_memory_mb(const struct topology *topo)
 	for (i = 0; i < topo->n_bridges; i++)
 		tables += ((size_t)topo->bridges[i].mac_limit +
 			   topo->bridges[i].n_statics) * 2 / 4 * 64 * 2;
-	if (topo_has_l3(topo))
+	/* routing and NAT may come at run time with one worker: their room is
+	 * kept (without hugepages it is only address space until used) */
+	bool later = topo->sw.workers == 1 && !topo_is_replay(topo);
+
+	if (topo_has_l3(topo) || later)
 		tables += 80u << 20;    /* rte_lpm's tbl24 is 64 MiB; neighbours */
-	if (topo_has_nat(topo))
+	if (topo_has_nat(topo) || later)
 		/* rte_hash at ~48 B an entry, four entries a session at most,
 		 * the session, mapping and free lists */
 		tables += (size_t)topo->sw.nat_sessions * 320;
@@ -199,7 +203,9 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 	rc = vsw_apply(sw, topo, "start", NULL, err, errlen);
 	if (rc < 0)
 		goto fail;
-	if (topo_has_l3(topo)) {
+	/* with one worker the router is there even with nothing to route,
+	 * for gateways added at run time */
+	if (topo_has_l3(topo) || (sw->n_workers == 1 && !sw->replay)) {
 		if (sw->replay)
 			rte_srand(0x5eed);      /* the same ports every run */
 		rc = router_init(sw, err, errlen);

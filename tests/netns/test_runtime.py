@@ -196,12 +196,14 @@ def test_bad_commands_are_refused_and_change_nothing(lab):
         ("network rm nosuch", "no network 'nosuch'"),
         ("network rm br0", "has ports (a, b)"),
         ("network rm gw", "has ports"),
-        ("network create n1 --subnet 10.99.0.0/24", "--subnet"),
-        ("network create n1 --mtu 9000", "--mtu"),
+        ("network create n1 --subnet 10.98.0.0/25", "overlaps"),
+        ("network create n1 --subnet 10.99.0.0/24 --gateway 10.98.0.9", "gateway"),
+        ("network create n1 --subnet none --masquerade a", "--subnet none"),
+        ("network create n1 --mtu 90", "mtu"),
         ("network create n1 --frobnicate", "--frobnicate"),
         ("network create %s" % ("n" * 40), "1 to 31"),
         ("network create br0 --mac-limit 7", "exists already"),
-        ("network create n1 --mac-limit many", "mac_limit"),
+        ("network create n1 --mac-limit many", "--mac-limit"),
     ]
     for line, why in bad:
         out = req(v, line)
@@ -220,9 +222,9 @@ def test_network_create_ls_inspect_rm(lab):
     d, hd = lab.container("d", "10.99.1.2/24")
     a, ha = lab.container("a", "10.99.2.1/24")
     v = lab.vsw(bridge_ini([("a", "afpacket", "iface", ha)]))
-    out = ok(v, "network create n1 --mac-limit 100 --internal")
+    out = ok(v, "network create n1 --subnet none --mac-limit 100")
     assert "bridge n1 added" in out
-    assert "exists already" in ok(v, "network create n1 --mac-limit 100")
+    assert "exists already" in ok(v, "network create n1 --subnet none --mac-limit 100")
     nets = {n["network"]: n for n in v.ctl("network", "ls", as_json=True)["networks"]}
     assert nets["n1"]["ports"] == 0 and nets["n1"]["mac_limit"] == 100
     assert nets["n1"]["subnet"] == "-"

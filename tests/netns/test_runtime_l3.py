@@ -1,0 +1,189 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Routed networks at run time: `vswctl network create` with a subnet, a
+gateway and masquerade while vsw runs, TCP through NAT from a namespace
+attached to it, removal that takes only its own sessions, internal
+networks, subnets picked from the pool, prune, and refused commands."""
+import os
+import time
+
+UPLINK = """
+[switch]
+control = @SOCK@
+subnet_pool = 10.77.0.0/16:24
+
+[bridge filenet]
+subnet = 10.77.0.0/24
+gateway = 10.77.0.1
+masquerade = uplink
+
+[port f1]
+kind = afpacket
+iface = {f1}
+bridge = filenet
+
+[port uplink]
+kind = afpacket
+iface = {up}
+address = 198.51.100.2/24
+gateway = 198.51.100.1
+
+[route lab]
+prefix = 10.77.1.0/24
+via = 198.51.100.1
+port = uplink
+"""
+SERVER = "203.0.113.10"
+
+
+def refused(v, *args):
+    r = v.ctl(*args, check=False)
+    assert r.returncode != 0, "accepted: %s\n%s" % (" ".join(args), r.stdout)
+    return r.stdout + r.stderr
+
+
+def networks(v):
+    return {n["network"]: n for n in v.ctl("network", "ls", as_json=True)["networks"]}
+
+
+def tcp_ok(lab, ns, ip, port, size=2 << 20):
+    """A TCP transfer of 'size' bytes from 'ns' to ip:port, checked whole."""
+    blob = os.urandom(size)
+    src = lab.tmp / ("tx-%s-%d.bin" % (ns[-4:], port))
+    dst = lab.tmp / ("rx-%s-%d.bin" % (ns[-4:], port))
+    src.write_bytes(blob)
+    return src, dst
+
+
+def test_routed_network_at_run_time(lab):
+    _, hf1 = lab.container("f1", "10.77.0.2/24", gw="10.77.0.1")
+    out, hup = lab.container("out", "198.51.100.1/24")
+    lab.run(out, "ip addr add %s/32 dev lo" % SERVER)
+    v = lab.vsw(UPLINK.format(f1=hf1, up=hup))
+
+    # a network with a gateway and NAT, made while vsw runs
+    r = v.ctl("network", "create", "web", "--subnet", "10.88.0.0/24",
+              "--masquerade", "uplink", "--mtu", "1400")
+    assert "bridge web added" in r.stdout + r.stderr
+    n = networks(v)["web"]
+    assert n["subnet"] == "10.88.0.0/24" and n["gateway"] == "10.88.0.1"
+    assert n["masquerade"] == "uplink" and n["mtu"] == 1400
+    # the same create again is OK; another is refused naming the difference
+    v.ctl("network", "create", "web", "--subnet", "10.88.0.0/24", "--masquerade", "uplink")
+    assert "masquerade" in refused(v, "network", "create", "web", "--subnet", "10.88.0.0/24")
+
+    w1, hw1 = lab.container("w1", "10.88.0.2/24", gw="10.88.0.1")
+    v.ctl("port", "add", "w1", "kind=afpacket", "iface=%s" % hw1, "bridge=web")
+    lab.run(w1, "ping -c 2 -W 2 10.88.0.1")
+    r = v.ctl("show", "routes", as_json=True)
+    assert any(i["interface"] == "web" and i["mtu"] == 1400 for i in r["interfaces"]), r
+
+    # TCP out through NAT from the new network (partial checksums on veth)
+    blob = os.urandom(4 << 20)
+    (lab.tmp / "tx.bin").write_bytes(blob)
+    rx = lab.tmp / "rx.bin"
+    srv = lab.spawn(out, "sh -c 'nc -l -N %s 5001 > %s'" % (SERVER, rx))
+    time.sleep(0.3)
+    lab.run(w1, "sh -c 'nc -N %s 5001 < %s'" % (SERVER, lab.tmp / "tx.bin"), timeout=30)
+    srv.wait(timeout=30)
+    assert rx.read_bytes() == blob
+    # the outside saw the uplink's address
+    sess = v.ctl("show", "sessions", as_json=True)["sessions"]
+    assert any(s["inside"].startswith("10.88.0.2:") for s in sess), sess
+
+    # a second flow from the file's network, kept across the removal
+    (lab.tmp / "keep.py").write_text(
+        "import socket,sys,time\n"
+        "s=socket.create_connection((sys.argv[1],5002))\n"
+        "for i in range(80):\n"
+        "    s.sendall(b'x'*4096); time.sleep(0.05)\n"
+        "s.shutdown(socket.SHUT_WR); s.recv(1)\n")
+    rx2 = lab.tmp / "rx2.bin"
+    srv2 = lab.spawn(out, "sh -c 'nc -l -N %s 5002 > %s'" % (SERVER, rx2))
+    time.sleep(0.3)
+    cl2 = lab.spawn(lab.nsname("f1"), "/usr/bin/python3 %s %s" % (lab.tmp / "keep.py", SERVER))
+    time.sleep(1)
+    # an ICMP flow from the new network holds a session of its own
+    lab.run(w1, "ping -c 1 -W 2 %s" % SERVER)
+    before = v.ctl("show", "sessions", as_json=True)["sessions"]
+    assert any(s["inside"].startswith("10.88.0.2") for s in before)
+    assert any(s["inside"].startswith("10.77.0.2") for s in before)
+
+    # removing the network takes only its sessions
+    assert "has ports" in refused(v, "network", "rm", "web")
+    v.ctl("port", "del", "w1")
+    v.ctl("network", "rm", "web")
+    after = v.ctl("show", "sessions", as_json=True)["sessions"]
+    assert not any(s["inside"].startswith("10.88.") for s in after), after
+    assert any(s["inside"].startswith("10.77.0.2") for s in after), after
+    assert cl2.wait(timeout=30) == 0
+    srv2.wait(timeout=30)
+    assert rx2.stat().st_size == 80 * 4096
+    assert all(i["interface"] != "web" for i in v.ctl("show", "routes", as_json=True)["interfaces"])
+
+    # 200 create/rm cycles of a routed network: no next hop or slot runs out
+    for k in range(200):
+        v.ctl("network", "create", "cyc", "--subnet", "10.99.0.0/24", "--masquerade", "uplink")
+        v.ctl("network", "rm", "cyc")
+    v.ctl("network", "create", "cyc", "--subnet", "10.99.0.0/24")
+    v.ctl("network", "rm", "cyc")
+    v.stop()
+
+
+def test_internal_pool_prune_and_refusals(lab):
+    _, hf1 = lab.container("f1", "10.77.0.2/24", gw="10.77.0.1")
+    out, hup = lab.container("out", "198.51.100.1/24")
+    v = lab.vsw(UPLINK.format(f1=hf1, up=hup))
+
+    # the pool's first /24 is the file's, the second a route: the third
+    v.ctl("network", "create", "auto1")
+    assert networks(v)["auto1"]["subnet"] == "10.77.2.0/24"
+    assert networks(v)["auto1"]["gateway"] == "10.77.2.1"
+    v.ctl("network", "create", "auto2")
+    assert networks(v)["auto2"]["subnet"] == "10.77.3.0/24"
+    v.ctl("network", "create", "l2", "--subnet", "none")
+    assert networks(v)["l2"]["subnet"] == "-"
+
+    # an internal network: its gateway answers, nothing is routed
+    v.ctl("network", "create", "int", "--subnet", "10.66.0.0/24", "--internal")
+    i1, hi1 = lab.container("i1", "10.66.0.2/24", gw="10.66.0.1")
+    v.ctl("port", "add", "i1", "kind=afpacket", "iface=%s" % hi1, "bridge=int")
+    lab.run(i1, "ping -c 1 -W 2 10.66.0.1")
+    assert lab.run(i1, "ping -c 2 -i 0.2 -W 1 198.51.100.1", check=False).returncode != 0
+    drops = v.ctl("show", "stats", as_json=True)
+    assert "ip_internal" in str(drops), drops
+
+    # bad commands: refused, nothing changed
+    before = networks(v)
+    ports = v.ctl("show", "ports", as_json=True)
+    for args, why in [
+        (("network", "create", "x", "--subnet", "10.66.0.0/25"), "overlaps"),
+        (("network", "create", "x", "--subnet", "10.55.0.0/24", "--gateway", "10.56.0.1"),
+         "gateway"),
+        (("network", "create", "x", "--subnet", "10.55.0.0/24", "--masquerade", "f1"),
+         "routed port"),
+        (("network", "create", "x", "--subnet", "10.55.0.0/24", "--masquerade", "uplink",
+          "--internal"), "internal"),
+        (("network", "create", "x" * 40, "--subnet", "10.55.0.0/24"), "name"),
+        (("network", "create", "x", "--colour", "blue"), "unknown option"),
+        (("network", "create", "x", "--subnet"), "missing value"),
+        (("network", "create", "x", "--subnet", "10.55.0.5/24"), "10.55.0.0/24"),
+        (("network", "create", "x", "--subnet", "none", "--gateway", "10.1.1.1"), "none"),
+        (("network", "create", "x", "--mtu", "12"), "mtu"),
+        (("network", "create", "x", "--subnet", "10.55.0.0/24", "--ip-range", "10.56.0.0/25"),
+         "ip_range"),
+        (("network", "rm", "int"), "has ports"),
+        (("network", "rm", "nosuch"), "no network"),
+    ]:
+        out_text = refused(v, *args)
+        assert why in out_text, (args, out_text)
+    assert networks(v) == before
+    assert v.ctl("show", "ports", as_json=True) == ports
+
+    # prune: the networks without ports that the file does not name
+    r = v.ctl("network", "prune")
+    left = networks(v)
+    assert set(left) == {"filenet", "int"}, (r.stdout, left)
+    v.ctl("port", "del", "i1")
+    v.ctl("network", "prune")
+    assert set(networks(v)) == {"filenet"}
+    v.stop()
