@@ -56,6 +56,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -894,3 +895,313 @@ SCENARIOS = {
     "idle": (scenario_idle,
              "CPU of an idle vsw (poll = adaptive vs busy) and ping RTT after 1 s idle"),
 }
+
+
+# ---- churn ----------------------------------------------------------------------------
+
+VSWPACE = BUILD / "bench" / "vswpace"
+CHURN_RATE = 20000          # the stream, datagrams a second
+CHURN_UDP = 9000
+CHURN_TO = "172.17.0.3:%d"  # rule i's destination: port 8000 + i (one mapping each)
+CHURN_LISTEN = 20000        # the first published port (one a rule)
+
+CHURN_VSW = """poll = busy
+cpus = %d
+mbufs = %d
+[bridge br0]
+[bridge docker0]
+subnet = 172.17.0.0/16
+gateway = 172.17.0.1
+masquerade = uplink
+[port a]
+kind = afpacket
+iface = %s
+bridge = br0
+[port b]
+kind = afpacket
+iface = %s
+bridge = br0
+[port uplink]
+kind = afpacket
+iface = %s
+address = 198.51.100.2/24
+gateway = 198.51.100.1
+"""
+
+
+class CtlConn:
+    """Requests to vsw's control socket from this process, as vswctl sends
+    them: one line, the reply up to vsw's end of the stream. vsw answers one
+    request a connection (ctl/server.c closes after the reply), so each
+    change is a connect, a send and a read - no process per change."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def req(self, line):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.settimeout(30)
+            s.connect(self.path)
+            s.sendall(line.encode() + b"\n")
+            buf = b""
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                buf += b
+        finally:
+            s.close()
+        if not buf.startswith(b"OK\n"):
+            raise RuntimeError("vswctl %s: %s" % (line, buf[:300].decode(errors="replace")))
+        return buf
+
+
+def gaps(recs, t0, t1):
+    """Of the stream's records (rx ns, tx ns, seq; by arrival) in the window
+    [t0, t1] (time.time() s): the largest inter-arrival gap (us, a gap
+    counted in the window it ends in), the largest one the sender did not
+    make (rx gap minus the send gap of the same two datagrams), datagrams
+    received and lost (sequence holes) in it."""
+    a, b = int(t0 * 1e9), int(t1 * 1e9)
+    gap = own = 0
+    got = lost = 0
+    prev = None
+    for rx, tx, seq in recs:
+        if rx > b:
+            break
+        if prev is not None and rx >= a:
+            got += 1
+            gap = max(gap, rx - prev[0])
+            own = max(own, (rx - prev[0]) - (tx - prev[1]))
+            if seq > prev[2] + 1:
+                lost += seq - prev[2] - 1
+        prev = (rx, tx, seq)
+    if got < 2:
+        raise RuntimeError("the stream did not get through in the window "
+                           "(%d datagrams)" % got)
+    # the window's edge: time since the last arrival, if the stream stopped
+    gap = max(gap, b - prev[0]) if prev[0] < b else gap
+    return gap / 1e3, own / 1e3, got, lost
+
+
+def read_records(path):
+    import struct
+    data = Path(path).read_bytes()
+    recs = list(struct.iter_unpack("QQQ", data))
+    recs.sort()
+    return recs
+
+
+def churn_veths(lab, k):
+    """k veth pairs for the churn: host ends in the root namespace (IPv6
+    off, arp_ignore 8, up), the other ends in a namespace of their own."""
+    ns = lab.netns("ch")
+    names = [lab.ifname("c%d" % i) for i in range(k)]
+    batch = "".join("link add %s type veth peer name c%d netns %s\n" % (n, i, ns)
+                    for i, n in enumerate(names))
+    lab.links += names
+    sh("ip -batch -", input=batch, timeout=300)
+    for n in names:
+        Path("/proc/sys/net/ipv6/conf/%s/disable_ipv6" % n).write_text("1")
+        Path("/proc/sys/net/ipv4/conf/%s/arp_ignore" % n).write_text("8")
+    sh("ip -batch -", input="".join("link set %s up\n" % n for n in names), timeout=300)
+    sh("ip -n %s -batch -" % ns, input="".join("link set c%d up\n" % i for i in range(k)),
+       timeout=300)
+    return names
+
+
+def nft_next_handle(table, chain):
+    """The handle nftables gives the next rule in our own table: handles
+    come from one counter per table and are never reused, so a probe rule's
+    handle + 1 (the probe deleted)."""
+    r = sh("nft --echo --handle add rule ip %s %s counter" % (table, chain))
+    m = re.search(r"# handle (\d+)", r.stdout)
+    if not m:
+        raise RuntimeError("nft gave no handle: %s" % r.stdout)
+    h = int(m.group(1))
+    sh("nft delete rule ip %s %s handle %d" % (table, chain, h))
+    return h + 1
+
+
+def churn_system(args, tmp, system, k, n, quiet_s):
+    """One run on 'system' ("vsw" or "Linux"): the stream from a to b through
+    the switch, a quiet window, then n port adds + n dels over k veths (rounds
+    of k adds and k dels), then n publish adds + n dels of k rules. Returns
+    {case: value}."""
+    lab = Lab(tmp)
+    out = {}
+    try:
+        if not VSWPACE.exists():
+            raise RuntimeError("%s is missing (ninja -C build)" % VSWPACE)
+        a, ha = lab.container("a", IP_A + "/24", MAC_A)
+        b, hb = lab.container("b", IP_B + "/24", MAC_B)
+        o, ho = lab.container("o", "198.51.100.1/24")
+        veths = churn_veths(lab, k)
+        if system == "vsw":
+            # room for every port at once, sized at start: vsw refuses a
+            # port add that would outgrow a pool it sized itself
+            pool = 1
+            while pool - 1 < 8192 + (k + 3) * 2048:
+                pool <<= 1
+            v = start_vsw(lab, CHURN_VSW % (SW_CPU, pool - 1, ha, hb, ho))
+            ctl = CtlConn(v.sock)
+        else:
+            lab.sysctl_file(BRIDGE_NF, 0)
+            br = lab.bridge([ha, hb])
+            if not have_nft():
+                raise RuntimeError("nftables is missing and could not be installed")
+            table = "vswb%s" % lab.tag
+            sh("nft -f -", input="table ip %s {\n chain pre { type nat hook prerouting "
+               "priority -100; }\n}\n" % table)
+            lab.undo.append(lambda: sh("nft delete table ip %s" % table, check=False))
+        if not ping_ok(lab, b, IP_A) or not ping_ok(lab, a, IP_B):
+            raise RuntimeError("no ping between A and B through %s" % system)
+        sh("ip -n %s neigh replace %s lladdr %s dev eth0" % (a, IP_B, MAC_B))
+        recv_file = lab.dir / "stream.bin"
+        rx = lab.spawn([str(VSWPACE), "recv", str(CHURN_UDP), "3600", str(recv_file)],
+                       ns=b, name="vswpace-recv")
+        deadline = time.time() + 10
+        while "ready" not in rx.out_path.read_text():
+            if rx.poll() is not None or time.time() > deadline:
+                raise RuntimeError("vswpace recv did not start: %s" % rx.err_path.read_text())
+            time.sleep(0.02)
+        # the sender real-time on the CPU that is not the switch's: its
+        # own stalls are the machine's, and the quiet window shows them
+        tx = lab.spawn(["chrt", "-f", "50", "taskset", "-c", str(GEN_CPU), str(VSWPACE),
+                        "send", IP_B, str(CHURN_UDP), str(CHURN_RATE), "3600"],
+                       ns=a, name="vswpace-send")
+        time.sleep(0.5)
+        windows = {"quiet": (time.time(), None)}
+        time.sleep(quiet_s)
+        windows["quiet"] = (windows["quiet"][0], time.time())
+
+        # ports: rounds of k adds and k dels, back to back
+        t0 = time.time()
+        if system == "vsw":
+            for _ in range(n // k):
+                for i, dev in enumerate(veths):
+                    ctl.req("port add c%d kind=afpacket iface=%s bridge=br0" % (i, dev))
+                for i in range(k):
+                    ctl.req("port del c%d" % i)
+        else:
+            batch = "".join("".join("link set %s master %s\n" % (d, br) for d in veths) +
+                            "".join("link set %s nomaster\n" % d for d in veths)
+                            for _ in range(n // k))
+            sh("ip -batch -", input=batch, timeout=600)
+        t1 = time.time()
+        windows["port"] = (t0, t1)
+        out["port ops"] = 2 * (n // k) * k / (t1 - t0)
+        lab.check()
+
+        # published ports: rounds of k adds and k dels
+        rules = [("p%d" % i, CHURN_LISTEN + i) for i in range(k)]
+        if system == "vsw":
+            t0 = time.time()
+            for _ in range(n // k):
+                for name, port in rules:
+                    ctl.req("publish add %s port=uplink proto=tcp listen=%d to=%s"
+                            % (name, port, CHURN_TO % (port - CHURN_LISTEN + 8000)))
+                for name, _ in rules:
+                    ctl.req("publish del %s" % name)
+            t1 = time.time()
+        else:
+            h = nft_next_handle(table, "pre")
+            lines = []
+            for _ in range(n // k):
+                hs = []
+                for name, port in rules:
+                    lines.append('add rule ip %s pre iifname "%s" tcp dport %d dnat to %s\n'
+                                 % (table, br, port, CHURN_TO % (port - CHURN_LISTEN + 8000)))
+                    hs.append(h)
+                    h += 1
+                lines += ["delete rule ip %s pre handle %d\n" % (table, x) for x in hs]
+            # nft -i: a transaction a line, as vsw's one change a request
+            t0 = time.time()
+            r = sh("nft -i", input="".join(lines), check=False, timeout=600)
+            t1 = time.time()
+            left = sh("nft -a list chain ip %s pre" % table).stdout
+            if r.returncode != 0 or "rror" in r.stderr + r.stdout or "dport" in left:
+                raise RuntimeError("nft -i: %s %s" % ((r.stdout + r.stderr)[-400:], left[-200:]))
+        windows["publish"] = (t0, t1)
+        out["publish ops"] = 2 * (n // k) * k / (t1 - t0)
+        time.sleep(0.2)
+        lab.check()
+        lab.stop(tx)
+        lab.stop(rx)
+        recs = read_records(recv_file)
+        q0, q1 = windows["quiet"]
+        for what in ("port", "publish"):
+            c0, c1 = windows[what]
+            # the quiet window as long as the churn one (its end), if it can be
+            qs = max(q0, q1 - (c1 - c0))
+            g, own, got, lost = gaps(recs, c0, c1)
+            qg, qown, qgot, qlost = gaps(recs, qs, q1)
+            out[what + " gap"], out[what + " own"] = g, own
+            out[what + " quiet gap"], out[what + " quiet own"] = qg, qown
+            log("  %s churn: %.0f changes/s over %.2f s; max gap %.0f us (%.0f us not the "
+                "sender's), %d received, %d lost; quiet %.2f s before: %.0f us (%.0f), %d lost"
+                % (what, out[what + " ops"], c1 - c0, g, own, got, lost, q1 - qs, qg, qown,
+                   qlost))
+            out[what + " lost"] = lost
+        return out
+    except Exception as e:
+        log("churn %s failed: %s" % (system, e))
+        return out
+    finally:
+        lab.cleanup()
+
+
+CHURN_CASES = [
+    ("port ops", "port add/del (changes/s)", "changes/s"),
+    ("port gap", "port churn: largest gap of the stream (us)", "us"),
+    ("port own", "port churn: largest gap the sender did not make (us)", "us"),
+    ("port quiet gap", "quiet window before: largest gap (us)", "us"),
+    ("port quiet own", "quiet window before: largest gap the sender did not make (us)", "us"),
+    ("publish ops", "publish add/del (changes/s)", "changes/s"),
+    ("publish gap", "publish churn: largest gap of the stream (us)", "us"),
+    ("publish own", "publish churn: largest gap the sender did not make (us)", "us"),
+]
+
+
+def scenario_churn(args, tmp):
+    k, n, quiet = (20, 100, 1) if args.smoke or args.quick else (100, 1000, 5)
+    systems = ["vsw"] if args.smoke else ["vsw", "Linux"]
+    names = {"vsw": {"port": "vsw", "publish": "vsw"},
+             "Linux": {"port": "Linux bridge", "publish": "nftables"}}
+    out = []
+    for s in systems:
+        log("churn: %s" % s)
+        runs = [churn_system(args, tmp, s, k, n, quiet) for _ in range(args.reps)]
+        for key, case, unit in CHURN_CASES:
+            vals = [r[key] for r in runs if key in r]
+            extra = {}
+            if key.endswith("gap"):
+                what = key.split()[0]
+                extra["lost"] = [r.get(what + " lost") for r in runs if key in r]
+            out.append(result("churn", case, names[s][key.split()[0]], series(vals),
+                              unit=unit, **extra))
+    return out
+
+
+PATHS["churn"] = (
+    "Changes at run time while a stream flows between two other ports of the same "
+    "bridge: vswpace (bench/pace.c) sends %d small UDP datagrams a second from "
+    "namespace A (SCHED_FIFO, CPU 0) to namespace B, whose kernel timestamps each "
+    "arrival (SO_TIMESTAMPNS); the gap is the largest time between two arrivals in "
+    "the window, and \"not the sender's\" subtracts the send gap of the same two "
+    "datagrams (this VM stalls the sender itself for ms at times: the quiet window "
+    "before the churn, as long as the churn, shows the machine's own). Ports: N = "
+    "1000 adds and 1000 dels over 100 pre-made veths (rounds of 100 adds, 100 dels), "
+    "on the stream's bridge. vsw: `port add cI kind=afpacket iface=X bridge=br0` / "
+    "`port del cI` from one client back to back over the control socket (vsw answers "
+    "one request a connection: a connection a change, no process); Linux: one `ip "
+    "-batch -` with every `link set X master BR` / `nomaster` "
+    "(bridge-nf-call-iptables 0). Published ports: 1000 adds and 1000 dels of 100 "
+    "rules (`publish add pI port=uplink proto=tcp listen=P to=172.17.0.3:8000+I`); "
+    "Linux: one `nft -i` with every dnat rule add and delete (by handle), a "
+    "transaction a line. vsw: poll = busy, worker on CPU 1." % CHURN_RATE)
+SCENARIOS["churn"] = (scenario_churn,
+                      "port add/del and publish add/del a second while a 20 kpps stream "
+                      "crosses two other ports, and its largest gap; vs Linux bridge "
+                      "(ip link set master/nomaster) and nftables dnat rules")
