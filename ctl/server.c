@@ -26,6 +26,7 @@
 #include "switch/neigh.h"
 #include "ctl/table.h"
 #include "ctl/publish.h"
+#include "ctl/connect.h"
 #include "model/ipam.h"
 
 #include <rte_common.h>
@@ -34,7 +35,7 @@
 #define REQ_MAX 4096
 #define MAX_CLIENTS 32
 #define CLIENT_TIMEOUT_NS 2000000000ull
-#define MAX_WORDS 16
+#define MAX_WORDS 40
 
 struct client {
 	int fd;
@@ -1045,7 +1046,7 @@ apply_text__(struct vsw *sw, struct reply *r, const char *who, const char *text,
 
 /* apply_text__, taking 'text' (malloc'ed, or NULL when making it failed)
  * and freeing it on every path. */
-static int
+int
 apply_text(struct vsw *sw, struct reply *r, const char *who, char *text,
 	   char *err, size_t errlen)
 {
@@ -1056,7 +1057,7 @@ apply_text(struct vsw *sw, struct reply *r, const char *who, char *text,
 }
 
 /* Append "[KIND NAME]" and "key = value" lines to the running text. */
-static char *
+char *
 text_with(char *base, const char *kind, const char *name, const char *keys)
 {
 	char *out = NULL;
@@ -1616,6 +1617,11 @@ static const struct cmd commands[] = {
 	{ { "network", "create", NULL }, 16, "network create NAME [--subnet CIDR|none] [--gateway IP] [--ip-range CIDR] [--masquerade PORT] [--internal] [--mtu N] [--mac-limit N]",
 	  "add a network (a bridge, with a gateway and a subnet unless --subnet none) while vsw runs",
 	  cmd_network_create },
+	{ { "connect", NULL }, 24,
+	  "connect NETWORK --netns NS [--ifname IF] [--ip A] [--mac M] [--name N] [--alias A]...",
+	  "make an endpoint: a veth into the namespace, its address, the port", ctl_connect },
+	{ { "disconnect", NULL }, 3, "disconnect NETWORK --netns NS | --name N",
+	  "remove an endpoint, its veth and its address", ctl_disconnect },
 	{ { "network", "prune", NULL }, 0, "network prune",
 	  "remove the networks with no ports that the topology file does not name",
 	  cmd_network_prune },

@@ -7,6 +7,7 @@
 #include <rte_mempool.h>
 
 #include "switch/apply.h"
+#include "switch/model.h"
 #include "switch/router.h"
 #include "switch/vsw.h"
 
@@ -648,6 +649,7 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 	}
 	router_prep_free(&pl->rp);
 	rc = (int)changes;
+	vsw_model_changed(sw);
 	goto out;
 undo:
 	router_prep_free(&pl->rp);
@@ -665,29 +667,49 @@ out:
 int
 vsw_reload(struct vsw *sw, FILE *log)
 {
-	struct topology *t = malloc(sizeof(*t));
+	struct topology *t = malloc(sizeof(*t)), *d = malloc(sizeof(*d));
 	char err[512];
 	int rc;
 
-	if (t == NULL)
+	if (t == NULL || d == NULL) {
+		free(t);
+		free(d);
 		return -ENOMEM;
+	}
 	fprintf(log, "vsw: SIGHUP: reading %s again\n", sw->run->file);
 	rc = topo_load(t, sw->run->file, log);
 	if (rc != 0) {
 		fprintf(log, "vsw: SIGHUP: %s refused (errors above): nothing changed\n",
 			sw->run->file);
-		free(t);
-		return rc;
+		goto out;
 	}
-	rc = vsw_apply(sw, t, "SIGHUP", log, err, sizeof(err));
-	if (rc < 0)
+	/* the file, and under it what was made at run time (model.h) */
+	if (sw->file == NULL)
+		*d = *t;
+	else
+		rc = vsw_model_desired(sw, t, d, log);
+	if (rc != 0) {
+		fprintf(log, "vsw: SIGHUP: %s refused: it does not fit with what was made at run time (above): nothing changed\n",
+			sw->run->file);
+		goto out;
+	}
+	rc = vsw_apply(sw, d, "SIGHUP", log, err, sizeof(err));
+	if (rc < 0) {
 		fprintf(log, "vsw: SIGHUP: %s refused: %s: nothing changed\n",
 			sw->run->file, err);
-	else
-		fprintf(log, "vsw: SIGHUP: %s applied: %d change%s\n", sw->run->file,
-			rc, rc == 1 ? "" : "s");
+		goto out;
+	}
+	fprintf(log, "vsw: SIGHUP: %s applied: %d change%s\n", sw->run->file,
+		rc, rc == 1 ? "" : "s");
+	if (sw->file != NULL) {
+		*sw->file = *t;
+		vsw_model_changed(sw);  /* what the state holds follows the file */
+	}
+	rc = 0;
+out:
 	free(t);
-	return rc < 0 ? rc : 0;
+	free(d);
+	return rc;
 }
 
 static bool

@@ -31,6 +31,7 @@
 #include "ctl/server.h"
 #include "switch/eal.h"
 #include "switch/vsw.h"
+#include "switch/model.h"
 
 static struct vsw the_switch;
 
@@ -95,8 +96,9 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct topology topo;
+	static struct topology file_topo, topo;
 	struct vsw *sw = &the_switch;
+	char state_path[TOPO_PATH_MAX];
 	const char *file = NULL;
 	bool check = false;
 	struct ctl *ctl = NULL;
@@ -117,9 +119,10 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	rc = topo_load(&topo, file, stderr);
+	rc = topo_load(&file_topo, file, stderr);
 	if (rc != 0)
 		return 2;
+	topo = file_topo;
 	if (check) {
 		printf("%s: valid (%u bridges, %u ports)\n", file, topo.n_bridges,
 		       topo.n_ports);
@@ -128,6 +131,12 @@ main(int argc, char **argv)
 	if (geteuid() != 0) {
 		fprintf(stderr, "vsw: must run as root (it creates and attaches to network interfaces)\n");
 		return 1;
+	}
+	if (!topo_is_replay(&file_topo)) {
+		/* what was made at run time, under the file (switch/model.h) */
+		vsw_state_path(&file_topo, state_path, sizeof(state_path));
+		if (vsw_state_load(state_path, &file_topo, &topo, stderr) != 0)
+			return 2;
 	}
 	print_summary(&topo);
 
@@ -155,6 +164,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "vsw: cannot start: %s\n", err);
 		vsw_eal_cleanup();
 		return 1;
+	}
+	if (!sw->replay) {
+		sw->file = malloc(sizeof(*sw->file));
+		if (sw->file != NULL)
+			*sw->file = file_topo;
+		snprintf(sw->state_path, sizeof(sw->state_path), "%s", state_path);
+		fprintf(stderr, "vsw: state file %s\n", state_path);
 	}
 	fprintf(stderr, "vsw: %u mbufs, %u worker%s, %s polling\n", sw->n_mbufs,
 		sw->n_workers, sw->n_workers == 1 ? "" : "s",

@@ -13,6 +13,7 @@
 
 #include "switch/apply.h"
 #include "switch/vsw.h"
+#include "switch/model.h"
 
 
 /* mbufs a port may hold at once: rings, tx buffers, bursts in flight */
@@ -40,7 +41,10 @@ vsw_mbufs_needed(const struct topology *topo)
 {
 	if (topo->sw.mbufs != 0)
 		return topo->sw.mbufs;
-	return vsw_mbufs_for(topo->n_ports, topo->sw.workers);
+	/* room for VSW_PORTS_LATER ports added at run time (vswctl port add,
+	 * connect) beyond the file's; more need [switch] mbufs */
+	return vsw_mbufs_for(topo->n_ports + (topo_is_replay(topo) ? 0 : VSW_PORTS_LATER),
+			     topo->sw.workers);
 }
 
 /* Size of a dpdk port's own rx pool (ports/dpdk.c); the largest default
@@ -234,6 +238,7 @@ fail:
 	free_bridges(sw);
 	rte_mempool_free(sw->pool);
 	sw->pool = NULL;
+	vsw_model_free(sw);
 	free(sw->run);
 	sw->run = NULL;
 	return rc;
@@ -254,6 +259,9 @@ vsw_stop(struct vsw *sw)
 		rte_mempool_free(sw->pool);
 		sw->pool = NULL;
 	}
+	vsw_model_free(sw);
+	free(sw->file);
+	sw->file = NULL;
 	free(sw->run);
 	sw->run = NULL;
 	sw->topo = NULL;

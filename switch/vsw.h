@@ -83,6 +83,11 @@ int vsw_start(struct vsw *sw, const struct topology *topo, char *err,
  */
 unsigned vsw_stop(struct vsw *sw);
 
+/* Ports that may be added at run time beyond the topology's before the
+ * pool (sized at start) refuses another: a pool of about 32k mbufs for
+ * a file of one port, 75 MB. */
+#define VSW_PORTS_LATER 32
+
 /* mbufs the pool needs for 'topo' ([switch] mbufs, or sized from the ports). */
 unsigned vsw_mbufs_needed(const struct topology *topo);
 /* The same sizing for 'n_ports' ports and 'workers' workers. */
