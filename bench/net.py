@@ -41,6 +41,14 @@ bench.result(). The switch under test gets CPU 1, the traffic source CPU 0.
             /proc/PID/task/*/schedstat), poll = adaptive (the default) against
             poll = busy; the ping RTT between two namespaces through vsw after
             1 s of silence, and with pings 10 ms apart.
+  churn     run-time changes while a constant-rate stream (vswpace, 20 kpps
+            of small UDP datagrams, kernel-timestamped on arrival) crosses
+            two other ports of the same bridge: port add/del (vsw over its
+            control socket, from this process; the Linux bridge with one
+            `ip -batch -` of `link set X master BR` / `nomaster`) and publish
+            add/del (vsw; nftables dnat rules, one `nft -i`) a second, and
+            the stream's largest gap in the churn and in a quiet window of
+            the same length before it.
 
 --quick: vsw and the one peer that matters most (the Linux bridge; memif
 has vsw alone), short windows, the runs of a figure taken back to back in
@@ -1201,6 +1209,12 @@ PATHS["churn"] = (
     "rules (`publish add pI port=uplink proto=tcp listen=P to=172.17.0.3:8000+I`); "
     "Linux: one `nft -i` with every dnat rule add and delete (by handle), a "
     "transaction a line. vsw: poll = busy, worker on CPU 1." % CHURN_RATE)
+NOTES = {"churn": (
+    "vsw answers one request a connection (ctl/server.c closes after the reply): "
+    "each vsw change is a connect, a request and a reply, one client, back to back. "
+    "Linux changes are one `ip -batch -` / `nft -i` process for all of them (a "
+    "netlink request, or an nftables transaction, a change). `lost` in the JSON: "
+    "datagrams missing in each run's window (sequence holes).")}
 SCENARIOS["churn"] = (scenario_churn,
                       "port add/del and publish add/del a second while a 20 kpps stream "
                       "crosses two other ports, and its largest gap; vs Linux bridge "
