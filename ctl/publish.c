@@ -10,34 +10,23 @@
 #include <rte_common.h>
 
 #include "ctl/publish.h"
+#include "ctl/connect.h"
 #include "nat/napt.h"
 #include "switch/bridge.h"
 #include "switch/loop.h"
 
-/* The rules in force, seeded from the topology file on first use. */
-static struct {
-	const struct vsw *sw;
-	unsigned n;
-	struct topo_publish r[TOPO_MAX_PUBLISH];
-} rules;
-
-static void
-rules_seed(const struct vsw *sw)
-{
-	if (rules.sw == sw)
-		return;
-	rules.sw = sw;
-	rules.n = sw->topo->n_publish;
-	memcpy(rules.r, sw->topo->publish, sizeof(rules.r[0]) * rules.n);
-}
+/* The rules in force are the running topology's (sw->run->publish): the
+ * reconciler installs and removes them, and the state file keeps them. */
+#define RULES(sw) ((sw)->run->publish)
+#define N_RULES(sw) ((sw)->run->n_publish)
 
 static int
-rules_find(const char *name)
+rules_find(const struct vsw *sw, const char *name)
 {
 	unsigned i;
 
-	for (i = 0; i < rules.n; i++)
-		if (strcmp(rules.r[i].name, name) == 0)
+	for (i = 0; i < N_RULES(sw); i++)
+		if (strcmp(RULES(sw)[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }
@@ -93,7 +82,7 @@ parser_errors(const char *text, char *err, size_t errlen)
 /* 't' without the slots removed at run time (an empty name): every
  * object the running switch has, as the reconciler writes it. */
 static int
-write_running(FILE *f, const struct topology *t)
+write_running(FILE *f, const struct topology *t, const char *skip)
 {
 	struct topo_subset *s = calloc(1, sizeof(*s));
 	unsigned i;
@@ -111,7 +100,7 @@ write_running(FILE *f, const struct topology *t)
 	for (i = 0; i < t->n_routes; i++)
 		s->route[i] = true;
 	for (i = 0; i < t->n_publish; i++)
-		s->publish[i] = true;
+		s->publish[i] = skip == NULL || strcmp(t->publish[i].name, skip) != 0;
 	for (i = 0; i < t->n_statics; i++)
 		s->stat[i] = s->bridge[t->statics[i].bridge] && s->port[t->statics[i].port];
 	rc = topo_write_set(f, t, s, NULL);
@@ -149,12 +138,12 @@ rule_parse(struct vsw *sw, const char *name, int argc, char **argv,
 		}
 	}
 	*t = *sw->topo;
-	for (i = 0; i < rules.n; i++)
-		if (strcmp(rules.r[i].name, name) != 0)
-			t->publish[n++] = rules.r[i];
+	for (i = 0; i < N_RULES(sw); i++)
+		if (strcmp(RULES(sw)[i].name, name) != 0)
+			t->publish[n++] = RULES(sw)[i];
 	t->n_publish = n;
 	f = open_memstream(&text, &tlen);
-	if (f == NULL || write_running(f, t) != 0) {
+	if (f == NULL || write_running(f, t, NULL) != 0) {
 		snprintf(err, errlen, "cannot write the running topology out");
 		goto out;
 	}
@@ -231,28 +220,45 @@ rule_str(const struct vsw *sw, const struct topo_publish *u, char *buf, size_t l
 		 range(t, sizeof(t), u->to_lo, u->to_hi), sw->topo->ports[u->port].name);
 }
 
+/* The running topology, less rule 'skip' (NULL: none), and 'extra'. */
+static char *
+running_text(const struct vsw *sw, const char *skip, const char *extra)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	if (write_running(f, sw->run, skip) != 0 || fputs(extra, f) < 0) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
 int
 ctl_publish_add(struct vsw *sw, struct reply *r, int argc, char **argv,
 		char *err, size_t errlen)
 {
 	struct topo_publish u;
-	struct napt *nt;
-	char what[256], why[200] = "";
-	int old, rc;
+	char what[256], *sect = NULL;
+	size_t off = 0, len = 0;
+	FILE *f;
+	int old, i;
 
 	if (argc < 1 || strchr(argv[0], '=') != NULL) {
 		snprintf(err, errlen, "usage: publish add NAME port=PORT proto=tcp|udp listen=N[-M] to=IP:P[-Q]");
 		return -1;
 	}
-	if ((nt = nat_of(sw, err, errlen)) == NULL)
-		return -1;
-	rules_seed(sw);
 	if (rule_parse(sw, argv[0], argc - 1, argv + 1, &u, err, errlen) != 0)
 		return -1;
-	old = rules_find(argv[0]);
+	old = rules_find(sw, argv[0]);
 	if (old >= 0) {
-		rule_str(sw, &rules.r[old], what, sizeof(what));
-		if (same_rule(&rules.r[old], &u)) {
+		rule_str(sw, &RULES(sw)[old], what, sizeof(what));
+		if (same_rule(&RULES(sw)[old], &u)) {
 			reply_note(r, "publish %s: already %s", argv[0], what);
 			return 0;
 		}
@@ -260,22 +266,29 @@ ctl_publish_add(struct vsw *sw, struct reply *r, int argc, char **argv,
 			 argv[0], what);
 		return -1;
 	}
-	if (rules.n == TOPO_MAX_PUBLISH) {
+	if (N_RULES(sw) == TOPO_MAX_PUBLISH) {
 		snprintf(err, errlen, "%u publish rules already (the most there can be)",
 			 TOPO_MAX_PUBLISH);
 		return -1;
 	}
-	snprintf(u.name, sizeof(u.name), "%s", argv[0]);
-	loop_barrier_sync(sw);
-	rc = napt_publish_add(nt, u.proto, rte_cpu_to_be_32(sw->topo->ports[u.port].address),
-			      u.listen_lo, u.listen_hi, rte_cpu_to_be_32(u.to_ip), u.to_lo,
-			      why, sizeof(why));
-	loop_barrier_release(sw);
-	if (rc != 0) {
-		snprintf(err, errlen, "publish %s: %s", argv[0], why);
+	f = open_memstream(&sect, &len);
+	if (f == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	rules.r[rules.n++] = u;
+	fprintf(f, "\n[publish %s]\n", argv[0]);
+	for (i = 1; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+
+		fprintf(f, "%.*s = %s\n", (int)(eq - argv[i]), argv[i], eq + 1);
+	}
+	fclose(f);
+	(void)off;
+	i = apply_text(sw, r, "publish add", running_text(sw, NULL, sect), err, errlen);
+	free(sect);
+	if (i != 0)
+		return -1;
+	snprintf(u.name, sizeof(u.name), "%s", argv[0]);
 	rule_str(sw, &u, what, sizeof(what));
 	reply_note(r, "publish %s: %s", argv[0], what);
 	return 0;
@@ -287,9 +300,8 @@ ctl_publish_del(struct vsw *sw, struct reply *r, int argc, char **argv,
 {
 	const struct topo_publish *u;
 	struct napt *nt;
-	char why[200] = "";
-	uint32_t freed = 0;
-	int i, rc;
+	uint32_t freed;
+	int i;
 
 	if (argc != 1) {
 		snprintf(err, errlen, "usage: publish del NAME");
@@ -297,23 +309,18 @@ ctl_publish_del(struct vsw *sw, struct reply *r, int argc, char **argv,
 	}
 	if ((nt = nat_of(sw, err, errlen)) == NULL)
 		return -1;
-	rules_seed(sw);
-	if ((i = rules_find(argv[0])) < 0) {
+	if ((i = rules_find(sw, argv[0])) < 0) {
 		snprintf(err, errlen, "no publish rule named '%s'", argv[0]);
 		return -1;
 	}
-	u = &rules.r[i];
+	u = &RULES(sw)[i];
 	loop_barrier_sync(sw);
-	rc = napt_publish_del(nt, u->proto, rte_cpu_to_be_32(sw->topo->ports[u->port].address),
-			      u->listen_lo, u->listen_hi, rte_cpu_to_be_32(u->to_ip), u->to_lo,
-			      bridge_now(sw->workers[0]->now), &freed, why, sizeof(why));
+	freed = napt_publish_sessions(nt, u->proto,
+				      rte_cpu_to_be_32(sw->run->ports[u->port].address),
+				      u->listen_lo, u->listen_hi);
 	loop_barrier_release(sw);
-	if (rc != 0) {
-		snprintf(err, errlen, "publish %s: %s", argv[0], why);
+	if (apply_text(sw, r, "publish del", running_text(sw, argv[0], ""), err, errlen) != 0)
 		return -1;
-	}
-	memmove(&rules.r[i], &rules.r[i + 1], sizeof(rules.r[0]) * (rules.n - (unsigned)i - 1));
-	rules.n--;
 	reply_note(r, "publish %s removed with its %u session%s", argv[0], freed,
 		   freed == 1 ? "" : "s");
 	return 0;
@@ -332,16 +339,15 @@ ctl_show_publish(struct vsw *sw, struct reply *r, int argc, char **argv,
 	(void)argc; (void)argv;
 	if ((nt = nat_of(sw, err, errlen)) == NULL)
 		return -1;
-	rules_seed(sw);
 	loop_barrier_sync(sw);
-	for (i = 0; i < rules.n; i++)
-		sessions[i] = napt_publish_sessions(nt, rules.r[i].proto,
-			rte_cpu_to_be_32(sw->topo->ports[rules.r[i].port].address),
-			rules.r[i].listen_lo, rules.r[i].listen_hi);
+	for (i = 0; i < N_RULES(sw); i++)
+		sessions[i] = napt_publish_sessions(nt, RULES(sw)[i].proto,
+			rte_cpu_to_be_32(sw->topo->ports[RULES(sw)[i].port].address),
+			RULES(sw)[i].listen_lo, RULES(sw)[i].listen_hi);
 	loop_barrier_release(sw);
 	reply_table(r, "publish", NULL, RTE_DIM(cols), cols);
-	for (i = 0; i < rules.n; i++) {
-		const struct topo_publish *u = &rules.r[i];
+	for (i = 0; i < N_RULES(sw); i++) {
+		const struct topo_publish *u = &RULES(sw)[i];
 		char l[16], t[40], a[INET_ADDRSTRLEN], p[16], n[16];
 		struct in_addr in = { .s_addr = htonl(u->to_ip) };
 

@@ -21,9 +21,11 @@
  * rule under an existing name, or del of a missing name, is ERR. Nothing
  * changes on any ERR.
  *
- * The rules in force (the file's at start, then as added and removed)
- * are kept here, one list per switch, until the run-time model owns them.
- * Control thread only.
+ * The rules in force are the running topology's [publish] sections
+ * (sw->run->publish): add and del apply the running topology with the
+ * rule added or taken out through the reconciler (switch/apply.c), which
+ * installs and removes it under the barrier; so SIGHUP and the state
+ * file see them as any other object. Control thread only.
  */
 
 #include "ctl/table.h"

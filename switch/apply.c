@@ -6,7 +6,9 @@
 
 #include <rte_mempool.h>
 
+#include "nat/napt.h"
 #include "switch/apply.h"
+#include "switch/bridge.h"
 #include "switch/model.h"
 #include "switch/router.h"
 #include "switch/vsw.h"
@@ -23,6 +25,10 @@ struct plan {
 	bool upd_bridge[TOPO_MAX_BRIDGES]; /* settings changed in place */
 	struct bridge br[TOPO_MAX_BRIDGES]; /* new ones, then removed ones */
 	struct router_prep rp;          /* the NAT table a new gateway needs */
+	bool del_pub[TOPO_MAX_PUBLISH];  /* by index of the running rules */
+	bool add_pub[TOPO_MAX_PUBLISH];  /* by index of next.publish */
+	unsigned n_pub_added;            /* installed so far in this change */
+	char rm_pub[TOPO_MAX_PUBLISH][TOPO_NAME_MAX]; /* names, for the log */
 };
 
 static char *
@@ -129,7 +135,6 @@ check_fixed(const struct topology *r, const struct topology *d, char *err,
 		}
 	FIXED(macvlans, n_macvlans, TOPO_OBJ_MACVLAN, "macvlan")
 	FIXED(routes, n_routes, TOPO_OBJ_ROUTE, "route")
-	FIXED(publish, n_publish, TOPO_OBJ_PUBLISH, "publish")
 #undef FIXED
 	return 0;
 }
@@ -361,6 +366,76 @@ plan_statics(struct plan *pl, const struct topology *r, const struct topology *d
 	return 0;
 }
 
+/* Two rules the same, their uplinks by name? */
+static bool
+same_rule(const struct topology *a, const struct topo_publish *x,
+	  const struct topology *b, const struct topo_publish *y)
+{
+	return strcmp(x->name, y->name) == 0 && x->proto == y->proto &&
+	       x->listen_lo == y->listen_lo && x->listen_hi == y->listen_hi &&
+	       x->to_ip == y->to_ip && x->to_lo == y->to_lo && x->to_hi == y->to_hi &&
+	       strcmp(a->ports[x->port].name, b->ports[y->port].name) == 0;
+}
+
+/* [publish]: by name; a changed rule goes and comes again. */
+static void
+plan_publish(struct plan *pl, const struct topology *r, const struct topology *d)
+{
+	struct topology *n = &pl->next;
+	unsigned i, j;
+
+	for (i = 0; i < r->n_publish; i++) {
+		for (j = 0; j < d->n_publish; j++)
+			if (same_rule(r, &r->publish[i], d, &d->publish[j]))
+				break;
+		pl->del_pub[i] = j == d->n_publish;
+	}
+	n->n_publish = d->n_publish;
+	for (j = 0; j < d->n_publish; j++) {
+		n->publish[j] = d->publish[j];
+		n->publish[j].port = pl->port_slot[d->publish[j].port];
+		for (i = 0; i < r->n_publish; i++)
+			if (same_rule(r, &r->publish[i], d, &d->publish[j]))
+				break;
+		pl->add_pub[j] = i == r->n_publish;
+	}
+}
+
+static int
+publish_op(struct vsw *sw, const struct topology *t, const struct topo_publish *u,
+	   bool add, char *err, size_t errlen)
+{
+	struct router *rt = sw->router;
+	char why[200] = "";
+	int up = rt != NULL ? rt->port_if[u->port] : -1, rc;
+
+	if (up < 0 || rt->napt == NULL) {
+		snprintf(err, errlen, "publish %s: port %s does not route with NAT", u->name,
+			 t->ports[u->port].name);
+		return -EINVAL;
+	}
+	if (add) {
+		if (!rt->ifs[up].nat_outside) {
+			/* a masquerade network of this change makes it an uplink */
+			if (napt_add_external(rt->napt, rt->ifs[up].ip) < 0) {
+				snprintf(err, errlen, "publish %s: too many NAT addresses", u->name);
+				return -ENOSPC;
+			}
+			rt->ifs[up].nat_outside = true;
+		}
+		rc = napt_publish_add(rt->napt, u->proto, rt->ifs[up].ip, u->listen_lo,
+				      u->listen_hi, rte_cpu_to_be_32(u->to_ip), u->to_lo,
+				      why, sizeof(why));
+	} else {
+		rc = napt_publish_del(rt->napt, u->proto, rt->ifs[up].ip, u->listen_lo,
+				      u->listen_hi, rte_cpu_to_be_32(u->to_ip), u->to_lo,
+				      bridge_now(sw->workers[0]->now), NULL, why, sizeof(why));
+	}
+	if (rc != 0)
+		snprintf(err, errlen, "publish %s: %s", u->name, why);
+	return rc;
+}
+
 /* Close a port the workers no longer see and look at its own pool. */
 static void
 close_port(struct vsw *sw, unsigned slot)
@@ -453,6 +528,8 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 		rc = plan_statics(pl, r, d, err, errlen);
 	if (rc != 0)
 		goto out;
+	if (sw->live)
+		plan_publish(pl, r, d);
 	if (!sw->live) {
 		/* from empty: the slots are the file's indices, so what names
 		 * ports by index is right as it is */
@@ -512,6 +589,8 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 				gws++;
 				nat |= n->bridges[i].masquerade >= 0;
 			}
+		for (i = 0; i < n->n_publish; i++)
+			nat |= pl->add_pub[i];
 		rc = router_prepare(sw, nat, gws, &pl->rp, err, errlen);
 		if (rc != 0)
 			goto undo;
@@ -534,6 +613,34 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 	}
 	if (sw->live && sw->router != NULL)
 		router_commit(sw, &pl->rp);
+	/* published ports: the removed (and changed) rules go, then the new
+	 * ones come; one that cannot be had (a port in use) takes the new ones
+	 * away again and puts the old ones back (their sessions are gone),
+	 * and nothing else has changed yet */
+	for (i = 0; i < r->n_publish && sw->live; i++)
+		if (pl->del_pub[i]) {
+			snprintf(pl->rm_pub[i], TOPO_NAME_MAX, "%s", r->publish[i].name);
+			if (publish_op(sw, r, &r->publish[i], false, why, sizeof(why)) != 0)
+				fprintf(stderr, "vsw: %s\n", why);
+		}
+	for (i = 0; i < n->n_publish && sw->live; i++) {
+		if (!pl->add_pub[i])
+			continue;
+		rc = publish_op(sw, n, &n->publish[i], true, err, errlen);
+		if (rc != 0) {
+			unsigned k;
+
+			for (k = 0; k < i; k++)
+				if (pl->add_pub[k])
+					publish_op(sw, n, &n->publish[k], false, why, sizeof(why));
+			for (k = 0; k < r->n_publish; k++)
+				if (pl->del_pub[k])
+					publish_op(sw, r, &r->publish[k], true, why, sizeof(why));
+			loop_barrier_release(sw);
+			goto undo;
+		}
+		pl->n_pub_added++;
+	}
 	for (i = 0; i < r->n_bridges; i++) {
 		if (!pl->del_bridge[i])
 			continue;
@@ -604,6 +711,10 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 				rb->name, why);
 		}
 	}
+	if (sw->live) {
+		memcpy(r->publish, n->publish, n->n_publish * sizeof(n->publish[0]));
+		r->n_publish = n->n_publish;
+	}
 	if (!sw->live) {
 		r->sw = n->sw;
 		memcpy(r->routes, n->routes, sizeof(n->routes));
@@ -648,6 +759,13 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 		}
 	}
 	router_prep_free(&pl->rp);
+	for (i = 0; i < TOPO_MAX_PUBLISH; i++) {
+		if (pl->del_pub[i] && log != NULL)
+			fprintf(log, "vsw: %s: publish %s removed\n", who, pl->rm_pub[i]);
+		if (i < r->n_publish && pl->add_pub[i] && log != NULL)
+			fprintf(log, "vsw: %s: publish %s added\n", who, r->publish[i].name);
+		changes += pl->del_pub[i] + pl->add_pub[i];
+	}
 	rc = (int)changes;
 	vsw_model_changed(sw);
 	goto out;

@@ -241,10 +241,13 @@ def test_state_survives_kill_9(lab):
     eb = endpoint(v, "rt", "--netns", b)
     endpoint(v, "net1", "--netns", c)
     v.ctl("disconnect", "net1", "--netns", c)
+    v.ctl("publish", "add", "web", "port=uplink", "proto=tcp", "listen=8080",
+          "to=%s:80" % ea["ip"].split("/")[0])
     state = v.dir / "ctl.state"
     text = state.read_text()
     assert text.startswith("# vsw state 1") and text.rstrip().endswith("# end")
     assert "[bridge rt]" in text and "[port rt.a1]" in text and "net1." not in text
+    assert "[publish web]" in text
     lab.run(a, "ping -c 1 -W 2 %s" % eb["ip"].split("/")[0])
 
     v.proc.send_signal(signal.SIGKILL)
@@ -255,6 +258,13 @@ def test_state_survives_kill_9(lab):
     assert eps["rt.a1"]["ip"] == ea["ip"] and eps["rt.a1"]["netns"] == a
     lab.run(a, "ping -c 2 -i 0.2 -W 2 %s" % eb["ip"].split("/")[0])
     lab.run(b, "ping -c 1 -W 2 %s" % SERVER)   # out through NAT again
+    pubs = v2.ctl("show", "publish", as_json=True)["publish"]
+    assert [p["name"] for p in pubs] == ["web"], pubs
+    srv = lab.spawn(a, "sh -c 'echo published | nc -l -N -q 1 0.0.0.0 80'")
+    time.sleep(0.3)
+    got = lab.run(out, "nc -N -w 3 198.51.100.2 8080 </dev/null", check=False).stdout
+    srv.wait(timeout=10)
+    assert "published" in got, got
     # a fresh connect never gets an address in use
     ec = endpoint(v2, "rt", "--netns", c)
     assert ec["ip"] not in (ea["ip"], eb["ip"])

@@ -4,6 +4,7 @@ gateway and masquerade while vsw runs, TCP through NAT from a namespace
 attached to it, removal that takes only its own sessions, internal
 networks, subnets picked from the pool, prune, and refused commands."""
 import os
+import signal
 import time
 
 UPLINK = """
@@ -186,4 +187,55 @@ def test_internal_pool_prune_and_refusals(lab):
     v.ctl("port", "del", "i1")
     v.ctl("network", "prune")
     assert set(networks(v)) == {"filenet"}
+    v.stop()
+
+
+def test_sighup_adds_a_routed_network_a_port_and_a_rule(lab):
+    """A TCP stream through NAT survives a reload that adds a network with
+    a gateway, a port on it and a published port, which works at once."""
+    _, hf1 = lab.container("f1", "10.77.0.2/24", gw="10.77.0.1")
+    out, hup = lab.container("out", "198.51.100.1/24")
+    lab.run(out, "ip addr add %s/32 dev lo" % SERVER)
+    n1, hn1 = lab.container("n1", "10.89.0.2/24", gw="10.89.0.1")
+    v = lab.vsw(UPLINK.format(f1=hf1, up=hup))
+    base = v.ini.read_text()
+    (lab.tmp / "keep.py").write_text(
+        "import socket,sys,time\n"
+        "s=socket.create_connection((sys.argv[1],5004))\n"
+        "for i in range(100):\n"
+        "    s.sendall(b'y'*4096); time.sleep(0.04)\n"
+        "s.shutdown(socket.SHUT_WR); s.recv(1)\n")
+    rx = lab.tmp / "rx.bin"
+    srv = lab.spawn(out, "sh -c 'nc -l -N %s 5004 > %s'" % (SERVER, rx))
+    time.sleep(0.3)
+    cl = lab.spawn(lab.nsname("f1"), "/usr/bin/python3 %s %s" % (lab.tmp / "keep.py", SERVER))
+    time.sleep(1)
+    web = lab.spawn(n1, "sh -c 'echo from-n1 | nc -l -N -q 1 0.0.0.0 80'")
+    v.ini.write_text(base + "[bridge new]\nsubnet = 10.89.0.0/24\ngateway = 10.89.0.1\n"
+                     "masquerade = uplink\n"
+                     "[port n1]\nkind = afpacket\niface = %s\nbridge = new\n"
+                     "[publish w]\nport = uplink\nproto = tcp\nlisten = 8089\n"
+                     "to = 10.89.0.2:80\n" % hn1)
+    v.proc.send_signal(signal.SIGHUP)
+    for _ in range(100):
+        if "applied" in v.text() or "refused" in v.text():
+            break
+        time.sleep(0.05)
+    assert "applied: 3 changes" in v.text(), v.text()
+    got = lab.run(out, "nc -N -w 3 198.51.100.2 8089 </dev/null", check=False).stdout
+    web.wait(timeout=10)
+    assert "from-n1" in got, (got, v.text())
+    lab.run(n1, "ping -c 1 -W 2 %s" % SERVER)
+    assert cl.wait(timeout=30) == 0
+    srv.wait(timeout=30)
+    assert rx.stat().st_size == 100 * 4096
+    # and a reload back takes them away again
+    v.ini.write_text(base)
+    v.proc.send_signal(signal.SIGHUP)
+    for _ in range(100):
+        if v.text().count("applied") == 2:
+            break
+        time.sleep(0.05)
+    assert "publish w removed" in v.text(), v.text()
+    assert "new" not in networks(v)
     v.stop()
