@@ -197,7 +197,7 @@ def test_churn_and_ipam_under_traffic(lab):
     # random operations; an address is never held twice
     rnd = random.Random(7)
     held = {}
-    ops = int(os.environ.get("VSW_IPAM_OPS", "2000"))
+    ops = int(os.environ.get("VSW_IPAM_OPS", "1000"))
     for k in range(ops):
         n = rnd.choice(pool)
         if n in held:
