@@ -1151,7 +1151,7 @@ def churn_system(args, tmp, system, k, n, quiet_s):
                 "sender's), %d received, %d lost; quiet %.2f s before: %.0f us (%.0f), %d lost"
                 % (what, out[what + " ops"], c1 - c0, g, own, got, lost, q1 - qs, qg, qown,
                    qlost))
-            out[what + " lost"] = lost
+            out[what + " lost"], out[what + " quiet lost"] = lost, qlost
         return out
     except Exception as e:
         log("churn %s failed: %s" % (system, e))
@@ -1185,8 +1185,7 @@ def scenario_churn(args, tmp):
             vals = [r[key] for r in runs if key in r]
             extra = {}
             if key.endswith("gap"):
-                what = key.split()[0]
-                extra["lost"] = [r.get(what + " lost") for r in runs if key in r]
+                extra["lost"] = [r.get(key[:-3] + "lost") for r in runs if key in r]
             out.append(result("churn", case, names[s][key.split()[0]], series(vals),
                               unit=unit, **extra))
     return out
