@@ -28,6 +28,8 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -148,8 +150,81 @@ frame_size_for(unsigned mtu)
 	return size;
 }
 
+/*
+ * Closing a socket with a ring waits for the kernel: packet_release() and
+ * the ring's release each wait an RCU grace period (synchronize_net), 20
+ * to 50 ms a socket on this 2-CPU VM (strace), which was most of a
+ * run-time `port del`. The sockets of a closed port are closed here by a
+ * thread of their own instead: the workers no longer see them, and what
+ * they still receive until then is never read. The claim on the
+ * interface is given up at once, so the interface may be attached again.
+ * A few threads close at once (their waits overlap), and at most
+ * REAP_MAX sockets wait: past that the caller closes (a backlog would hold
+ * every ring's memory, and make vsw's exit wait for all of them).
+ */
+#define REAP_MAX 32             /* sockets waiting; more close in the caller */
+#define REAPERS 4               /* closes at once share their grace periods */
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int fd[REAP_MAX];
+	unsigned n;
+	bool started;
+} reap = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, { 0 }, 0, false };
+
+static void *
+reaper(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&reap.lock);
+	for (;;) {
+		while (reap.n == 0)
+			pthread_cond_wait(&reap.cond, &reap.lock);
+		int fd = reap.fd[--reap.n];
+
+		pthread_mutex_unlock(&reap.lock);
+		close(fd);
+		pthread_mutex_lock(&reap.lock);
+	}
+	return NULL;
+}
+
+/* Close 'fd' on the reaper thread, or here when there is none. */
 static void
-afp_free(struct afpacket *a)
+close_later(int fd)
+{
+	pthread_t t;
+
+	pthread_mutex_lock(&reap.lock);
+	if (!reap.started) {
+		sigset_t all, old;
+		unsigned i;
+
+		/* the threads take no signal: vsw's main thread reads them */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		for (i = 0; i < REAPERS; i++) {
+			if (pthread_create(&t, NULL, reaper, NULL) != 0)
+				break;
+			reap.started = true;
+			pthread_setname_np(t, "vsw-reap");
+			pthread_detach(t);
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (!reap.started || reap.n == REAP_MAX) {
+		pthread_mutex_unlock(&reap.lock);
+		close(fd);
+		return;
+	}
+	reap.fd[reap.n++] = fd;
+	pthread_cond_signal(&reap.cond);
+	pthread_mutex_unlock(&reap.lock);
+}
+
+static void
+afp_free__(struct afpacket *a, void (*closer)(int))
 {
 	unsigned q;
 
@@ -158,17 +233,67 @@ afp_free(struct afpacket *a)
 			if (a->txq[q].ring.map != NULL)
 				munmap(a->txq[q].ring.map, a->txq[q].ring.map_len);
 			if (a->txq[q].fd >= 0)
-				close(a->txq[q].fd);
+				closer(a->txq[q].fd);
 		}
 		rte_free(a->txq);
 	}
 	if (a->rx.map != NULL)
 		munmap(a->rx.map, a->rx.map_len);
 	if (a->fd >= 0)
-		close(a->fd);       /* drops the promiscuous membership too */
+		closer(a->fd);      /* drops the promiscuous membership too */
 	if (a->claim_fd >= 0)
 		close(a->claim_fd);
 	rte_free(a);
+}
+
+static void
+close_now(int fd)
+{
+	close(fd);
+}
+
+static void
+afp_free(struct afpacket *a)
+{
+	afp_free__(a, close_now);
+}
+
+struct tx_job {
+	struct afpacket *a;
+	uint32_t fsize;
+	int rc;
+	char err[128];
+};
+
+/* The tx sockets of a port (afp_open, on a thread of their own). */
+static void *
+tx_setup(void *arg)
+{
+	struct tx_job *j = arg;
+	struct afpacket *a = j->a;
+	unsigned q;
+	int rc = 0;
+
+	for (q = 0; q < a->n_txq && rc == 0; q++) {
+		struct afp_txq *t = &a->txq[q];
+
+		t->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (t->fd < 0) {
+			rc = -errno;
+			snprintf(j->err, sizeof(j->err), "AF_PACKET socket: %s", strerror(errno));
+			break;
+		}
+		if ((rc = set_int(t->fd, SOL_PACKET, PACKET_VNET_HDR, 1)) != 0 ||
+		    (rc = set_int(t->fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2)) != 0 ||
+		    (rc = set_int(t->fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1)) != 0 ||
+		    (rc = set_int(t->fd, SOL_PACKET, PACKET_LOSS, 1)) != 0 ||
+		    (rc = ring_setup(t->fd, PACKET_TX_RING, &t->ring, j->fsize,
+				     TX_FRAMES)) != 0 ||
+		    (rc = bind_iface(t->fd, a->ifindex, 0)) != 0)
+			snprintf(j->err, sizeof(j->err), "tx ring: %s", strerror(-rc));
+	}
+	j->rc = rc;
+	return NULL;
 }
 
 static int
@@ -178,6 +303,9 @@ afp_open(struct port *p, const struct topo_port *tp, const struct port_env *env,
 	struct packet_mreq mr = { 0 };
 	struct afpacket *a;
 	unsigned mtu = RTE_ETHER_MTU, q;
+	struct tx_job tx = { 0 };
+	bool tx_started = false, tx_joined = false;
+	pthread_t txt;
 	uint32_t fsize;
 	int rc;
 
@@ -211,6 +339,30 @@ afp_open(struct port *p, const struct topo_port *tp, const struct port_env *env,
 	netif_mtu(tp->iface, &mtu);
 	netif_mac(tp->iface, &p->mac);
 	fsize = frame_size_for(mtu);
+
+	/* the tx sockets are made on a thread of their own while this one
+	 * makes the rx socket: each ring's setup waits an RCU grace period
+	 * in the kernel (synchronize_net in packet_set_ring, 15-35 ms here),
+	 * and two waits at once end in one grace period: a port add took
+	 * 40 ms with them one after the other */
+	a->n_txq = env->n_txq;
+	a->txq = rte_zmalloc("afpacket_txq", sizeof(*a->txq) * a->n_txq,
+			     RTE_CACHE_LINE_SIZE);
+	if (a->txq == NULL) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (q = 0; q < a->n_txq; q++)
+		a->txq[q].fd = -1;
+	tx.a = a;
+	tx.fsize = fsize;
+	if (pthread_create(&txt, NULL, tx_setup, &tx) != 0) {
+		rc = -EAGAIN;
+		snprintf(err, errlen, "cannot start a thread for the tx rings");
+		goto fail;
+	}
+	tx_started = true;
 
 	a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (a->fd < 0) {
@@ -253,35 +405,12 @@ afp_open(struct port *p, const struct topo_port *tp, const struct port_env *env,
 		goto fail;
 	}
 
-	a->n_txq = env->n_txq;
-	a->txq = rte_zmalloc("afpacket_txq", sizeof(*a->txq) * a->n_txq,
-			     RTE_CACHE_LINE_SIZE);
-	if (a->txq == NULL) {
-		rc = -ENOMEM;
-		snprintf(err, errlen, "out of memory");
+	pthread_join(txt, NULL);
+	tx_joined = true;
+	if (tx.rc != 0) {
+		rc = tx.rc;
+		snprintf(err, errlen, "%s", tx.err);
 		goto fail;
-	}
-	for (q = 0; q < a->n_txq; q++)
-		a->txq[q].fd = -1;
-	for (q = 0; q < a->n_txq; q++) {
-		struct afp_txq *t = &a->txq[q];
-
-		t->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (t->fd < 0) {
-			rc = -errno;
-			snprintf(err, errlen, "AF_PACKET socket: %s", strerror(errno));
-			goto fail;
-		}
-		if ((rc = set_int(t->fd, SOL_PACKET, PACKET_VNET_HDR, 1)) != 0 ||
-		    (rc = set_int(t->fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2)) != 0 ||
-		    (rc = set_int(t->fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1)) != 0 ||
-		    (rc = set_int(t->fd, SOL_PACKET, PACKET_LOSS, 1)) != 0 ||
-		    (rc = ring_setup(t->fd, PACKET_TX_RING, &t->ring, fsize,
-				     TX_FRAMES)) != 0 ||
-		    (rc = bind_iface(t->fd, a->ifindex, 0)) != 0) {
-			snprintf(err, errlen, "tx ring: %s", strerror(-rc));
-			goto fail;
-		}
 	}
 
 	rc = netif_set_up(tp->iface);
@@ -300,6 +429,8 @@ afp_open(struct port *p, const struct topo_port *tp, const struct port_env *env,
 		 tp->iface, a->rx.frame_nr, a->txq[0].ring.frame_nr, fsize);
 	return 0;
 fail:
+	if (tx_started && !tx_joined)
+		pthread_join(txt, NULL);
 	afp_free(a);
 	return rc;
 }
@@ -596,7 +727,7 @@ static void
 afp_close(struct port *p)
 {
 	if (p->priv != NULL)
-		afp_free(p->priv);
+		afp_free__(p->priv, close_later);
 }
 
 const struct port_ops port_afpacket_ops = {

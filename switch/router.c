@@ -22,6 +22,7 @@
 #define FRAG_BUCKETS 1024
 #define FRAG_PER_BUCKET 8
 #define FRAG_TTL_NS 2000000000ull       /* an incomplete datagram waits 2 s */
+#define FRAG_HELD_MAX 512               /* incomplete datagrams held at most */
 
 /* ---- building --------------------------------------------------------------- */
 
@@ -139,10 +140,13 @@ nat_make(const struct vsw *sw, struct router_prep *p, char *err, size_t errlen)
 		/* replay: the same ports every run, on any machine */
 		.seed = sw->replay ? 0x5eedull : 0,
 	};
-	/* incomplete datagrams hold at most a quarter of the pool: a flood of
-	 * fragments that never complete must not starve every port of mbufs
-	 * (RFC 4787 REQ-14a) */
-	uint32_t frag_max = sw->pool->size / 4 / RTE_LIBRTE_IP_FRAG_MAX_FRAG;
+	/* incomplete datagrams hold at most a quarter of the pool, and no more
+	 * than FRAG_HELD_MAX datagrams (the pool has room for ports added at
+	 * run time, which is not room for fragments): a flood of fragments
+	 * that never complete must not starve every port of mbufs (RFC 4787
+	 * REQ-14a) */
+	uint32_t frag_max = RTE_MIN(sw->pool->size / 4 / RTE_LIBRTE_IP_FRAG_MAX_FRAG,
+				    (uint32_t)FRAG_HELD_MAX);
 
 	p->napt = napt_create(&np, err, errlen);
 	if (p->napt == NULL)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Ports and networks added and removed while traffic flows (switch/apply.h):
 port add/del, network create/rm/ls/inspect, SIGHUP reload."""
+import os
 import re
 import signal
 import threading
@@ -36,6 +37,10 @@ def snapshot(v):
     return ports, nets
 
 
+# port add/del cycles under traffic (issue 11 asks for 1000)
+CYCLES = int(os.environ.get("VSW_PORT_CYCLES", "1000"))
+
+
 def ping_loss(proc):
     out, _ = proc.communicate(timeout=120)
     m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
@@ -66,7 +71,7 @@ def test_port_churn_while_ping_and_tcp_flow(lab):
 
     def churn():
         try:
-            for i in range(200):
+            for i in range(CYCLES):
                 out = req(v, "port add c kind=afpacket iface=%s bridge=br0" % hc)
                 assert out.startswith("OK\n") and "port c added" in out, out
                 out = req(v, "port del c")
@@ -74,7 +79,9 @@ def test_port_churn_while_ping_and_tcp_flow(lab):
         except Exception as e:          # noqa: BLE001 - reported below
             errors.append(e)
 
-    ping = lab.spawn(a, "ping -q -i 0.005 -c 2000 -W 2 10.93.0.2")
+    # a ping flood (one every 5 ms) and TCP transfers for the whole churn
+    ping = lab.spawn(a, "ping -q -i 0.005 -W 2 10.93.0.2")
+    t0 = time.time()
     t = threading.Thread(target=churn)
     t.start()
     transfers = 0
@@ -82,7 +89,11 @@ def test_port_churn_while_ping_and_tcp_flow(lab):
         tcp_transfer(lab, a, b, "10.93.0.2", size=4 << 20, port=5100 + transfers)
         transfers += 1
     t.join()
+    print("%d port add/del cycles in %.1f s, %d TCP transfers" % (CYCLES, time.time() - t0,
+                                                                 transfers))
     assert not errors, errors[0]
+    time.sleep(0.1)
+    ping.send_signal(signal.SIGINT)
     sent, got = ping_loss(ping)
     # vsw itself loses none; on this shared 2-core machine the kernel may
     # drop frames from a full AF_PACKET ring while the worker waits for a
@@ -90,7 +101,7 @@ def test_port_churn_while_ping_and_tcp_flow(lab):
     st = v.port_stats()
     kernel = st["a"]["rx_kernel_drops"] + st["b"]["rx_kernel_drops"]
     assert st["a"]["drops"] == 0 and st["b"]["drops"] == 0, st
-    assert sent == 2000 and sent - got <= kernel, "lost %d of %d pings:\n%s" % (
+    assert sent >= 1000 and sent - got <= kernel, "lost %d of %d pings:\n%s" % (
         sent - got, sent, v.ctl("show", "stats").stdout)
     assert "port c added" in v.text() and "port c removed" in v.text()
     # the ports that stayed kept their ids: their FDB entries still name them
