@@ -18,19 +18,34 @@
  * file's order, so start-up is what it always was.
  *
  * What changes, by name:
- *   bridge   added (a new FDB), removed (its ports go in the same change),
- *            unchanged (FDB, counters kept); a changed bridge is refused.
+ *   bridge   added (a new FDB; with a subnet, its gateway in the router:
+ *            router_prepare/router_gw_add), removed (its ports go in the
+ *            same change; its gateway's route, neighbours and only the NAT
+ *            sessions of its subnet with it), unchanged (FDB, counters
+ *            kept), or changed in place where it can be (mac_aging,
+ *            mac_limit within the table's room, mtu, ip_range, isolated,
+ *            internal); a changed subnet, gateway, mac, masquerade or
+ *            static entry is refused;
  *   port     added, removed, unchanged (state kept); a port whose backend
  *            keys are the same (kind, iface, devargs, rx, tx, mbufs, mtu,
  *            mac) but whose bridge keys differ (bridge, vlan, trunk,
  *            hairpin, limits) is re-attached in place (its id, backend and
  *            counters kept, its learned MACs flushed); otherwise a change
- *            is a remove and an add (a new slot).
- * Refused at run time for now, with an error naming the object: anything
- * but plain bridge ports (routed, macvlan, NAT ports), bridges with a
- * gateway, [switch], [route], [publish], [macvlan], dpdk ports (their
- * memory is sized at start), statics naming a port that is re-made, and a
- * port the mbuf pool (sized at start) has no room for.
+ *            is a remove and an add (a new slot);
+ *   publish  added, removed; a changed rule is removed and added. New
+ *            rules are installed first under the barrier: one that cannot
+ *            be had (a port in use) takes the others away again, puts the
+ *            removed ones back (their sessions are gone) and the change is
+ *            refused.
+ * Refused at run time for now, with an error naming the object: routed,
+ * macvlan and NAT ports, [switch], [route] and [macvlan] changes, dpdk
+ * ports (their memory is sized at start), statics naming a port that is
+ * re-made, a gateway when vsw runs more than one worker, and a port the
+ * mbuf pool (sized at start, with room for VSW_PORTS_LATER more) has no
+ * room for.
+ *
+ * After every change vsw_model_changed() (switch/model.h) brings the
+ * IPAM in step and writes the state file.
  *
  * Atomic: every check is made and every new port opened and new FDB made
  * before the workers see anything; a failure there closes what this
