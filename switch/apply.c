@@ -151,6 +151,19 @@ static_on(const struct topology *r, const struct plan *pl, unsigned slot)
 	return NULL;
 }
 
+/* The settings of a bridge that change in place. */
+static void
+copy_mutable(struct topo_bridge *to, const struct topo_bridge *from)
+{
+	to->mac_aging = from->mac_aging;
+	to->mac_limit = from->mac_limit;
+	to->mtu = from->mtu;
+	to->range_lo = from->range_lo;
+	to->range_hi = from->range_hi;
+	to->isolated = from->isolated;
+	to->internal = from->internal;
+}
+
 /*
  * A kept bridge whose section differs: what can change in place does
  * (mac_aging, mac_limit within the table's room, mtu, ip_range, isolated,
@@ -165,13 +178,7 @@ plan_bridge_change(const struct vsw *sw, struct plan *pl, unsigned b,
 	const struct topo_bridge *db = &d->bridges[k];
 	const struct fdb *f = sw->bridges[b].fdb;
 
-	nb->mac_aging = db->mac_aging;
-	nb->mac_limit = db->mac_limit;
-	nb->mtu = db->mtu;
-	nb->range_lo = db->range_lo;
-	nb->range_hi = db->range_hi;
-	nb->isolated = db->isolated;
-	nb->internal = db->internal;
+	copy_mutable(nb, db);
 	if (!same_obj(&pl->next, b, d, k, TOPO_OBJ_BRIDGE)) {
 		snprintf(err, errlen, "bridge %s: its subnet, gateway, mac, masquerade and static entries cannot change at run time (remove the network and create it again)",
 			 nb->name);
@@ -692,15 +699,7 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 		struct topo_bridge *rb = &r->bridges[i];
 
 		if (pl->upd_bridge[i]) {
-			const struct topo_bridge *nb = &n->bridges[i];
-
-			rb->mac_aging = nb->mac_aging;
-			rb->mac_limit = nb->mac_limit;
-			rb->mtu = nb->mtu;
-			rb->range_lo = nb->range_lo;
-			rb->range_hi = nb->range_hi;
-			rb->isolated = nb->isolated;
-			rb->internal = nb->internal;
+			copy_mutable(rb, &n->bridges[i]);
 			sw->bridges[i].fdb->aging = rb->mac_aging;
 			sw->bridges[i].fdb->limit = rb->mac_limit;
 			router_gw_update(sw, i);
