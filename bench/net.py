@@ -1067,6 +1067,13 @@ def churn_system(args, tmp, system, k, n, quiet_s):
         if not ping_ok(lab, b, IP_A) or not ping_ok(lab, a, IP_B):
             raise RuntimeError("no ping between A and B through %s" % system)
         sh("ip -n %s neigh replace %s lladdr %s dev eth0" % (a, IP_B, MAC_B))
+        # the client that makes the changes (this process, and the ip and
+        # nft it runs) on the sender's CPU, off the switch's: left to the
+        # scheduler it lands on vsw's busy worker's CPU and takes its
+        # time slices there (gaps of 30-80 ms, the client's, not vsw's)
+        affinity = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {GEN_CPU})
+        lab.undo.append(lambda: os.sched_setaffinity(0, affinity))
         recv_file = lab.dir / "stream.bin"
         rx = lab.spawn([str(VSWPACE), "recv", str(CHURN_UDP), "3600", str(recv_file)],
                        ns=b, name="vswpace-recv")

@@ -35,6 +35,8 @@ step_error(FILE *err, const char *path, const char *step, int e)
 	return -e;
 }
 
+static int dir_sync(const char *path, FILE *err);
+
 /* The whole file as text: header, the topology subset, trailer. */
 static int
 state_text(const struct topology *t, topo_keep_fn *keep, void *arg, FILE *err,
@@ -62,7 +64,14 @@ int
 state_write(const char *path, const struct topology *t, topo_keep_fn *keep,
 	    void *arg, FILE *err)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX], *text = NULL, *slash;
+	return state_write_how(path, t, keep, arg, err, true);
+}
+
+int
+state_write_how(const char *path, const struct topology *t, topo_keep_fn *keep,
+		void *arg, FILE *err, bool sync)
+{
+	char tmp[PATH_MAX], *text = NULL;
 	const char *step;
 	size_t len = 0, off = 0;
 	int fd, rc, e;
@@ -90,7 +99,7 @@ state_write(const char *path, const struct topology *t, topo_keep_fn *keep,
 		off += (size_t)n;
 	}
 	step = "fsync";
-	if (fault(step) || fsync(fd) != 0)
+	if (sync && (fault(step) || fsync(fd) != 0))
 		goto fail;
 	step = "close";
 	if (close(fd) != 0) {
@@ -102,25 +111,7 @@ state_write(const char *path, const struct topology *t, topo_keep_fn *keep,
 	if (fault(step) || rename(tmp, path) != 0)
 		goto fail;
 	free(text);
-	/* the rename is durable once the directory is */
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	step = "dirsync";
-	fd = fault(step) ? -1 : open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) != 0) {
-		e = errno;
-		if (fd >= 0)
-			close(fd);
-		return step_error(err, dir, "fsync (after the rename)", e);
-	}
-	close(fd);
-	return 0;
+	return sync ? dir_sync(path, err) : 0;
 
 fail:
 	e = errno != 0 ? errno : EIO;
@@ -129,6 +120,48 @@ fail:
 	unlink(tmp);
 	free(text);
 	return step_error(err, tmp, step, e);
+}
+
+/* fsync the directory of 'path': the rename's durability */
+static int
+dir_sync(const char *path, FILE *err)
+{
+	char dir[PATH_MAX], *slash;
+	int fd, e;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = fault("dirsync") ? -1 : open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		return step_error(err, dir, "fsync (after the rename)", e);
+	}
+	close(fd);
+	return 0;
+}
+
+int
+state_sync(const char *path, FILE *err)
+{
+	int fd, e;
+
+	fd = fault("fsync") ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		return step_error(err, path, "fsync", e);
+	}
+	close(fd);
+	return dir_sync(path, err);
 }
 
 /* ---- reading -------------------------------------------------------- */

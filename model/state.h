@@ -30,7 +30,8 @@
  * Writing is atomic: PATH.tmp in the same directory, fsync, rename over
  * PATH, fsync of the directory. Until the rename PATH is untouched; on any
  * error before it, PATH.tmp is removed. So after a crash (kill -9, power)
- * PATH is the old state or the new one, never a mix.
+ * PATH is the old state or the new one, never a mix. state_write_how()
+ * leaves the two fsyncs to a later state_sync() (see there).
  *
  * Merge at start (state_merge): the topology file wins for what it names.
  * An object is named by its kind and name ([port c1]); a static FDB entry
@@ -44,6 +45,7 @@
  * Single-threaded control-plane code; nothing here touches the switch.
  */
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "config/topology.h"
@@ -62,6 +64,19 @@
  */
 int state_write(const char *path, const struct topology *t, topo_keep_fn *keep,
 		void *arg, FILE *err);
+
+/*
+ * The same with 'sync' false: PATH.tmp is written and renamed over PATH,
+ * with no fsync. Atomic against a crash of vsw (kill -9: the kernel has
+ * the data once write() returned, and the rename is all or nothing), not
+ * yet against a crash of the machine until state_sync(PATH) returned.
+ */
+int state_write_how(const char *path, const struct topology *t, topo_keep_fn *keep,
+		    void *arg, FILE *err, bool sync);
+
+/* fsync PATH, then its directory (the rename's durability). 0 or -errno
+ * (message on 'err'). */
+int state_sync(const char *path, FILE *err);
 
 /*
  * Read 'path' into 't'. A missing file is an empty state: 0, and 't' has

@@ -27,7 +27,7 @@
  *
  * Threads: the control thread only. Cost: one pass over the ports and an
  * IPAM walk per network per change, then the state file's write and two
- * fsyncs (the write dominates: see bench/run churn).
+ * fsyncs, which a thread of its own does (see sync_later()).
  */
 
 #include <stdbool.h>

@@ -247,6 +247,39 @@ test_interrupted_write_keeps_old(void **state)
 	free(old);
 }
 
+/* Without sync: written and renamed, no fsync asked for (a fault on
+ * "fsync" or "dirsync" does not fail it); state_sync() does both later
+ * and reports each step's failure. */
+static void
+test_write_nosync_then_sync(void **state)
+{
+	(void)state;
+	load(&file_t, "lab.ini", lab);
+	fail_at = "fsync";
+	state_fault = fail_step;
+	assert_int_equal(state_write_how(path, &file_t, NULL, NULL, stderr, false), 0);
+	fail_at = "dirsync";
+	assert_int_equal(state_write_how(path, &file_t, NULL, NULL, stderr, false), 0);
+	state_fault = NULL;
+	assert_int_equal(access(tmp, F_OK), -1);
+	assert_int_equal(read_state(path), 0);
+	assert_int_equal(back_t.n_ports, file_t.n_ports);
+	assert_int_equal(back_t.n_bridges, file_t.n_bridges);
+	assert_int_equal(state_sync(path, stderr), 0);
+	fail_at = "fsync";
+	state_fault = fail_step;
+	assert_int_equal(state_sync(path, NULL), -EIO);
+	fail_at = "dirsync";
+	assert_int_equal(state_sync(path, NULL), -EIO);
+	state_fault = NULL;
+	assert_int_equal(state_sync("/nonexistent-vsw-dir/state", NULL), -ENOENT);
+	/* the rename still refuses what it cannot replace */
+	unlink(path);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_not_equal(state_write_how(path, &file_t, NULL, NULL, NULL, false), 0);
+	assert_int_equal(access(tmp, F_OK), -1);
+}
+
 static void
 test_missing_is_empty(void **state)
 {
@@ -468,6 +501,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_write_then_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_subset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interrupted_write_keeps_old, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_nosync_then_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_is_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_or_truncated, setup, teardown),
 		cmocka_unit_test(test_merge_only_in_one),
