@@ -240,6 +240,8 @@ class Lab:
         for link in reversed(self.links):
             if Path("/sys/class/net/%s" % link).exists():
                 sh("ip link del %s" % link, check=False)
+        if Path("/sys/class/net/vswpark").exists():    # ports/afpacket.c's
+            sh("ip link del vswpark", check=False)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -916,6 +918,7 @@ CHURN_LISTEN = 20000        # the first published port (one a rule)
 CHURN_VSW = """poll = busy
 cpus = %d
 mbufs = %d
+port_cache = %d
 [bridge br0]
 [bridge docker0]
 subnet = 172.17.0.0/16
@@ -1053,7 +1056,9 @@ def churn_system(args, tmp, system, k, n, quiet_s):
             pool = 1
             while pool - 1 < 8192 + (k + 3) * 2048:
                 pool <<= 1
-            v = start_vsw(lab, CHURN_VSW % (SW_CPU, pool - 1, ha, hb, ho))
+            # a removed port's ringed sockets kept for the next add, one
+            # set for each of the k veths (ports/afpacket.c)
+            v = start_vsw(lab, CHURN_VSW % (SW_CPU, pool - 1, k, ha, hb, ho))
             ctl = CtlConn(v.sock)
         else:
             lab.sysctl_file(BRIDGE_NF, 0)
@@ -1215,7 +1220,11 @@ PATHS["churn"] = (
     "(bridge-nf-call-iptables 0). Published ports: 1000 adds and 1000 dels of 100 "
     "rules (`publish add pI port=uplink proto=tcp listen=P to=172.17.0.3:8000+I`); "
     "Linux: one `nft -i` with every dnat rule add and delete (by handle), a "
-    "transaction a line. vsw: poll = busy, worker on CPU 1." % CHURN_RATE)
+    "transaction a line. vsw: poll = busy, worker on CPU 1, `port_cache = 100` "
+    "([switch]: up to 100 removed ports' ringed AF_PACKET sockets kept for the next "
+    "add, about 10 MiB of kernel memory each; the first round makes them, later "
+    "rounds reuse them). The client making the changes (bench.py, ip, nft) runs on "
+    "CPU 0 with the sender." % CHURN_RATE)
 NOTES = {"churn": (
     "vsw answers one request a connection (ctl/server.c closes after the reply): "
     "each vsw change is a connect, a request and a reply, one client, back to back. "

@@ -735,6 +735,7 @@ static const struct key switch_keys[] = {
 	{ "nat_full_icmp", false, parse_bool, SW(nat_full_icmp), NULL, 0, 0 },
 	{ "state", false, parse_string, SW(state), NULL, 0, 0 },
 	{ "subnet_pool", false, parse_pool, SW(subnet_pool), NULL, 0, 0 },
+	{ "port_cache", false, parse_uint, SW(port_cache), NULL, 0, TOPO_PORT_CACHE_MAX },
 	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
@@ -2028,6 +2029,7 @@ topo_defaults(struct topology *t)
 	t->sw.workers = 1;
 	snprintf(t->sw.control, sizeof(t->sw.control), "/run/vsw/vsw.sock");
 	t->sw.nat_sessions = 1u << 20;
+	t->sw.port_cache = TOPO_PORT_CACHE_DEFAULT;
 	t->sw.nat_sessions_per_host = 16384;
 	t->sw.nat_port_lo = 1024;
 	t->sw.nat_port_hi = 65535;

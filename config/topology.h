@@ -66,6 +66,9 @@ enum topo_macvlan_mode {
 	TOPO_MACVLAN_PASSTHRU,  /* one endpoint owns the parent */
 };
 
+#define TOPO_PORT_CACHE_DEFAULT 32
+#define TOPO_PORT_CACHE_MAX 1024
+
 struct topo_switch {
 	enum topo_hugepages hugepages;
 	enum topo_poll poll;
@@ -89,6 +92,9 @@ struct topo_switch {
 	char subnet_pool[TOPO_ARGS_MAX]; /* where `network create` picks a
 					  * subnet (model/ipam.h syntax); "" =
 					  * IPAM_POOL_DEFAULT */
+	unsigned port_cache;            /* afpacket socket sets kept after a
+					 * port del for the next add; default
+					 * TOPO_PORT_CACHE_DEFAULT */
 	unsigned line;
 };
 

@@ -234,6 +234,8 @@ write_switch(struct out *o, const struct topology *t)
 		put(o, "state", "%s", sw->state);
 	if (sw->subnet_pool[0])
 		put(o, "subnet_pool", "%s", sw->subnet_pool);
+	if (sw->port_cache != TOPO_PORT_CACHE_DEFAULT)
+		put(o, "port_cache", "%u", sw->port_cache);
 	fclose(o->f);
 	o->f = real;
 	if (buf != NULL && len > 0) {

@@ -247,6 +247,19 @@ cmd_show_stats(struct vsw *sw, struct reply *r, int argc, char **argv,
 				  fmt_u64(b[0], 32, p->own_pool->size),
 				  fmt_u64(b[1], 32, rte_mempool_in_use_count(p->own_pool)));
 	}
+	/* afpacket: closed ports' ringed sockets kept for the next port add */
+	{
+		static const char *const ccols[] = { "#kept", "#limit", "#reused",
+						     "#made" };
+		uint64_t reused, made;
+		unsigned kept;
+
+		afpacket_cache_stats(&kept, &reused, &made);
+		reply_table(r, "port_cache", "afpacket socket sets ([switch] port_cache):",
+			    RTE_DIM(ccols), ccols);
+		reply_row(r, fmt_u64(b[0], 32, kept), fmt_u64(b[1], 32, sw->run->sw.port_cache),
+			  fmt_u64(b[2], 32, reused), fmt_u64(b[3], 32, made));
+	}
 	return 0;
 }
 

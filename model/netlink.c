@@ -336,7 +336,8 @@ link_del(struct nl *nl, int ifindex, char *why, size_t whylen)
 	return nl_talk(nl, h, NULL, NULL, why, whylen);
 }
 
-/* The veth pair, its peer made directly in the namespace 'nsfd'. */
+/* The veth pair, its peer made directly in the namespace 'nsfd' (-1: in
+ * the caller's). */
 static int
 veth_add(struct nl *nl, const struct netlink_veth *v, const char *ifname,
 	 int nsfd, char *why, size_t whylen)
@@ -359,7 +360,8 @@ veth_add(struct nl *nl, const struct netlink_veth *v, const char *ifname,
 	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));  /* the peer's */
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(h, IFLA_IFNAME, ifname);
-	mnl_attr_put_u32(h, IFLA_NET_NS_FD, (uint32_t)nsfd);
+	if (nsfd >= 0)
+		mnl_attr_put_u32(h, IFLA_NET_NS_FD, (uint32_t)nsfd);
 	if (v->mtu != 0)
 		mnl_attr_put_u32(h, IFLA_MTU, v->mtu);
 	if (memcmp(v->mac, zero, 6) != 0)
@@ -810,6 +812,39 @@ netlink_disconnect(const char *host, char *err, size_t errlen)
 			fail(err, errlen, rc, why, "deleting %s", host);
 	}
 	nl_close(&root);
+	return rc;
+}
+
+int
+netlink_park(const char *name, const char *peer, char *err, size_t errlen)
+{
+	struct netlink_veth v = { .host = name };
+	struct nl nl = { NULL, 0, 0 };
+	struct link_reply r;
+	char why[256];
+	int rc;
+
+	if ((rc = ifname_check("park", name, err, errlen)) != 0 ||
+	    (rc = ifname_check("park peer", peer, err, errlen)) != 0)
+		return rc;
+	rc = nl_open(&nl);
+	if (rc != 0)
+		return fail(err, errlen, rc, "", "netlink socket");
+	rc = veth_add(&nl, &v, peer, -1, why, sizeof(why));
+	if (rc != 0 && rc != -EEXIST) {
+		fail(err, errlen, rc, why, "making the veth pair %s/%s", name, peer);
+		goto out;
+	}
+	rc = link_get(&nl, name, 0, &r, why, sizeof(why));
+	if (rc != 0)
+		fail(err, errlen, rc, why, "interface %s", name);
+	else if (strcmp(r.kind, "veth") != 0 || r.link.up)
+		rc = fail(err, errlen, -EEXIST, NULL,
+			  "interface %s exists and is not a veth that is down", name);
+	else
+		rc = r.link.ifindex;
+out:
+	nl_close(&nl);
 	return rc;
 }
 

@@ -98,6 +98,15 @@ int netlink_connect(const struct netlink_veth *v, struct netlink_link *host,
 int netlink_disconnect(const char *host, char *err, size_t errlen);
 
 /*
+ * A veth pair 'name'/'peer' in the caller's namespace, left down, for
+ * sockets to be bound to while they must receive nothing (ports/afpacket.c
+ * parks the sockets it keeps there). One there already (a veth, down) is
+ * used as it is. Returns the ifindex of 'name', or -errno with the reason.
+ * netlink_disconnect(name) deletes it.
+ */
+int netlink_park(const char *name, const char *peer, char *err, size_t errlen);
+
+/*
  * Look up interface 'name' in 'netns' (NULL = the caller's namespace) and
  * fill 'out' (may be NULL: only whether it exists). 0, -ENODEV when there is
  * no such interface, or -errno (no such namespace, ...) with the reason.

@@ -35,6 +35,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_branch_prediction.h>
@@ -42,6 +43,7 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+#include "model/netlink.h"
 #include "ports/netif.h"
 #include "ports/port.h"
 
@@ -79,6 +81,7 @@ struct afpacket {
 	uint64_t kernel_drops;          /* PACKET_STATISTICS, control-owned */
 	int8_t tag_in_csum;             /* csum_start counts a lifted tag: 1, 0,
 					 * -1 not seen yet */
+	bool keep;                      /* closed: to be kept (reap.lock) */
 	uint8_t scratch[4 + BIG_FRAME]; /* room to put a tag back */
 };
 
@@ -154,24 +157,147 @@ frame_size_for(unsigned mtu)
  * Closing a socket with a ring waits for the kernel: packet_release() and
  * the ring's release each wait an RCU grace period (synchronize_net), 20
  * to 50 ms a socket on this 2-CPU VM (strace), which was most of a
- * run-time `port del`. The sockets of a closed port are closed here by a
- * thread of their own instead: the workers no longer see them, and what
- * they still receive until then is never read. The claim on the
+ * run-time `port del`. Making one waits too: packet_set_ring() waits a
+ * grace period for each ring and clears its pages (8 MiB for rx), 22 ms
+ * of a 24 ms run-time `port add` (strace, perf: synchronize_net and
+ * clear_page_erms).
+ *
+ * So a closed port's sockets are handed to a few threads of their own
+ * (their waits overlap and share grace periods), which either keep them
+ * for the next port (recycle(): unbound, the rings emptied; up to
+ * port_cache sets, [switch] port_cache) or close them. A port add takes
+ * a kept set if one has its frame size: a bind, no wait, no page to
+ * clear. The workers no longer see a closed port's sockets; what they
+ * still receive until the unbind is never read. The claim on the
  * interface is given up at once, so the interface may be attached again.
- * A few threads close at once (their waits overlap), and at most
- * REAP_MAX sockets wait: past that the caller closes (a backlog would hold
- * every ring's memory, and make vsw's exit wait for all of them).
+ * At most REAP_MAX sets wait for a thread: past that the caller closes (a
+ * backlog would hold every ring's memory, and make vsw's exit wait).
  */
-#define REAP_MAX 32             /* sockets waiting; more close in the caller */
-#define REAPERS 4               /* closes at once share their grace periods */
+#define REAP_MAX 32             /* sets waiting; more close in the caller */
+#define REAPERS 16              /* waits at once share their grace periods */
+#define CACHE_MAX 1024
 
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int fd[REAP_MAX];
+	pthread_cond_t cond, kept_cond;
+	struct afpacket *wait[REAP_MAX];        /* to recycle or close */
 	unsigned n;
-	bool started;
-} reap = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, { 0 }, 0, false };
+	struct afpacket *kept[CACHE_MAX];       /* ready for a port add */
+	unsigned n_kept;
+	unsigned cap;           /* sets kept at most; 0: none */
+	unsigned recycling;     /* in wait[] or on a thread, to be kept */
+	bool started, stopped;
+	uint64_t reused, made;  /* port adds from a kept set, from scratch */
+} reap = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+	   PTHREAD_COND_INITIALIZER, { 0 }, 0,
+	   { 0 }, 0, 0, 0, false, false, 0, 0 };
+
+static void afp_free(struct afpacket *a);
+
+/*
+ * Where a kept rx socket waits: bound to the interface of a veth pair
+ * vsw makes for it and leaves down ("vswpark"/"vswpark-p", made at the
+ * first port del, deleted by afpacket_cache_stop). A socket bound to an
+ * interface that is down is not hooked into the stack: it receives
+ * nothing, and binding it to a port's interface later waits for no grace
+ * period. Binding it anywhere else keeps it hooked: bind() cannot take
+ * the protocol back to 0, and a socket bound to no interface receives
+ * every interface's frames. -1 when it cannot be had: nothing is kept.
+ */
+#define PARK "vswpark"
+#define PARK_PEER "vswpark-p"
+
+static int park_ifindex = -1;   /* reap.lock */
+static bool park_failed;
+
+static int
+park(bool again)
+{
+	char err[256];
+	int i;
+
+	pthread_mutex_lock(&reap.lock);
+	if (again && park_ifindex >= 0 && netif_index(PARK) != park_ifindex)
+		park_ifindex = -1;      /* deleted under us: make it again */
+	if (park_ifindex < 0 && !park_failed) {
+		i = netlink_park(PARK, PARK_PEER, err, sizeof(err));
+		if (i < 0) {
+			fprintf(stderr, "vsw: afpacket: no socket is kept for the next port add: %s\n",
+				err);
+			park_failed = true;
+		} else {
+			park_ifindex = i;
+		}
+	}
+	i = park_ifindex;
+	pthread_mutex_unlock(&reap.lock);
+	return i;
+}
+
+/*
+ * Make a closed port's sockets ready for another interface: the
+ * promiscuous membership dropped, the rx socket unbound (bound to no
+ * protocol: it receives nothing; the kernel waits for its readers here),
+ * the frames it still had given back to the kernel, with the rx index
+ * left where the kernel writes next, the socket's queue and counters
+ * emptied. A tx ring with a frame not yet sent is not kept (its index
+ * would no longer be the kernel's). 0, or -1: close it instead.
+ */
+static int
+recycle(struct afpacket *a)
+{
+	struct packet_mreq mr = { .mr_ifindex = a->ifindex, .mr_type = PACKET_MR_PROMISC };
+	struct tpacket_stats ks;
+	socklen_t len;
+	uint32_t i;
+	unsigned q;
+	int e;
+
+	if (a->fd < 0)
+		return -1;
+	for (q = 0; q < a->n_txq; q++) {
+		struct ring *r = &a->txq[q].ring;
+
+		if (a->txq[q].fd < 0 || r->map == NULL)
+			return -1;
+		for (i = 0; i < r->frame_nr; i++)
+			if (__atomic_load_n(&ring_frame(r, i)->tp_status, __ATOMIC_ACQUIRE) !=
+			    TP_STATUS_AVAILABLE)
+				return -1;
+	}
+	setsockopt(a->fd, SOL_PACKET, PACKET_DROP_MEMBERSHIP, &mr, sizeof(mr));
+	if ((i = (uint32_t)park(false)) == (uint32_t)-1)
+		return -1;
+	if (bind_iface(a->fd, (int)i, ETH_P_ALL) != 0 &&
+	    ((i = (uint32_t)park(true)) == (uint32_t)-1 ||
+	     bind_iface(a->fd, (int)i, ETH_P_ALL) != 0))
+		return -1;
+	while (recv(a->fd, a->scratch, sizeof(a->scratch), MSG_DONTWAIT | MSG_TRUNC) >= 0)
+		;
+	for (i = 0; i < a->rx.frame_nr; i++) {
+		struct tpacket2_hdr *h = ring_frame(&a->rx, a->rx.head);
+
+		if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) == TP_STATUS_KERNEL)
+			break;
+		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		a->rx.head = a->rx.head + 1 == a->rx.frame_nr ? 0 : a->rx.head + 1;
+	}
+	len = sizeof(ks);
+	getsockopt(a->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len);
+	for (q = 0; q <= a->n_txq; q++) {
+		len = sizeof(e);        /* an error of the old interface (gone) */
+		getsockopt(q == a->n_txq ? a->fd : a->txq[q].fd, SOL_SOCKET, SO_ERROR,
+			   &e, &len);
+		if (q < a->n_txq)
+			a->txq[q].tx_errors = 0;
+	}
+	memset(&a->st, 0, sizeof(a->st));
+	a->kernel_drops = 0;
+	a->tag_in_csum = -1;
+	a->ifindex = 0;
+	a->ifname[0] = '\0';
+	return 0;
+}
 
 static void *
 reaper(void *arg)
@@ -181,18 +307,33 @@ reaper(void *arg)
 	for (;;) {
 		while (reap.n == 0)
 			pthread_cond_wait(&reap.cond, &reap.lock);
-		int fd = reap.fd[--reap.n];
+		struct afpacket *a = reap.wait[--reap.n];
+		bool keep = a->keep;
 
 		pthread_mutex_unlock(&reap.lock);
-		close(fd);
+		if (keep && recycle(a) != 0)
+			keep = false;
+		pthread_mutex_lock(&reap.lock);
+		if (a->keep) {
+			reap.recycling--;
+			pthread_cond_broadcast(&reap.kept_cond);
+		}
+		if (keep && !reap.stopped && reap.n_kept < reap.cap) {
+			reap.kept[reap.n_kept++] = a;
+			continue;
+		}
+		pthread_mutex_unlock(&reap.lock);
+		afp_free(a);
 		pthread_mutex_lock(&reap.lock);
 	}
 	return NULL;
 }
 
-/* Close 'fd' on the reaper thread, or here when there is none. */
+/* Hand 'a' (no port's any more) to a reaper thread, to be kept for the
+ * next port add when there is room, else closed; closed here when no
+ * thread can take it. */
 static void
-close_later(int fd)
+free_later(struct afpacket *a)
 {
 	pthread_t t;
 
@@ -215,16 +356,99 @@ close_later(int fd)
 	}
 	if (!reap.started || reap.n == REAP_MAX) {
 		pthread_mutex_unlock(&reap.lock);
-		close(fd);
+		afp_free(a);
 		return;
 	}
-	reap.fd[reap.n++] = fd;
+	a->keep = !reap.stopped && reap.n_kept + reap.recycling < reap.cap;
+	if (a->keep)
+		reap.recycling++;
+	reap.wait[reap.n++] = a;
 	pthread_cond_signal(&reap.cond);
 	pthread_mutex_unlock(&reap.lock);
 }
 
+/* A kept set of sockets with frames of 'fsize' bytes, or NULL. */
+static struct afpacket *
+take_kept(uint32_t fsize, unsigned n_txq, unsigned cap)
+{
+	struct afpacket *a = NULL;
+	unsigned i;
+
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 200 * 1000 * 1000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&reap.lock);
+	reap.cap = cap < CACHE_MAX ? cap : CACHE_MAX;
+	for (;;) {
+		for (i = reap.n_kept; i > 0 && a == NULL; i--) {
+			struct afpacket *k = reap.kept[i - 1];
+
+			if (k->rx.frame_size == fsize && k->n_txq == n_txq) {
+				a = k;
+				reap.kept[i - 1] = reap.kept[--reap.n_kept];
+			}
+		}
+		/* a set on its way to the cache is ready within a grace
+		 * period: sooner than a new one (a grace period and 8 MiB
+		 * of pages to clear), so wait for it, 200 ms at most */
+		if (a != NULL || reap.recycling == 0 ||
+		    pthread_cond_timedwait(&reap.kept_cond, &reap.lock, &until) != 0)
+			break;
+	}
+	if (a != NULL)
+		reap.reused++;
+	else
+		reap.made++;
+	pthread_mutex_unlock(&reap.lock);
+	return a;
+}
+
+void
+afpacket_cache_stop(void)
+{
+	char err[256];
+	bool parked;
+
+	pthread_mutex_lock(&reap.lock);
+	reap.stopped = true;
+	parked = park_ifindex >= 0;
+	while (reap.n_kept > 0) {
+		struct afpacket *a = reap.kept[--reap.n_kept];
+
+		if (reap.started && reap.n < REAP_MAX) {
+			a->keep = false;
+			reap.wait[reap.n++] = a;
+			pthread_cond_signal(&reap.cond);
+			continue;
+		}
+		pthread_mutex_unlock(&reap.lock);
+		afp_free(a);
+		pthread_mutex_lock(&reap.lock);
+	}
+	pthread_mutex_unlock(&reap.lock);
+	/* its sockets (kept or still on a thread) are unhooked from it by
+	 * the kernel as it goes, and stay what they are: closed soon */
+	if (parked && netlink_disconnect(PARK, err, sizeof(err)) != 0)
+		fprintf(stderr, "vsw: afpacket: %s\n", err);
+}
+
+void
+afpacket_cache_stats(unsigned *kept, uint64_t *reused, uint64_t *made)
+{
+	pthread_mutex_lock(&reap.lock);
+	*kept = reap.n_kept;
+	*reused = reap.reused;
+	*made = reap.made;
+	pthread_mutex_unlock(&reap.lock);
+}
+
 static void
-afp_free__(struct afpacket *a, void (*closer)(int))
+afp_free(struct afpacket *a)
 {
 	unsigned q;
 
@@ -233,29 +457,17 @@ afp_free__(struct afpacket *a, void (*closer)(int))
 			if (a->txq[q].ring.map != NULL)
 				munmap(a->txq[q].ring.map, a->txq[q].ring.map_len);
 			if (a->txq[q].fd >= 0)
-				closer(a->txq[q].fd);
+				close(a->txq[q].fd);
 		}
-		rte_free(a->txq);
+		free(a->txq);
 	}
 	if (a->rx.map != NULL)
 		munmap(a->rx.map, a->rx.map_len);
 	if (a->fd >= 0)
-		closer(a->fd);      /* drops the promiscuous membership too */
+		close(a->fd);       /* drops the promiscuous membership too */
 	if (a->claim_fd >= 0)
 		close(a->claim_fd);
-	rte_free(a);
-}
-
-static void
-close_now(int fd)
-{
-	close(fd);
-}
-
-static void
-afp_free(struct afpacket *a)
-{
-	afp_free__(a, close_now);
+	free(a);
 }
 
 struct tx_job {
@@ -288,12 +500,91 @@ tx_setup(void *arg)
 		    (rc = set_int(t->fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1)) != 0 ||
 		    (rc = set_int(t->fd, SOL_PACKET, PACKET_LOSS, 1)) != 0 ||
 		    (rc = ring_setup(t->fd, PACKET_TX_RING, &t->ring, j->fsize,
-				     TX_FRAMES)) != 0 ||
-		    (rc = bind_iface(t->fd, a->ifindex, 0)) != 0)
+				     TX_FRAMES)) != 0)
 			snprintf(j->err, sizeof(j->err), "tx ring: %s", strerror(-rc));
 	}
 	j->rc = rc;
 	return NULL;
+}
+
+/* A new set of sockets for 'a' (ifindex, n_txq, txq set): the rx socket
+ * with its options and ring, the tx sockets (on a thread of their own at
+ * the same time), none bound. */
+static int
+make_sockets(struct afpacket *a, uint32_t fsize, char *err, size_t errlen)
+{
+	struct tx_job tx = { 0 };
+	pthread_t txt;
+	int rc;
+
+	/* the tx sockets are made on a thread of their own while this one
+	 * makes the rx socket: each ring's setup waits an RCU grace period
+	 * in the kernel (synchronize_net in packet_set_ring, 15-35 ms here),
+	 * and two waits at once end in one grace period: a port add took
+	 * 40 ms with them one after the other */
+	tx.a = a;
+	tx.fsize = fsize;
+	if (pthread_create(&txt, NULL, tx_setup, &tx) != 0) {
+		snprintf(err, errlen, "cannot start a thread for the tx rings");
+		return -EAGAIN;
+	}
+	a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (a->fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "AF_PACKET socket: %s", strerror(errno));
+		goto out;
+	}
+	if ((rc = set_int(a->fd, SOL_PACKET, PACKET_VNET_HDR, 1)) != 0 ||
+	    (rc = set_int(a->fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2)) != 0 ||
+	    (rc = set_int(a->fd, SOL_PACKET, PACKET_COPY_THRESH, 1)) != 0 ||
+	    (rc = set_int(a->fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1)) != 0) {
+		snprintf(err, errlen, "AF_PACKET options: %s", strerror(-rc));
+		goto out;
+	}
+	/* room on the socket queue for super-frames (PACKET_COPY_THRESH) */
+	if (set_int(a->fd, SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20) != 0)
+		set_int(a->fd, SOL_SOCKET, SO_RCVBUF, 8 << 20);
+	set_int(a->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
+	/* the VLAN tag of a super-frame read with recvmsg() */
+	if ((rc = set_int(a->fd, SOL_PACKET, PACKET_AUXDATA, 1)) != 0) {
+		snprintf(err, errlen, "PACKET_AUXDATA: %s", strerror(-rc));
+		goto out;
+	}
+	rc = ring_setup(a->fd, PACKET_RX_RING, &a->rx, fsize, RX_FRAMES);
+	if (rc != 0)
+		snprintf(err, errlen, "rx ring: %s", strerror(-rc));
+out:
+	pthread_join(txt, NULL);
+	if (rc == 0 && tx.rc != 0) {
+		rc = tx.rc;
+		snprintf(err, errlen, "%s", tx.err);
+	}
+	return rc;
+}
+
+static struct afpacket *
+afp_alloc(unsigned n_txq)
+{
+	struct afpacket *a = aligned_alloc(RTE_CACHE_LINE_SIZE,
+					   RTE_ALIGN_CEIL(sizeof(*a), RTE_CACHE_LINE_SIZE));
+	unsigned q;
+
+	if (a == NULL)
+		return NULL;
+	memset(a, 0, sizeof(*a));
+	a->fd = -1;
+	a->claim_fd = -1;
+	a->tag_in_csum = -1;
+	a->n_txq = n_txq;
+	a->txq = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(*a->txq) * n_txq);
+	if (a->txq == NULL) {
+		free(a);
+		return NULL;
+	}
+	memset(a->txq, 0, sizeof(*a->txq) * n_txq);
+	for (q = 0; q < n_txq; q++)
+		a->txq[q].fd = -1;
+	return a;
 }
 
 static int
@@ -303,93 +594,55 @@ afp_open(struct port *p, const struct topo_port *tp, const struct port_env *env,
 	struct packet_mreq mr = { 0 };
 	struct afpacket *a;
 	unsigned mtu = RTE_ETHER_MTU, q;
-	struct tx_job tx = { 0 };
-	bool tx_started = false, tx_joined = false;
-	pthread_t txt;
+	int ifindex, claim_fd, rc;
 	uint32_t fsize;
-	int rc;
 
-	a = rte_zmalloc("afpacket", sizeof(*a), RTE_CACHE_LINE_SIZE);
-	if (a == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	a->fd = -1;
-	a->tag_in_csum = -1;
-	a->claim_fd = -1;
-	snprintf(a->ifname, sizeof(a->ifname), "%s", tp->iface);
-	a->ifindex = netif_index(tp->iface);
-	if (a->ifindex < 0) {
-		rc = a->ifindex;
+	ifindex = netif_index(tp->iface);
+	if (ifindex < 0) {
 		snprintf(err, errlen, "no interface named %s", tp->iface);
-		goto fail;
+		return ifindex;
 	}
-	a->claim_fd = netif_claim(a->ifindex);
-	if (a->claim_fd < 0) {
-		rc = a->claim_fd;
-		if (rc == -EADDRINUSE)
+	claim_fd = netif_claim(ifindex);
+	if (claim_fd < 0) {
+		if (claim_fd == -EADDRINUSE)
 			snprintf(err, errlen,
 				 "interface %s is already used by another vsw",
 				 tp->iface);
 		else
 			snprintf(err, errlen, "cannot claim %s: %s", tp->iface,
-				 strerror(-rc));
-		goto fail;
+				 strerror(-claim_fd));
+		return claim_fd;
 	}
 	netif_mtu(tp->iface, &mtu);
 	netif_mac(tp->iface, &p->mac);
 	fsize = frame_size_for(mtu);
 
-	/* the tx sockets are made on a thread of their own while this one
-	 * makes the rx socket: each ring's setup waits an RCU grace period
-	 * in the kernel (synchronize_net in packet_set_ring, 15-35 ms here),
-	 * and two waits at once end in one grace period: a port add took
-	 * 40 ms with them one after the other */
-	a->n_txq = env->n_txq;
-	a->txq = rte_zmalloc("afpacket_txq", sizeof(*a->txq) * a->n_txq,
-			     RTE_CACHE_LINE_SIZE);
-	if (a->txq == NULL) {
-		rc = -ENOMEM;
-		snprintf(err, errlen, "out of memory");
-		goto fail;
+	a = take_kept(fsize, env->n_txq, env->port_cache);
+	if (a == NULL) {
+		a = afp_alloc(env->n_txq);
+		if (a == NULL) {
+			close(claim_fd);
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		a->ifindex = ifindex;
+		rc = make_sockets(a, fsize, err, errlen);
+		if (rc != 0)
+			goto fail;
 	}
-	for (q = 0; q < a->n_txq; q++)
-		a->txq[q].fd = -1;
-	tx.a = a;
-	tx.fsize = fsize;
-	if (pthread_create(&txt, NULL, tx_setup, &tx) != 0) {
-		rc = -EAGAIN;
-		snprintf(err, errlen, "cannot start a thread for the tx rings");
-		goto fail;
-	}
-	tx_started = true;
-
-	a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (a->fd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "AF_PACKET socket: %s", strerror(errno));
-		goto fail;
-	}
-	if ((rc = set_int(a->fd, SOL_PACKET, PACKET_VNET_HDR, 1)) != 0 ||
-	    (rc = set_int(a->fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2)) != 0 ||
-	    (rc = set_int(a->fd, SOL_PACKET, PACKET_COPY_THRESH, 1)) != 0 ||
-	    (rc = set_int(a->fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1)) != 0) {
-		snprintf(err, errlen, "AF_PACKET options: %s", strerror(-rc));
-		goto fail;
-	}
-	/* room on the socket queue for super-frames (PACKET_COPY_THRESH) */
-	if (set_int(a->fd, SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20) != 0)
-		set_int(a->fd, SOL_SOCKET, SO_RCVBUF, 8 << 20);
-	set_int(a->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
-	/* the VLAN tag of a super-frame read with recvmsg() */
-	if ((rc = set_int(a->fd, SOL_PACKET, PACKET_AUXDATA, 1)) != 0) {
-		snprintf(err, errlen, "PACKET_AUXDATA: %s", strerror(-rc));
-		goto fail;
-	}
-	rc = ring_setup(a->fd, PACKET_RX_RING, &a->rx, fsize, RX_FRAMES);
-	if (rc != 0) {
-		snprintf(err, errlen, "rx ring: %s", strerror(-rc));
-		goto fail;
+	a->ifindex = ifindex;
+	a->claim_fd = claim_fd;
+	claim_fd = -1;
+	snprintf(a->ifname, sizeof(a->ifname), "%s", tp->iface);
+	/* the tx sockets were made with protocol 0: bound, they receive
+	 * nothing, and a bind without a protocol waits for no one */
+	for (q = 0; q < a->n_txq; q++) {
+		rc = bind_iface(a->txq[q].fd, a->ifindex, 0);
+		if (rc != 0) {
+			snprintf(err, errlen, "tx ring: bind to %s: %s", tp->iface,
+				 strerror(-rc));
+			goto fail;
+		}
 	}
 	mr.mr_ifindex = a->ifindex;
 	mr.mr_type = PACKET_MR_PROMISC;
@@ -404,15 +657,6 @@ afp_open(struct port *p, const struct topo_port *tp, const struct port_env *env,
 		snprintf(err, errlen, "bind to %s: %s", tp->iface, strerror(-rc));
 		goto fail;
 	}
-
-	pthread_join(txt, NULL);
-	tx_joined = true;
-	if (tx.rc != 0) {
-		rc = tx.rc;
-		snprintf(err, errlen, "%s", tx.err);
-		goto fail;
-	}
-
 	rc = netif_set_up(tp->iface);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot bring %s up: %s", tp->iface,
@@ -429,8 +673,8 @@ afp_open(struct port *p, const struct topo_port *tp, const struct port_env *env,
 		 tp->iface, a->rx.frame_nr, a->txq[0].ring.frame_nr, fsize);
 	return 0;
 fail:
-	if (tx_started && !tx_joined)
-		pthread_join(txt, NULL);
+	if (claim_fd >= 0)
+		close(claim_fd);
 	afp_free(a);
 	return rc;
 }
@@ -726,8 +970,14 @@ afp_link_up(struct port *p)
 static void
 afp_close(struct port *p)
 {
-	if (p->priv != NULL)
-		afp_free__(p->priv, close_later);
+	struct afpacket *a = p->priv;
+
+	if (a == NULL)
+		return;
+	p->priv = NULL;
+	close(a->claim_fd);     /* the interface may be attached again now */
+	a->claim_fd = -1;
+	free_later(a);
 }
 
 const struct port_ops port_afpacket_ops = {

@@ -56,7 +56,19 @@ struct port_env {
 	unsigned n_txq;         /* one per worker */
 	bool replay;            /* all ports are pcap: virtual time */
 	const uint64_t *clock;  /* replay: the virtual clock, ns since epoch */
+	unsigned port_cache;    /* afpacket: closed ports' socket sets kept
+				 * for the next add ([switch] port_cache) */
 };
+
+/*
+ * kind = afpacket keeps the ringed sockets of closed ports for the next
+ * port add (ports/afpacket.c). afpacket_cache_stop(): keep none from now
+ * and close the kept ones (vsw_stop, before its ports close).
+ * afpacket_cache_stats(): sets kept now, port adds that took a kept set
+ * and that made one.
+ */
+void afpacket_cache_stop(void);
+void afpacket_cache_stats(unsigned *kept, uint64_t *reused, uint64_t *made);
 
 struct port_ops {
 	const char *kind;

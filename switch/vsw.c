@@ -252,6 +252,7 @@ vsw_stop(struct vsw *sw)
 	router_fini(sw);         /* frames waiting for ARP or fragments */
 	macvlan_fini(sw);
 	free_workers(sw);
+	afpacket_cache_stop();   /* its ports' sockets are closed, not kept */
 	in_use = close_ports(sw);
 	free_bridges(sw);
 	if (sw->pool != NULL) {

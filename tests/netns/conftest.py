@@ -107,6 +107,10 @@ class Lab:
             sh("ip netns del %s" % ns, check=False)
         for link in self.links:
             sh("ip link del %s" % link, check=False)
+        # the veth pair a vsw killed with -9 had kept sockets parked on
+        # (ports/afpacket.c; a vsw that stops deletes it itself)
+        if os.path.exists("/sys/class/net/vswpark"):
+            sh("ip link del vswpark", check=False)
 
 
 class Vsw:

@@ -122,6 +122,87 @@ def test_port_churn_while_ping_and_tcp_flow(lab):
     v.stop()                             # every mbuf back
 
 
+def port_cache(v):
+    return v.ctl("show", "stats", as_json=True)["port_cache"][0]
+
+
+def park_links():
+    out = os.popen("ip -br link show").read()
+    return [ln.split()[0].split("@")[0] for ln in out.splitlines()
+            if ln.startswith("vswpark")]
+
+
+def test_a_removed_ports_sockets_serve_the_next_port(lab):
+    """ports/afpacket.c keeps a deleted port's ringed sockets (parked on a
+    veth vsw leaves down) for the next port add: the new port must see its
+    own interface only, from zero, with TCP's partial checksums intact."""
+    a, ha = lab.container("a", "10.94.0.1/24")
+    c, hc = lab.container("c", "10.94.0.3/24")
+    d, hd = lab.container("d", "10.94.0.4/24")
+    v = lab.vsw(bridge_ini([("a", "afpacket", "iface", ha)]))
+    assert park_links() == []           # nothing made before a port goes
+    ok(v, "port add c kind=afpacket iface=%s bridge=br0" % hc)
+    # frames left in c's ring when it goes: a flood it does not read all of
+    flood = lab.spawn(c, "ping -f -c 3000 -W 1 10.94.0.1")
+    time.sleep(0.3)
+    ok(v, "port del c")
+    flood.communicate(timeout=60)
+    end = time.time() + 10
+    while port_cache(v)["kept"] < 1 and time.time() < end:
+        time.sleep(0.05)
+    pc = port_cache(v)
+    assert pc["kept"] == 1, pc
+    assert set(park_links()) == {"vswpark", "vswpark-p"}
+    made = pc["made"]
+    # while it waits, frames on another interface (a's, 200 unicast) must
+    # not land in its ring: a socket bound to no interface would take them
+    lab.run(a, "ip neigh replace 10.94.0.3 lladdr %s dev eth0" % mac_of(lab, c))
+    lab.run(a, "ping -c 200 -i 0.002 -W 1 10.94.0.3", check=False)
+
+    ok(v, "port add d kind=afpacket iface=%s bridge=br0" % hd)
+    pc = port_cache(v)
+    assert pc["kept"] == 0 and pc["reused"] == 1 and pc["made"] == made, pc
+    st = v.port_stats()["d"]
+    assert st["rx"] < 10 and st["tx"] == 0 and st["rx_kernel_drops"] == 0, st
+    # c's interface is no vsw port now: what c sends (200 unicast frames,
+    # a's MAC set by hand) reaches no port; d's own frames (IPv6, ARP)
+    # may count on d
+    lab.run(c, "ip neigh replace 10.94.0.1 lladdr %s dev eth0" % mac_of(lab, a))
+    before = v.port_stats()
+    lab.run(c, "ping -c 200 -i 0.002 -W 1 10.94.0.1", check=False)
+    time.sleep(0.2)
+    after = v.port_stats()
+    assert after["d"]["rx"] - before["d"]["rx"] < 10, (before, after)
+    assert after["a"]["tx"] - before["a"]["tx"] < 10, (before, after)
+    assert mac_of(lab, c) not in {e["mac"].lower() for e in
+                                  v.ctl("show", "fdb", as_json=True)["fdb"]}
+    # d works both ways, TCP included (partial checksums from the veth)
+    lab.run(d, "ping -c 3 -i 0.2 -W 2 10.94.0.1")
+    tcp_transfer(lab, d, a, "10.94.0.1", size=4 << 20, port=5301)
+    tcp_transfer(lab, a, d, "10.94.0.4", size=4 << 20, port=5302)
+    assert mac_of(lab, d) in macs_on(v, "d")
+    # [switch] port_cache = 0 keeps none (below); stopping removes the park
+    v.stop()
+    assert park_links() == []
+
+
+def test_port_cache_zero_keeps_nothing(lab):
+    a, ha = lab.container("a", "10.95.0.1/24")
+    c, hc = lab.container("c", "10.95.0.3/24")
+    v = lab.vsw("[switch]\ncontrol = @SOCK@\nport_cache = 0\n" +
+                bridge_ini([("a", "afpacket", "iface", ha)]))
+    for _ in range(3):
+        ok(v, "port add c kind=afpacket iface=%s bridge=br0" % hc)
+        ok(v, "port del c")
+    time.sleep(0.3)
+    pc = port_cache(v)
+    assert pc["kept"] == 0 and pc["reused"] == 0 and pc["limit"] == 0, pc
+    assert park_links() == []
+    ok(v, "port add c kind=afpacket iface=%s bridge=br0" % hc)
+    lab.run(c, "ping -c 2 -i 0.2 -W 2 10.95.0.1")
+    v.stop()
+
+
 def test_sighup_adds_a_bridge_and_a_port_and_refuses_a_bad_file(lab):
     a, ha = lab.container("a", "10.94.0.1/24")
     b, hb = lab.container("b", "10.94.0.2/24")

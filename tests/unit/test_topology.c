@@ -92,6 +92,8 @@ test_endpoint_keys(void **state)
 	expect_error("[bridge b]\nip_range = 10.0.1.0/25\n", "ip_range: needs subnet and gateway");
 	expect_error("[bridge b]\nmtu = 100\n", "[bridge b] mtu:");
 	expect_error("[switch]\nsubnet_pool = 10.0.0.0/33\n", "[switch] subnet_pool:");
+	expect_error("[switch]\nport_cache = 1025\n", "[switch] port_cache:");
+	expect_error("[switch]\nport_cache = -1\n", "[switch] port_cache:");
 	expect_error("[port up]\nkind = tap\niface = u\naddress = 192.0.2.1/24\n"
 		     "[bridge b]\nsubnet = 10.0.0.0/24\ngateway = 10.0.0.1\ninternal = yes\nmasquerade = up\n",
 		     "masquerade: an internal network has no way out");

@@ -303,7 +303,7 @@ static const char every_key_l3[] =
 	"nat_filtering = endpoint-independent\nnat_timeout_udp = 30\n"
 	"nat_timeout_tcp_established = 600\nnat_timeout_tcp_transitory = 20\n"
 	"nat_timeout_icmp = 5\nnat_full_icmp = yes\nstate = /tmp/vsw test/state\n"
-	"subnet_pool = 10.200.0.0/16:24,10.201.0.0/16:26\n"
+	"subnet_pool = 10.200.0.0/16:24,10.201.0.0/16:26\nport_cache = 0\n"
 	"[bridge lan]\nmac_aging = 0\nmac_limit = 10\nsubnet = 10.1.0.0/24\ngateway = 10.1.0.1\n"
 	"mac = 02:00:00:00:aa:01\nmasquerade = up\nisolated = no\nmtu = 1400\n"
 	"ip_range = 10.1.0.128/25\n"
