@@ -1627,6 +1627,26 @@ check_route(struct parser *ps, struct sect *s)
 		if (t->routes[i].prefix == r->prefix && t->routes[i].len == r->len)
 			check_error(ps, s, RK_PREFIX, "the same prefix as [route %s]",
 				    t->routes[i].name);
+	/* a network's own prefix is its connected route, and 0.0.0.0/0 a
+	 * routed port's gateway: one entry of the routing table each */
+	for (i = 0; i < t->n_bridges; i++)
+		if (t->bridges[i].name[0] && t->bridges[i].prefix == r->len && r->len != 0 &&
+		    t->bridges[i].subnet == r->prefix)
+			check_error(ps, s, RK_PREFIX, "the subnet of bridge %s (connected)",
+				    t->bridges[i].name);
+	for (i = 0; i < t->n_ports; i++) {
+		const struct topo_port *q = &t->ports[i];
+		uint32_t mask = q->prefix ? ~0u << (32 - q->prefix) : 0;
+
+		if (q->name[0] == '\0' || q->prefix == 0)
+			continue;
+		if (q->prefix == r->len && (q->address & mask) == r->prefix)
+			check_error(ps, s, RK_PREFIX, "the network of port %s (connected)",
+				    q->name);
+		else if (r->len == 0 && q->gateway != 0)
+			check_error(ps, s, RK_PREFIX, "the default route of port %s (its gateway)",
+				    q->name);
+	}
 }
 
 static void

@@ -1167,6 +1167,61 @@ cmd_port_del(struct vsw *sw, struct reply *r, int argc, char **argv,
 			  err, errlen);
 }
 
+/*
+ * route add NAME prefix=CIDR via=IP port=PORT: a [route] section, applied
+ * while traffic flows (the LPM changes under the barrier). The same route
+ * again is OK; another with its name is refused.
+ */
+static int
+cmd_route_add(struct vsw *sw, struct reply *r, int argc, char **argv,
+	      char *err, size_t errlen)
+{
+	char keys[1024];
+
+	if (argc < 2 || strchr(argv[0], '=') != NULL) {
+		snprintf(err, errlen, "usage: route add NAME prefix=CIDR via=IP port=PORT");
+		return -1;
+	}
+	if (keys_text(argc - 1, argv + 1, keys, sizeof(keys), err, errlen) != 0)
+		return -1;
+	if (vsw_route_find(sw->run, argv[0]) >= 0) {
+		char *text = text_with(vsw_running_text_skip(sw, NULL, NULL, argv[0]),
+				       "route", argv[0], keys);
+		struct topology *t = malloc(sizeof(*t));
+		bool same = false;
+
+		if (t != NULL && text != NULL && topo_load_string(t, "route add", text, NULL) == 0)
+			same = vsw_same_object(sw, t, TOPO_OBJ_ROUTE, argv[0]);
+		free(t);
+		free(text);
+		if (!same) {
+			snprintf(err, errlen, "route %s exists already, with other settings (route del it first)",
+				 argv[0]);
+			return -1;
+		}
+		reply_note(r, "route %s exists already with these settings", argv[0]);
+		return 0;
+	}
+	return apply_text(sw, r, "route add", text_with(vsw_running_text(sw, NULL, NULL),
+							"route", argv[0], keys), err, errlen);
+}
+
+static int
+cmd_route_del(struct vsw *sw, struct reply *r, int argc, char **argv,
+	      char *err, size_t errlen)
+{
+	if (argc != 1) {
+		snprintf(err, errlen, "usage: route del NAME");
+		return -1;
+	}
+	if (vsw_route_find(sw->run, argv[0]) < 0) {
+		snprintf(err, errlen, "no route '%s'", argv[0]);
+		return -1;
+	}
+	return apply_text(sw, r, "route del", vsw_running_text_skip(sw, NULL, NULL, argv[0]),
+			  err, errlen);
+}
+
 /* What `network create` asks for, to build a [bridge] section and to
  * compare with a network that exists. */
 struct net_ask {
@@ -1625,6 +1680,10 @@ static const struct cmd commands[] = {
 	  "forget learned MACs (static entries stay)", cmd_fdb_flush },
 	{ { "port", "add", NULL }, MAX_WORDS, "port add NAME kind=K [iface=IF] [bridge=B] [KEY=VALUE]...",
 	  "add a port (the keys of a [port] section) while vsw runs", cmd_port_add },
+	{ { "route", "add", NULL }, 8, "route add NAME prefix=CIDR via=IP port=PORT",
+	  "add a static route while traffic flows", cmd_route_add },
+	{ { "route", "del", NULL }, 1, "route del NAME",
+	  "remove a static route", cmd_route_del },
 	{ { "port", "del", NULL }, 1, "port del NAME",
 	  "remove a port while vsw runs", cmd_port_del },
 	{ { "network", "create", NULL }, 16, "network create NAME [--subnet CIDR|none] [--gateway IP] [--ip-range CIDR] [--masquerade PORT] [--internal] [--mtu N] [--mac-limit N]",

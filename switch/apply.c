@@ -29,6 +29,9 @@ struct plan {
 	bool add_pub[TOPO_MAX_PUBLISH];  /* by index of next.publish */
 	unsigned n_pub_added;            /* installed so far in this change */
 	char rm_pub[TOPO_MAX_PUBLISH][TOPO_NAME_MAX]; /* names, for the log */
+	bool del_route[TOPO_MAX_ROUTES]; /* by index of the running routes */
+	bool add_route[TOPO_MAX_ROUTES]; /* by index of next.routes */
+	char rm_route[TOPO_MAX_ROUTES][TOPO_NAME_MAX];
 };
 
 static char *
@@ -100,7 +103,7 @@ clear_bridge(struct topo_bridge *tb)
 	tb->masquerade = -1;
 }
 
-/* [switch], [macvlan], [route], [publish]: fixed while vsw runs. */
+/* [switch], [macvlan]: fixed while vsw runs. */
 static int
 check_fixed(const struct topology *r, const struct topology *d, char *err,
 	    size_t errlen)
@@ -134,7 +137,6 @@ check_fixed(const struct topology *r, const struct topology *d, char *err,
 			}                                                      \
 		}
 	FIXED(macvlans, n_macvlans, TOPO_OBJ_MACVLAN, "macvlan")
-	FIXED(routes, n_routes, TOPO_OBJ_ROUTE, "route")
 #undef FIXED
 	return 0;
 }
@@ -408,6 +410,97 @@ plan_publish(struct plan *pl, const struct topology *r, const struct topology *d
 	}
 }
 
+int
+vsw_route_find(const struct topology *t, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < t->n_routes; i++)
+		if (strcmp(t->routes[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Two routes the same, their ports by name? */
+static bool
+same_route(const struct topology *a, const struct topo_route *x,
+	   const struct topology *b, const struct topo_route *y)
+{
+	return strcmp(x->name, y->name) == 0 && x->prefix == y->prefix &&
+	       x->len == y->len && x->via == y->via &&
+	       strcmp(a->ports[x->port].name, b->ports[y->port].name) == 0;
+}
+
+/* [route]: by name; a changed route goes and comes again. Its routed
+ * port is one that runs (routed ports do not change at run time yet). */
+static int
+plan_routes(const struct vsw *sw, struct plan *pl, const struct topology *d,
+	    char *err, size_t errlen)
+{
+	const struct topology *r = sw->run;
+	struct topology *n = &pl->next;
+	unsigned i, j;
+
+	for (i = 0; i < r->n_routes; i++) {
+		for (j = 0; j < d->n_routes; j++)
+			if (same_route(r, &r->routes[i], d, &d->routes[j]))
+				break;
+		pl->del_route[i] = j == d->n_routes;
+	}
+	n->n_routes = d->n_routes;
+	for (j = 0; j < d->n_routes; j++) {
+		int slot = pl->port_slot[d->routes[j].port];
+
+		n->routes[j] = d->routes[j];
+		if (slot < 0 || sw->router == NULL || sw->router->port_if[slot] < 0) {
+			snprintf(err, errlen, "[route %s]: port %s does not route",
+				 d->routes[j].name, d->ports[d->routes[j].port].name);
+			return -EINVAL;
+		}
+		n->routes[j].port = slot;
+		for (i = 0; i < r->n_routes; i++)
+			if (same_route(r, &r->routes[i], d, &d->routes[j]))
+				break;
+		pl->add_route[j] = i == r->n_routes;
+	}
+	return 0;
+}
+
+/* Under the barrier: the removed routes go, the new ones come; on a
+ * failure (the LPM full) the new ones go again and the old ones come
+ * back, and nothing has changed. 0 or -errno. */
+static int
+routes_commit(struct vsw *sw, struct plan *pl, char *err, size_t errlen)
+{
+	const struct topology *r = sw->run, *n = &pl->next;
+	char why[256];
+	unsigned i, k;
+	int rc;
+
+	for (i = 0; i < r->n_routes; i++)
+		if (pl->del_route[i]) {
+			snprintf(pl->rm_route[i], TOPO_NAME_MAX, "%s", r->routes[i].name);
+			router_route_del(sw, &r->routes[i]);
+		}
+	for (i = 0; i < n->n_routes; i++) {
+		if (!pl->add_route[i])
+			continue;
+		rc = router_route_add(sw, &n->routes[i], err, errlen);
+		if (rc == 0)
+			continue;
+		for (k = 0; k < i; k++)
+			if (pl->add_route[k])
+				router_route_del(sw, &n->routes[k]);
+		for (k = 0; k < r->n_routes; k++)
+			if (pl->del_route[k] &&
+			    router_route_add(sw, &r->routes[k], why, sizeof(why)) != 0)
+				fprintf(stderr, "vsw: [route %s] not put back: %s\n",
+					r->routes[k].name, why);
+		return rc;
+	}
+	return 0;
+}
+
 static int
 publish_op(struct vsw *sw, const struct topology *t, const struct topo_publish *u,
 	   bool add, char *err, size_t errlen)
@@ -535,8 +628,12 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 		rc = plan_statics(pl, r, d, err, errlen);
 	if (rc != 0)
 		goto out;
-	if (sw->live)
+	if (sw->live) {
 		plan_publish(pl, r, d);
+		rc = plan_routes(sw, pl, d, err, errlen);
+		if (rc != 0)
+			goto out;
+	}
 	if (!sw->live) {
 		/* from empty: the slots are the file's indices, so what names
 		 * ports by index is right as it is */
@@ -607,20 +704,14 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 	/* commit: one hold of the barrier (apply.h) */
 	if (sw->live)
 		loop_barrier_sync(sw);
-	for (i = 0; i < r->n_ports; i++) {
-		if (!pl->del_port[i] && !pl->move_port[i])
-			continue;
-		if (pl->del_port[i] && sw->live)
-			loop_worker_del_port(sw->workers[sw->ports[i].owner], (uint16_t)i);
-		if (r->ports[i].bridge >= 0)
-			bridge_del_port(&sw->bridges[r->ports[i].bridge], sw, (uint16_t)i);
-		if (pl->del_port[i]) {
-			sw->attach[i] = (struct attach){ .bridge = -1, .macvlan = -1 };
-			zero_port_state(sw, i);
-		}
-	}
 	if (sw->live && sw->router != NULL)
 		router_commit(sw, &pl->rp);
+	/* routes, then published ports, before anything else changes: a
+	 * failure of either undoes itself, and the rest is as it was */
+	if (sw->live && (rc = routes_commit(sw, pl, err, errlen)) != 0) {
+		loop_barrier_release(sw);
+		goto undo;
+	}
 	/* published ports: the removed (and changed) rules go, then the new
 	 * ones come; one that cannot be had (a port in use) takes the new ones
 	 * away again and puts the old ones back (their sessions are gone),
@@ -644,10 +735,29 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 			for (k = 0; k < r->n_publish; k++)
 				if (pl->del_pub[k])
 					publish_op(sw, r, &r->publish[k], true, why, sizeof(why));
+			/* and the routes as they were */
+			for (k = 0; k < n->n_routes; k++)
+				if (pl->add_route[k])
+					router_route_del(sw, &n->routes[k]);
+			for (k = 0; k < r->n_routes; k++)
+				if (pl->del_route[k])
+					router_route_add(sw, &r->routes[k], why, sizeof(why));
 			loop_barrier_release(sw);
 			goto undo;
 		}
 		pl->n_pub_added++;
+	}
+	for (i = 0; i < r->n_ports; i++) {
+		if (!pl->del_port[i] && !pl->move_port[i])
+			continue;
+		if (pl->del_port[i] && sw->live)
+			loop_worker_del_port(sw->workers[sw->ports[i].owner], (uint16_t)i);
+		if (r->ports[i].bridge >= 0)
+			bridge_del_port(&sw->bridges[r->ports[i].bridge], sw, (uint16_t)i);
+		if (pl->del_port[i]) {
+			sw->attach[i] = (struct attach){ .bridge = -1, .macvlan = -1 };
+			zero_port_state(sw, i);
+		}
 	}
 	for (i = 0; i < r->n_bridges; i++) {
 		if (!pl->del_bridge[i])
@@ -714,6 +824,8 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 	if (sw->live) {
 		memcpy(r->publish, n->publish, n->n_publish * sizeof(n->publish[0]));
 		r->n_publish = n->n_publish;
+		memcpy(r->routes, n->routes, n->n_routes * sizeof(n->routes[0]));
+		r->n_routes = n->n_routes;
 	}
 	if (!sw->live) {
 		r->sw = n->sw;
@@ -765,6 +877,13 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 		if (i < r->n_publish && pl->add_pub[i] && log != NULL)
 			fprintf(log, "vsw: %s: publish %s added\n", who, r->publish[i].name);
 		changes += pl->del_pub[i] + pl->add_pub[i];
+	}
+	for (i = 0; i < TOPO_MAX_ROUTES && sw->live; i++) {
+		if (pl->del_route[i] && log != NULL)
+			fprintf(log, "vsw: %s: route %s removed\n", who, pl->rm_route[i]);
+		if (i < r->n_routes && pl->add_route[i] && log != NULL)
+			fprintf(log, "vsw: %s: route %s added\n", who, r->routes[i].name);
+		changes += pl->del_route[i] + pl->add_route[i];
 	}
 	rc = (int)changes;
 	vsw_model_changed(sw);
@@ -843,6 +962,8 @@ keep_live(void *arg, const struct topology *t, enum topo_object kind,
 	case TOPO_OBJ_BRIDGE:
 		return t->bridges[index].name[0] != '\0' &&
 		       (skip[1] == NULL || strcmp(t->bridges[index].name, skip[1]) != 0);
+	case TOPO_OBJ_ROUTE:
+		return skip[2] == NULL || strcmp(t->routes[index].name, skip[2]) != 0;
 	default:
 		return true;
 	}
@@ -852,8 +973,15 @@ char *
 vsw_running_text(const struct vsw *sw, const char *skip_port,
 		 const char *skip_bridge)
 {
+	return vsw_running_text_skip(sw, skip_port, skip_bridge, NULL);
+}
+
+char *
+vsw_running_text_skip(const struct vsw *sw, const char *skip_port,
+		      const char *skip_bridge, const char *skip_route)
+{
 	const struct topology *t = sw->run;
-	const char *skip[2] = { skip_port, skip_bridge };
+	const char *skip[3] = { skip_port, skip_bridge, skip_route };
 	struct topo_subset *s = calloc(1, sizeof(*s));
 	char *buf = NULL;
 	size_t len = 0;
@@ -871,7 +999,7 @@ vsw_running_text(const struct vsw *sw, const char *skip_port,
 	for (i = 0; i < t->n_macvlans; i++)
 		s->macvlan[i] = true;
 	for (i = 0; i < t->n_routes; i++)
-		s->route[i] = true;
+		s->route[i] = keep_live(skip, t, TOPO_OBJ_ROUTE, i);
 	for (i = 0; i < t->n_publish; i++)
 		s->publish[i] = true;
 	for (i = 0; i < t->n_statics; i++)
@@ -895,6 +1023,13 @@ vsw_same_object(const struct vsw *sw, const struct topology *d,
 		enum topo_object kind, const char *name)
 {
 	bool port = kind == TOPO_OBJ_PORT;
+
+	if (kind == TOPO_OBJ_ROUTE) {
+		int a = vsw_route_find(sw->run, name), b = vsw_route_find(d, name);
+
+		return a >= 0 && b >= 0 &&
+		       same_route(sw->run, &sw->run->routes[a], d, &d->routes[b]);
+	}
 	int a = port ? topo_port_find(sw->run, name) : topo_bridge_find(sw->run, name);
 	int b = port ? topo_port_find(d, name) : topo_bridge_find(d, name);
 

@@ -32,13 +32,16 @@
  *            hairpin, limits) is re-attached in place (its id, backend and
  *            counters kept, its learned MACs flushed); otherwise a change
  *            is a remove and an add (a new slot);
+ *   route    added, removed; a changed route is removed and added (the
+ *            LPM under the barrier, router_route_add/del; a failure puts
+ *            back what was there);
  *   publish  added, removed; a changed rule is removed and added. New
  *            rules are installed first under the barrier: one that cannot
  *            be had (a port in use) takes the others away again, puts the
  *            removed ones back (their sessions are gone) and the change is
  *            refused.
  * Refused at run time for now, with an error naming the object: routed,
- * macvlan and NAT ports, [switch], [route] and [macvlan] changes, dpdk
+ * macvlan and NAT ports, [switch] and [macvlan] changes, dpdk
  * ports (their memory is sized at start), statics naming a port that is
  * re-made, a gateway when vsw runs more than one worker, and a port the
  * mbuf pool (sized at start, with room for VSW_PORTS_LATER more) has no
@@ -98,9 +101,15 @@ int vsw_reload(struct vsw *sw, FILE *log);
  */
 char *vsw_running_text(const struct vsw *sw, const char *skip_port,
 		       const char *skip_bridge);
+/* The same, less [route skip_route] too (NULL: none). */
+char *vsw_running_text_skip(const struct vsw *sw, const char *skip_port,
+			    const char *skip_bridge, const char *skip_route);
 
-/* Is the port or bridge ('kind') 'name' of 'd' the running one, key for
- * key? (What makes a retried add a no-op.) */
+/* The index of [route NAME] in 't', or -1. */
+int vsw_route_find(const struct topology *t, const char *name);
+
+/* Is the port, bridge or route ('kind') 'name' of 'd' the running one,
+ * key for key? (What makes a retried add a no-op.) */
 bool vsw_same_object(const struct vsw *sw, const struct topology *d,
 		     enum topo_object kind, const char *name);
 

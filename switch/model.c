@@ -11,6 +11,7 @@
 
 #include "model/ipam.h"
 #include "model/state.h"
+#include "switch/apply.h"
 #include "switch/model.h"
 #include "switch/vsw.h"
 
@@ -148,8 +149,10 @@ keep_runtime(void *arg, const struct topology *t, enum topo_object kind,
 				return false;
 		return t->publish[i].name[0] != '\0';
 	}
+	case TOPO_OBJ_ROUTE:
+		return file == NULL || vsw_route_find(file, t->routes[i].name) < 0;
 	default:
-		return false;   /* [switch], routes and macvlans: the file's */
+		return false;   /* [switch] and macvlans: the file's */
 	}
 }
 

@@ -418,6 +418,45 @@ router_gw_del(struct vsw *sw, unsigned b)
 	r->last_nh_ip = 0;
 }
 
+/* ---- routes at run time (router.h) ------------------------------------------ */
+
+int
+router_route_add(struct vsw *sw, const struct topo_route *rt, char *err, size_t errlen)
+{
+	struct router *r = sw->router;
+	int up = r != NULL ? r->port_if[rt->port] : -1;
+
+	if (up < 0) {
+		snprintf(err, errlen, "[route %s]: port %s does not route", rt->name,
+			 sw->run->ports[rt->port].name);
+		return -EINVAL;
+	}
+	r->last_nh_ip = 0;
+	return add_route(r, rt->prefix, rt->len, (uint16_t)up, rt->via, err, errlen);
+}
+
+void
+router_route_del(struct vsw *sw, const struct topo_route *rt)
+{
+	struct router *r = sw->router;
+	uint32_t nh;
+
+	if (r == NULL)
+		return;
+	if (rt->len == 0) {     /* two /1 (add_route) */
+		if (rte_lpm_is_rule_present(r->lpm, 0, 1, &nh) == 1 && nh < r->n_nh)
+			r->nh[nh].used = false;
+		rte_lpm_delete(r->lpm, 0, 1);
+		rte_lpm_delete(r->lpm, 1u << 31, 1);
+	} else {
+		if (rte_lpm_is_rule_present(r->lpm, rt->prefix, rt->len, &nh) == 1 &&
+		    nh < r->n_nh)
+			r->nh[nh].used = false;
+		rte_lpm_delete(r->lpm, rt->prefix, rt->len);
+	}
+	r->last_nh_ip = 0;
+}
+
 void
 router_gw_update(struct vsw *sw, unsigned b)
 {

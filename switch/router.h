@@ -158,6 +158,19 @@ void router_commit(struct vsw *sw, struct router_prep *p);
 void router_prep_free(struct router_prep *p);
 int router_gw_add(struct vsw *sw, unsigned b, char *err, size_t errlen);
 void router_gw_del(struct vsw *sw, unsigned b);
+/*
+ * [route] sections at run time, under the barrier: router_route_add()
+ * puts 'rt' (of sw->run: its port is a slot, a routed port) into the LPM
+ * with a next hop of its own; router_route_del() takes it out and frees
+ * that next hop. The parser refuses a route with the prefix of another
+ * route, of a network (a bridge's subnet or a routed port's) or, for
+ * 0.0.0.0/0, of a routed port's gateway, so no other entry is touched.
+ * Neighbours stay (the gateway may serve other routes).
+ */
+int router_route_add(struct vsw *sw, const struct topo_route *rt, char *err,
+		     size_t errlen);
+void router_route_del(struct vsw *sw, const struct topo_route *rt);
+
 /* Apply a kept bridge's changed isolated / internal / mtu in place. */
 void router_gw_update(struct vsw *sw, unsigned b);
 

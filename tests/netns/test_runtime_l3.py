@@ -239,3 +239,96 @@ def test_sighup_adds_a_routed_network_a_port_and_a_rule(lab):
     assert "publish w removed" in v.text(), v.text()
     assert "new" not in networks(v)
     v.stop()
+
+
+def test_routes_added_and_removed_at_run_time(lab):
+    """[route] sections while traffic flows: `vswctl route add/del` and
+    SIGHUP change the LPM in place; a route to a next hop that never
+    answers ARP takes its prefix off the default route at once, and its
+    removal gives it back; the route survives kill -9 (the state file);
+    bad routes are refused with nothing changed."""
+    f1, hf1 = lab.container("f1", "10.77.0.2/24", gw="10.77.0.1")
+    out, hup = lab.container("out", "198.51.100.1/24")
+    far = "198.18.5.1"
+    lab.run(out, "ip addr add %s/32 dev lo" % far)
+    v = lab.vsw(UPLINK.format(f1=hf1, up=hup))
+    ping = "ping -c 1 -W 1 %s" % far
+    lab.run(f1, ping)                                   # the default route
+
+    def routes(sw):
+        return {r["prefix"]: r for r in sw.ctl("show", "routes", as_json=True)["routes"]}
+
+    # a stream through NAT on the default route runs through every change
+    (lab.tmp / "keep.py").write_text(
+        "import socket,sys,time\n"
+        "s=socket.create_connection((sys.argv[1],5005))\n"
+        "for i in range(150):\n"
+        "    s.sendall(b'z'*4096); time.sleep(0.02)\n"
+        "s.shutdown(socket.SHUT_WR); s.recv(1)\n")
+    rx = lab.tmp / "rx-route.bin"
+    srv = lab.spawn(out, "sh -c 'nc -l -N %s 5005 > %s'" % (SERVER, rx))
+    lab.run(out, "ip addr add %s/32 dev lo" % SERVER)
+    time.sleep(0.3)
+    cl = lab.spawn(f1, "/usr/bin/python3 %s %s" % (lab.tmp / "keep.py", SERVER))
+
+    out_r = v.ctl("route", "add", "dark", "prefix=198.18.5.0/24", "via=198.51.100.9",
+                  "port=uplink").stdout
+    assert "route dark added" in out_r, out_r
+    assert routes(v)["198.18.5.0/24"]["via"] == "198.51.100.9"
+    r = lab.run(f1, ping, check=False)
+    assert r.returncode != 0, "the route to a silent next hop did not take effect"
+    # the same again is OK; another route of that name is refused
+    assert "already" in v.ctl("route", "add", "dark", "prefix=198.18.5.0/24",
+                              "via=198.51.100.9", "port=uplink").stdout
+    before = v.ctl("show", "routes", as_json=True)
+    for args, why in [
+            (("dark", "prefix=198.18.6.0/24", "via=198.51.100.9", "port=uplink"),
+             "exists already"),
+            (("x", "prefix=198.18.6.0/24", "via=10.9.9.9", "port=uplink"), "neighbour"),
+            (("x", "prefix=10.77.0.0/24", "via=198.51.100.9", "port=uplink"),
+             "subnet of bridge filenet"),
+            (("x", "prefix=198.18.5.0/24", "via=198.51.100.8", "port=uplink"),
+             "same prefix as [route dark]"),
+            (("x", "prefix=198.18.6.0/24", "via=198.51.100.9", "port=f1"),
+             "not a routed port"),
+            (("x", "prefix=198.18.6.0/24", "via=198.51.100.9", "port=nope"), "nope"),
+            (("x", "prefix=198.18.6.0/33", "via=198.51.100.9", "port=uplink"), "prefix"),
+            (("x", "prefix=0.0.0.0/0", "via=198.51.100.9", "port=uplink"),
+             "default route of port uplink"),
+            (("x", "prefix=198.18.6.0/24", "via=198.51.100.9", "port=uplink", "bogus=1"),
+             "bogus"),
+            (("x", "bogus=1"), "needs prefix, via and port")]:
+        assert why in refused(v, "route", "add", *args), (args, why)
+    assert "no route" in refused(v, "route", "del", "nosuch")
+    assert v.ctl("show", "routes", as_json=True) == before
+    # the stream on the default route went through all of it
+    assert cl.wait(timeout=30) == 0
+    srv.wait(timeout=30)
+    assert rx.stat().st_size == 150 * 4096
+
+    # the state file keeps it: kill -9, start, the route is back
+    v.proc.send_signal(signal.SIGKILL)
+    v.proc.wait()
+    v = lab.vsw(UPLINK.format(f1=hf1, up=hup))
+    assert routes(v)["198.18.5.0/24"]["via"] == "198.51.100.9"
+    assert lab.run(f1, ping, check=False).returncode != 0
+    out_r = v.ctl("route", "del", "dark").stdout
+    assert "route dark removed" in out_r, out_r
+    assert "198.18.5.0/24" not in routes(v)
+    lab.run(f1, ping)
+    # and by SIGHUP: the file's route changed in place (a new next hop),
+    # another added
+    base = v.ini.read_text()
+    v.ini.write_text(base.replace("prefix = 10.77.1.0/24", "prefix = 10.77.2.0/24") +
+                     "[route dark]\nprefix = 198.18.5.0/24\nvia = 198.51.100.9\n"
+                     "port = uplink\n")
+    v.proc.send_signal(signal.SIGHUP)
+    for _ in range(100):
+        if "applied" in v.text() or "refused" in v.text():
+            break
+        time.sleep(0.05)
+    assert "applied: 3 changes" in v.text(), v.text()
+    rs = routes(v)
+    assert "10.77.2.0/24" in rs and "10.77.1.0/24" not in rs and "198.18.5.0/24" in rs
+    assert lab.run(f1, ping, check=False).returncode != 0
+    v.stop()

@@ -93,6 +93,16 @@ test_endpoint_keys(void **state)
 	expect_error("[bridge b]\nmtu = 100\n", "[bridge b] mtu:");
 	expect_error("[switch]\nsubnet_pool = 10.0.0.0/33\n", "[switch] subnet_pool:");
 	expect_error("[switch]\nport_cache = 1025\n", "[switch] port_cache:");
+	expect_error("[port up]\nkind = tap\niface = u\naddress = 192.0.2.1/24\n"
+		     "[bridge b]\nsubnet = 10.0.0.0/24\ngateway = 10.0.0.1\n"
+		     "[route r]\nprefix = 10.0.0.0/24\nvia = 192.0.2.9\nport = up\n",
+		     "[route r] prefix: the subnet of bridge b (connected)");
+	expect_error("[port up]\nkind = tap\niface = u\naddress = 192.0.2.1/24\n"
+		     "[route r]\nprefix = 192.0.2.0/24\nvia = 192.0.2.9\nport = up\n",
+		     "[route r] prefix: the network of port up (connected)");
+	expect_error("[port up]\nkind = tap\niface = u\naddress = 192.0.2.1/24\ngateway = 192.0.2.254\n"
+		     "[route r]\nprefix = 0.0.0.0/0\nvia = 192.0.2.9\nport = up\n",
+		     "[route r] prefix: the default route of port up (its gateway)");
 	expect_error("[switch]\nport_cache = -1\n", "[switch] port_cache:");
 	expect_error("[port up]\nkind = tap\niface = u\naddress = 192.0.2.1/24\n"
 		     "[bridge b]\nsubnet = 10.0.0.0/24\ngateway = 10.0.0.1\ninternal = yes\nmasquerade = up\n",

@@ -328,7 +328,7 @@ static const char every_key_l3[] =
 	"[port e1]\nkind = tap\niface = e1\nmacvlan = mv\nmac = 02:00:00:00:00:e1\n"
 	"[port e2]\nkind = tap\niface = e2\nmacvlan = pt\n"
 	"[route r1]\nprefix = 203.0.113.0/24\nvia = 192.0.2.9\nport = up\n"
-	"[route default6]\nprefix = 0.0.0.0/0\nvia = 172.16.5.9\nport = inside\n"
+	"[route bench6]\nprefix = 198.18.0.0/15\nvia = 172.16.5.9\nport = inside\n"
 	"[publish web]\nport = up\nproto = tcp\nlisten = 8080\nto = 10.1.0.5:80\n"
 	"[publish dns]\nport = up\nproto = udp\nlisten = 5300-5310\nto = 172.16.5.3:5300-5310\n";
 
