@@ -1185,7 +1185,7 @@ cmd_route_add(struct vsw *sw, struct reply *r, int argc, char **argv,
 	if (keys_text(argc - 1, argv + 1, keys, sizeof(keys), err, errlen) != 0)
 		return -1;
 	if (vsw_route_find(sw->run, argv[0]) >= 0) {
-		char *text = text_with(vsw_running_text_skip(sw, NULL, NULL, argv[0]),
+		char *text = text_with(vsw_running_text_skip(sw, NULL, NULL, argv[0], NULL),
 				       "route", argv[0], keys);
 		struct topology *t = malloc(sizeof(*t));
 		bool same = false;
@@ -1218,7 +1218,7 @@ cmd_route_del(struct vsw *sw, struct reply *r, int argc, char **argv,
 		snprintf(err, errlen, "no route '%s'", argv[0]);
 		return -1;
 	}
-	return apply_text(sw, r, "route del", vsw_running_text_skip(sw, NULL, NULL, argv[0]),
+	return apply_text(sw, r, "route del", vsw_running_text_skip(sw, NULL, NULL, argv[0], NULL),
 			  err, errlen);
 }
 
@@ -1231,10 +1231,13 @@ struct net_ask {
 	uint32_t gateway;               /* host order */
 	const char *masq;
 	unsigned mtu, mac_limit;
+	const char *macvlan, *mode;     /* --macvlan PARENT[.VID] [--mode M] */
+	bool bridge_opts;               /* any option of a bridge given */
 };
 
 #define NETWORK_CREATE_USAGE "usage: network create NAME [--subnet CIDR|none] [--gateway IP] " \
-	"[--ip-range CIDR] [--masquerade PORT] [--internal] [--mtu N] [--mac-limit N]"
+	"[--ip-range CIDR] [--masquerade PORT] [--internal] [--mtu N] [--mac-limit N] | " \
+	"network create NAME --macvlan PORT[.VID] [--mode bridge|private|vepa|passthru]"
 
 static int
 uint_opt(const char *name, const char *v, unsigned *out, char *err, size_t errlen)
@@ -1264,6 +1267,7 @@ net_ask_parse(int argc, char **argv, struct net_ask *q, char *err, size_t errlen
 
 		if (strcmp(o, "--internal") == 0) {
 			q->internal = true;
+			q->bridge_opts = true;
 			continue;
 		}
 		if (v == NULL || strncmp(o, "--", 2) != 0) {
@@ -1272,6 +1276,15 @@ net_ask_parse(int argc, char **argv, struct net_ask *q, char *err, size_t errlen
 			return -1;
 		}
 		i++;
+		if (strcmp(o, "--macvlan") == 0) {
+			q->macvlan = v;
+			continue;
+		}
+		if (strcmp(o, "--mode") == 0) {
+			q->mode = v;
+			continue;
+		}
+		q->bridge_opts = true;
 		if (strcmp(o, "--subnet") == 0) {
 			if (strcmp(v, "none") == 0)
 				q->l2 = true;
@@ -1304,6 +1317,14 @@ net_ask_parse(int argc, char **argv, struct net_ask *q, char *err, size_t errlen
 				 NETWORK_CREATE_USAGE);
 			return -1;
 		}
+	}
+	if (q->macvlan != NULL && q->bridge_opts) {
+		snprintf(err, errlen, "network create: a macvlan network takes --mode only (its addresses are its LAN's)");
+		return -1;
+	}
+	if (q->mode != NULL && q->macvlan == NULL) {
+		snprintf(err, errlen, "network create: --mode is for a macvlan network (--macvlan PORT)");
+		return -1;
 	}
 	if (q->l2 && (q->have_gw || q->range.len || q->masq)) {
 		snprintf(err, errlen, "network create: --subnet none makes a network without a gateway: --gateway, --ip-range and --masquerade need a subnet");
@@ -1404,6 +1425,48 @@ net_diff(const struct vsw *sw, const struct topo_bridge *tb, const struct net_as
 }
 
 /*
+ * network create NAME --macvlan PORT[.VID] [--mode M]: a [macvlan]
+ * section on a port that runs (a routed uplink, or a parent already).
+ * The same again is OK; the name of another network is refused.
+ */
+static int
+macvlan_create(struct vsw *sw, struct reply *r, const char *name,
+	       const struct net_ask *q, char *err, size_t errlen)
+{
+	const char *mode = q->mode != NULL ? q->mode : "bridge";
+	char keys[256];
+	int m;
+
+	if (topo_bridge_find(sw->run, name) >= 0) {
+		snprintf(err, errlen, "network %s exists already, as a bridge network", name);
+		return -1;
+	}
+	m = topo_macvlan_find(sw->run, name);
+	if (m >= 0) {
+		const struct topo_macvlan *tm = &sw->run->macvlans[m];
+		char parent[TOPO_NAME_MAX + 8];
+
+		if (tm->vid)
+			snprintf(parent, sizeof(parent), "%s.%u", sw->run->ports[tm->parent].name,
+				 tm->vid);
+		else
+			snprintf(parent, sizeof(parent), "%s", sw->run->ports[tm->parent].name);
+		if (strcmp(parent, q->macvlan) != 0 ||
+		    strcmp(topo_macvlan_mode_name(tm->mode), mode) != 0) {
+			snprintf(err, errlen, "network %s exists already, with other settings: macvlan on %s, mode %s",
+				 name, parent, topo_macvlan_mode_name(tm->mode));
+			return -1;
+		}
+		reply_note(r, "network %s exists already with these settings", name);
+		return 0;
+	}
+	snprintf(keys, sizeof(keys), "parent = %s\nmode = %s\n", q->macvlan, mode);
+	return apply_text(sw, r, "network create",
+			  text_with(vsw_running_text(sw, NULL, NULL), "macvlan", name, keys),
+			  err, errlen);
+}
+
+/*
  * network create NAME [options]: a bridge, as a [bridge] section would
  * make it, with a gateway and a subnet (picked from [switch] subnet_pool
  * when none is given) unless --subnet none. The same create again is OK.
@@ -1422,6 +1485,12 @@ cmd_network_create(struct vsw *sw, struct reply *r, int argc, char **argv,
 	}
 	if (net_ask_parse(argc, argv, &q, err, errlen) != 0)
 		return -1;
+	if (q.macvlan != NULL)
+		return macvlan_create(sw, r, argv[0], &q, err, errlen);
+	if (topo_macvlan_find(sw->run, argv[0]) >= 0) {
+		snprintf(err, errlen, "network %s exists already, as a macvlan network", argv[0]);
+		return -1;
+	}
 	b = topo_bridge_find(sw->run, argv[0]);
 	if (b >= 0) {
 		net_diff(sw, &sw->run->bridges[b], &q, diff, sizeof(diff));
@@ -1483,6 +1552,20 @@ cmd_network_rm(struct vsw *sw, struct reply *r, int argc, char **argv,
 	unsigned i;
 	int b;
 
+	if (argc == 1 && (b = topo_macvlan_find(sw->run, argv[0])) >= 0) {
+		const struct macvlan *mv = &sw->macvlans[b];
+
+		for (i = 0; i < mv->n_eps && off < sizeof(ports); i++)
+			off += (size_t)snprintf(ports + off, sizeof(ports) - off, "%s%s",
+						i ? ", " : "", sw->ports[mv->eps[i]].name);
+		if (mv->n_eps > 0) {
+			snprintf(err, errlen, "network %s has ports (%s): port del them first",
+				 argv[0], ports);
+			return -1;
+		}
+		return apply_text(sw, r, "network rm",
+				  vsw_running_text_skip(sw, NULL, NULL, NULL, argv[0]), err, errlen);
+	}
 	b = network_arg(sw, "rm", argc, argv, err, errlen);
 	if (b < 0)
 		return -1;
@@ -1517,11 +1600,29 @@ network_row(struct vsw *sw, struct reply *r, unsigned b)
 	snprintf(mtu, sizeof(mtu), "%u", tb->mtu ? tb->mtu : 1500);
 	reply_row(r, tb->name, n, subnet, gw,
 		  tb->masquerade >= 0 ? sw->run->ports[tb->masquerade].name : "-",
-		  tb->internal ? "yes" : "no", mtu, lim);
+		  tb->internal ? "yes" : "no", mtu, lim, "bridge", "-");
+}
+
+/* A macvlan network's row: its endpoints, its parent (PORT[.VID]) and mode. */
+static void
+macvlan_row(struct vsw *sw, struct reply *r, unsigned i)
+{
+	const struct topo_macvlan *tm = &sw->run->macvlans[i];
+	char n[16], mtu[16], drv[32], parent[TOPO_NAME_MAX + 8];
+
+	snprintf(n, sizeof(n), "%u", sw->macvlans[i].n_eps);
+	snprintf(mtu, sizeof(mtu), "%u", sw->ports[tm->parent].mtu);
+	snprintf(drv, sizeof(drv), "macvlan/%s", topo_macvlan_mode_name(tm->mode));
+	if (tm->vid)
+		snprintf(parent, sizeof(parent), "%s.%u", sw->run->ports[tm->parent].name, tm->vid);
+	else
+		snprintf(parent, sizeof(parent), "%s", sw->run->ports[tm->parent].name);
+	reply_row(r, tm->name, n, "-", "-", "-", "no", mtu, "0", drv, parent);
 }
 
 static const char *const network_cols[] = { "network", "#ports", "subnet", "gateway",
-					    "masquerade", "internal", "#mtu", "#mac_limit" };
+					    "masquerade", "internal", "#mtu", "#mac_limit",
+					    "driver", "parent" };
 
 static int
 cmd_network_ls(struct vsw *sw, struct reply *r, int argc, char **argv,
@@ -1534,6 +1635,8 @@ cmd_network_ls(struct vsw *sw, struct reply *r, int argc, char **argv,
 	for (b = 0; b < sw->n_bridges; b++)
 		if (sw->bridges[b].fdb != NULL)
 			network_row(sw, r, b);
+	for (b = 0; b < sw->run->n_macvlans; b++)
+		macvlan_row(sw, r, b);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "nat/napt.h"
 #include "switch/apply.h"
+#include "switch/macvlan.h"
 #include "switch/bridge.h"
 #include "switch/model.h"
 #include "switch/router.h"
@@ -32,7 +33,27 @@ struct plan {
 	bool del_route[TOPO_MAX_ROUTES]; /* by index of the running routes */
 	bool add_route[TOPO_MAX_ROUTES]; /* by index of next.routes */
 	char rm_route[TOPO_MAX_ROUTES][TOPO_NAME_MAX];
+	struct macvlan_prep mp;          /* the networks built again */
+	bool mv;                         /* ... when any are, or were */
+	unsigned mv_changes;             /* networks added or removed */
+	char mv_log[2 * TOPO_MAX_MACVLANS][TOPO_NAME_MAX + 24];
 };
+
+static bool
+macvlan_named(const struct topology *t, const char *name)
+{
+	return topo_macvlan_find(t, name) >= 0;
+}
+
+/* For the log after the release: "macvlan NAME added|removed". */
+static void
+mv_note(struct plan *pl, const char *name, const char *what)
+{
+	char line[sizeof(pl->mv_log[0])];
+
+	snprintf(line, sizeof(line), "macvlan %s %s", name, what);
+	memcpy(pl->mv_log[pl->mv_changes++], line, sizeof(line));
+}
 
 static char *
 obj_text(const struct topology *t, enum topo_object kind, unsigned i)
@@ -73,6 +94,16 @@ plain_bridge_port(const struct topo_port *tp)
 	       !tp->macvlan_parent && tp->masquerade < 0;
 }
 
+/* What may come and go at run time: a bridge port, a macvlan endpoint,
+ * a macvlan parent that does not route. */
+static bool
+runtime_port(const struct topo_port *tp)
+{
+	return plain_bridge_port(tp) ||
+	       (tp->bridge < 0 && tp->prefix == 0 && tp->masquerade < 0 &&
+		(tp->macvlan >= 0 || tp->macvlan_parent));
+}
+
 static bool
 bridge_has_gw(const struct topo_bridge *tb)
 {
@@ -103,41 +134,15 @@ clear_bridge(struct topo_bridge *tb)
 	tb->masquerade = -1;
 }
 
-/* [switch], [macvlan]: fixed while vsw runs. */
+/* [switch]: fixed while vsw runs. */
 static int
 check_fixed(const struct topology *r, const struct topology *d, char *err,
 	    size_t errlen)
 {
-	unsigned i, j;
-
 	if (!same_obj(r, 0, d, 0, TOPO_OBJ_SWITCH)) {
 		snprintf(err, errlen, "[switch] cannot change at run time yet (restart vsw)");
 		return -EPERM;
 	}
-#define FIXED(arr, n, kind, what)                                              \
-	for (i = 0; i < d->n; i++) {                                           \
-		for (j = 0; j < r->n; j++)                                     \
-			if (strcmp(r->arr[j].name, d->arr[i].name) == 0)       \
-				break;                                         \
-		if (j == r->n || !same_obj(r, j, d, i, kind)) {                \
-			snprintf(err, errlen, "[%s %s] cannot be added or changed at run time yet (restart vsw)", \
-				 what, d->arr[i].name);                        \
-			return -EPERM;                                         \
-		}                                                              \
-	}                                                                      \
-	if (r->n != d->n)                                                      \
-		for (j = 0; j < r->n; j++) {                                   \
-			for (i = 0; i < d->n; i++)                             \
-				if (strcmp(r->arr[j].name, d->arr[i].name) == 0) \
-					break;                                 \
-			if (i == d->n) {                                       \
-				snprintf(err, errlen, "[%s %s] cannot be removed at run time yet (restart vsw)", \
-					 what, r->arr[j].name);                \
-				return -EPERM;                                 \
-			}                                                      \
-		}
-	FIXED(macvlans, n_macvlans, TOPO_OBJ_MACVLAN, "macvlan")
-#undef FIXED
 	return 0;
 }
 
@@ -253,7 +258,7 @@ plan_bridges(const struct vsw *sw, struct plan *pl, const struct topology *d,
 static int
 refuse_role(const char *name, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "port %s: only bridge ports can be added, removed or changed at run time yet (a routed, macvlan or NAT port needs a restart)",
+	snprintf(err, errlen, "port %s: routed and NAT ports cannot be added, removed or changed at run time yet (restart vsw); bridge ports and macvlan endpoints and parents can",
 		 name);
 	return -EPERM;
 }
@@ -280,10 +285,12 @@ plan_ports(const struct vsw *sw, struct plan *pl, const struct topology *d,
 			pl->port_slot[k] = (int)i;
 			continue;
 		}
-		if (sw->live && (!plain_bridge_port(rp) ||
-				 (k >= 0 && !plain_bridge_port(&d->ports[k]))))
+		if (sw->live && (!runtime_port(rp) ||
+				 (k >= 0 && !runtime_port(&d->ports[k]))))
 			return refuse_role(rp->name, err, errlen);
-		if (k >= 0 && backend_same(rp, &d->ports[k])) {
+		/* re-attached in place: bridge to bridge only */
+		if (k >= 0 && backend_same(rp, &d->ports[k]) && rp->bridge >= 0 &&
+		    d->ports[k].bridge >= 0) {
 			pl->move_port[i] = true;
 			pl->port_slot[k] = (int)i;
 			continue;
@@ -302,7 +309,7 @@ plan_ports(const struct vsw *sw, struct plan *pl, const struct topology *d,
 
 		if (pl->port_slot[j] >= 0)
 			continue;
-		if (sw->live && !plain_bridge_port(dp))
+		if (sw->live && !runtime_port(dp))
 			return refuse_role(dp->name, err, errlen);
 		if (sw->live && dp->kind == TOPO_PORT_DPDK) {
 			snprintf(err, errlen, "port %s: a dpdk port cannot be added at run time yet (its memory is sized at start)",
@@ -341,6 +348,20 @@ plan_ports(const struct vsw *sw, struct plan *pl, const struct topology *d,
 
 		if (pl->add_bridge[b] && d->bridges[j].masquerade >= 0)
 			n->bridges[b].masquerade = pl->port_slot[d->bridges[j].masquerade];
+	}
+	/* macvlan networks by the desired order (dense, as the file's), so a
+	 * kept port's network index and parent flag are the desired ones */
+	for (j = 0; j < d->n_ports; j++) {
+		s = (unsigned)pl->port_slot[j];
+		n->ports[s].macvlan = d->ports[j].macvlan;
+		n->ports[s].macvlan_parent = d->ports[j].macvlan_parent;
+	}
+	if (sw->live) {
+		for (j = 0; j < d->n_macvlans; j++) {
+			n->macvlans[j] = d->macvlans[j];
+			n->macvlans[j].parent = pl->port_slot[d->macvlans[j].parent];
+		}
+		n->n_macvlans = d->n_macvlans;
 	}
 	return 0;
 }
@@ -700,6 +721,12 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 		if (rc != 0)
 			goto undo;
 	}
+	if (sw->live && (n->n_macvlans > 0 || r->n_macvlans > 0)) {
+		rc = macvlan_prepare(sw, n, &pl->mp, err, errlen);
+		if (rc != 0)
+			goto undo;
+		pl->mv = true;
+	}
 
 	/* commit: one hold of the barrier (apply.h) */
 	if (sw->live)
@@ -827,6 +854,21 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 		memcpy(r->routes, n->routes, n->n_routes * sizeof(n->routes[0]));
 		r->n_routes = n->n_routes;
 	}
+	if (pl->mv) {
+		for (i = 0; i < n->n_macvlans; i++)
+			if (!macvlan_named(r, n->macvlans[i].name))
+				mv_note(pl, n->macvlans[i].name, "added");
+		for (i = 0; i < r->n_macvlans; i++)
+			if (!macvlan_named(n, r->macvlans[i].name))
+				mv_note(pl, r->macvlans[i].name, "removed");
+		memcpy(r->macvlans, n->macvlans, n->n_macvlans * sizeof(n->macvlans[0]));
+		r->n_macvlans = n->n_macvlans;
+		for (i = 0; i < n->n_ports; i++) {
+			r->ports[i].macvlan = n->ports[i].macvlan;
+			r->ports[i].macvlan_parent = n->ports[i].macvlan_parent;
+		}
+		macvlan_commit(sw, r, &pl->mp);
+	}
 	if (!sw->live) {
 		r->sw = n->sw;
 		memcpy(r->routes, n->routes, sizeof(n->routes));
@@ -871,6 +913,10 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 		}
 	}
 	router_prep_free(&pl->rp);
+	macvlan_prep_free(&pl->mp);     /* the old tables */
+	changes += pl->mv_changes;
+	for (i = 0; i < pl->mv_changes && log != NULL; i++)
+		fprintf(log, "vsw: %s: %s\n", who, pl->mv_log[i]);
 	for (i = 0; i < TOPO_MAX_PUBLISH; i++) {
 		if (pl->del_pub[i] && log != NULL)
 			fprintf(log, "vsw: %s: publish %s removed\n", who, pl->rm_pub[i]);
@@ -890,6 +936,7 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 	goto out;
 undo:
 	router_prep_free(&pl->rp);
+	macvlan_prep_free(&pl->mp);     /* the new tables */
 	for (i = 0; i < TOPO_MAX_BRIDGES; i++)
 		if (pl->add_bridge[i])
 			bridge_fini(&pl->br[i]);
@@ -964,6 +1011,8 @@ keep_live(void *arg, const struct topology *t, enum topo_object kind,
 		       (skip[1] == NULL || strcmp(t->bridges[index].name, skip[1]) != 0);
 	case TOPO_OBJ_ROUTE:
 		return skip[2] == NULL || strcmp(t->routes[index].name, skip[2]) != 0;
+	case TOPO_OBJ_MACVLAN:
+		return skip[3] == NULL || strcmp(t->macvlans[index].name, skip[3]) != 0;
 	default:
 		return true;
 	}
@@ -973,15 +1022,16 @@ char *
 vsw_running_text(const struct vsw *sw, const char *skip_port,
 		 const char *skip_bridge)
 {
-	return vsw_running_text_skip(sw, skip_port, skip_bridge, NULL);
+	return vsw_running_text_skip(sw, skip_port, skip_bridge, NULL, NULL);
 }
 
 char *
 vsw_running_text_skip(const struct vsw *sw, const char *skip_port,
-		      const char *skip_bridge, const char *skip_route)
+		      const char *skip_bridge, const char *skip_route,
+		      const char *skip_macvlan)
 {
 	const struct topology *t = sw->run;
-	const char *skip[3] = { skip_port, skip_bridge, skip_route };
+	const char *skip[4] = { skip_port, skip_bridge, skip_route, skip_macvlan };
 	struct topo_subset *s = calloc(1, sizeof(*s));
 	char *buf = NULL;
 	size_t len = 0;
@@ -997,7 +1047,7 @@ vsw_running_text_skip(const struct vsw *sw, const char *skip_port,
 	for (i = 0; i < t->n_ports; i++)
 		s->port[i] = keep_live(skip, t, TOPO_OBJ_PORT, i);
 	for (i = 0; i < t->n_macvlans; i++)
-		s->macvlan[i] = true;
+		s->macvlan[i] = keep_live(skip, t, TOPO_OBJ_MACVLAN, i);
 	for (i = 0; i < t->n_routes; i++)
 		s->route[i] = keep_live(skip, t, TOPO_OBJ_ROUTE, i);
 	for (i = 0; i < t->n_publish; i++)

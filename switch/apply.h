@@ -40,8 +40,14 @@
  *            be had (a port in use) takes the others away again, puts the
  *            removed ones back (their sessions are gone) and the change is
  *            refused.
- * Refused at run time for now, with an error naming the object: routed,
- * macvlan and NAT ports, [switch] and [macvlan] changes, dpdk
+ *   macvlan  networks added, removed, changed (mode, parent): they are all
+ *            built again for the next topology and swapped in under the
+ *            barrier (macvlan_prepare/commit), counters kept by name; an
+ *            endpoint or a parent that does not route comes and goes as
+ *            a bridge port does (a routed uplink becomes a parent and
+ *            routes again when its last network goes);
+ * Refused at run time for now, with an error naming the object: routed
+ * and NAT ports, [switch] changes, dpdk
  * ports (their memory is sized at start), statics naming a port that is
  * re-made, a gateway when vsw runs more than one worker, and a port the
  * mbuf pool (sized at start, with room for VSW_PORTS_LATER more) has no
@@ -101,9 +107,11 @@ int vsw_reload(struct vsw *sw, FILE *log);
  */
 char *vsw_running_text(const struct vsw *sw, const char *skip_port,
 		       const char *skip_bridge);
-/* The same, less [route skip_route] too (NULL: none). */
+/* The same, less [route skip_route] and [macvlan skip_macvlan] too
+ * (NULL: none). */
 char *vsw_running_text_skip(const struct vsw *sw, const char *skip_port,
-			    const char *skip_bridge, const char *skip_route);
+			    const char *skip_bridge, const char *skip_route,
+			    const char *skip_macvlan);
 
 /* The index of [route NAME] in 't', or -1. */
 int vsw_route_find(const struct topology *t, const char *name);

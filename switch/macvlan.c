@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_arp.h>
@@ -12,16 +13,19 @@
 #include "switch/l2.h"
 #include "switch/loop.h"
 #include "switch/macvlan.h"
+#include "switch/router.h"
 #include "switch/vsw.h"
 
 #define NO_PORT UINT16_MAX
 
 /* ---- building ----------------------------------------------------------- */
 
+/* Parent 'port' of the networks in 'p', from 't': its table of every
+ * endpoint's (MAC, VID), its networks by VLAN, its router interface. */
 static int
-parent_init(struct vsw *sw, uint16_t port, char *err, size_t errlen)
+parent_make(struct vsw *sw, const struct topology *t, struct macvlan_prep *p,
+	    uint16_t port, char *err, size_t errlen)
 {
-	const struct topology *t = sw->topo;
 	struct fdb_params fp = {
 		.limit = 1,             /* nothing is learned */
 		.aging = 0,
@@ -34,7 +38,7 @@ parent_init(struct vsw *sw, uint16_t port, char *err, size_t errlen)
 	int rc;
 
 	for (i = 0; i < t->n_ports; i++)
-		if (t->ports[i].macvlan >= 0 &&
+		if (t->ports[i].name[0] && t->ports[i].macvlan >= 0 &&
 		    t->macvlans[t->ports[i].macvlan].parent == port)
 			fp.n_static++;
 	pp = rte_zmalloc("mv_parent", sizeof(*pp), RTE_CACHE_LINE_SIZE);
@@ -43,14 +47,14 @@ parent_init(struct vsw *sw, uint16_t port, char *err, size_t errlen)
 	if (pp == NULL || pp->fdb == NULL) {
 		rte_free(pp);
 		snprintf(err, errlen, "port %s: no memory for its macvlan table",
-			 sw->ports[port].name);
+			 t->ports[port].name);
 		return -ENOMEM;
 	}
-	sw->mv_parents[port] = pp;
+	p->parents[port] = pp;
 	pp->untagged = -1;
 	pp->l3if = -1;
-	for (i = 0; i < sw->n_macvlans; i++) {
-		const struct macvlan *mv = &sw->macvlans[i];
+	for (i = 0; i < p->n_macvlans; i++) {
+		const struct macvlan *mv = &p->macvlans[i];
 
 		if (mv->parent != port)
 			continue;
@@ -65,42 +69,40 @@ parent_init(struct vsw *sw, uint16_t port, char *err, size_t errlen)
 		const struct topo_port *tp = &t->ports[i];
 		const struct macvlan *mv;
 
-		if (tp->macvlan < 0)
+		if (tp->name[0] == '\0' || tp->macvlan < 0)
 			continue;
-		mv = &sw->macvlans[tp->macvlan];
+		mv = &p->macvlans[tp->macvlan];
 		if (mv->parent != port || mv->mode == TOPO_MACVLAN_PASSTHRU)
 			continue;
 		rc = fdb_add_static(pp->fdb, fdb_key(tp->mac, mv->vid), (uint16_t)i);
 		if (rc != 0) {
 			snprintf(err, errlen, "port %s: macvlan table: %s",
-				 sw->ports[port].name, strerror(-rc));
+				 t->ports[port].name, strerror(-rc));
 			return rc;
 		}
 	}
 	if (sw->router != NULL && sw->router->port_if[port] >= 0) {
-		struct l3if *f = &sw->router->ifs[sw->router->port_if[port]];
+		const struct l3if *f = &sw->router->ifs[sw->router->port_if[port]];
 
 		pp->l3if = f->id;
 		pp->l3_mac = f->mac;
 		pp->l3_ip = f->ip;
-		f->macvlan = true;
 	}
-	sw->attach[port].input = macvlan_parent_input;
 	return 0;
 }
 
 int
-macvlan_init(struct vsw *sw, char *err, size_t errlen)
+macvlan_prepare(struct vsw *sw, const struct topology *t, struct macvlan_prep *p,
+		char *err, size_t errlen)
 {
-	const struct topology *t = sw->topo;
 	unsigned i;
 	int rc;
 
+	memset(p, 0, sizeof(*p));
 	for (i = 0; i < t->n_macvlans; i++) {
 		const struct topo_macvlan *tm = &t->macvlans[i];
-		struct macvlan *mv = &sw->macvlans[i];
+		struct macvlan *mv = &p->macvlans[i];
 
-		memset(mv, 0, sizeof(*mv));
 		snprintf(mv->name, sizeof(mv->name), "%s", tm->name);
 		mv->id = (uint16_t)i;
 		mv->mode = tm->mode;
@@ -109,30 +111,111 @@ macvlan_init(struct vsw *sw, char *err, size_t errlen)
 		mv->ep_offloads = PORT_OFF_L4_CSUM | PORT_OFF_TSO | PORT_OFF_USO |
 				  PORT_OFF_MULTISEG;
 	}
-	sw->n_macvlans = t->n_macvlans;
-	for (i = 0; i < sw->n_ports; i++) {
+	p->n_macvlans = t->n_macvlans;
+	for (i = 0; i < t->n_ports; i++) {
 		const struct topo_port *tp = &t->ports[i];
-		const struct port *p = &sw->ports[i];
-		struct attach *at = &sw->attach[i];
 		struct macvlan *mv;
 
-		if (tp->macvlan < 0)
+		if (tp->name[0] == '\0' || tp->macvlan < 0)
 			continue;
-		mv = &sw->macvlans[tp->macvlan];
-		mv->eps[mv->n_eps++] = p->id;
-		mv->ep_offloads &= p->tx_offloads;
-		at->macvlan = (int16_t)mv->id;
-		at->mv_key = fdb_key(tp->mac, mv->vid);
-		at->input = macvlan_endpoint_input;
+		mv = &p->macvlans[tp->macvlan];
+		mv->eps[mv->n_eps++] = (uint16_t)i;
+		mv->ep_offloads &= sw->ports[i].tx_offloads;
 	}
-	for (i = 0; i < sw->n_ports; i++) {
-		if (!t->ports[i].macvlan_parent)
+	for (i = 0; i < t->n_ports; i++) {
+		if (t->ports[i].name[0] == '\0' || !t->ports[i].macvlan_parent)
 			continue;
-		rc = parent_init(sw, (uint16_t)i, err, errlen);
-		if (rc != 0)
+		rc = parent_make(sw, t, p, (uint16_t)i, err, errlen);
+		if (rc != 0) {
+			macvlan_prep_free(p);
 			return rc;
+		}
 	}
 	return 0;
+}
+
+void
+macvlan_commit(struct vsw *sw, const struct topology *t, struct macvlan_prep *p)
+{
+	struct router *r = sw->router;
+	unsigned i, j, w;
+
+	/* a kept network keeps its counters where its index moved */
+	for (w = 0; w < sw->n_workers; w++) {
+		struct macvlan_counters keep[TOPO_MAX_MACVLANS];
+
+		for (i = 0; i < p->n_macvlans; i++) {
+			memset(&keep[i], 0, sizeof(keep[i]));
+			for (j = 0; j < sw->n_macvlans; j++)
+				if (strcmp(sw->macvlans[j].name, p->macvlans[i].name) == 0)
+					keep[i] = sw->workers[w]->mvcnt[j];
+		}
+		memset(sw->workers[w]->mvcnt, 0, sizeof(sw->workers[w]->mvcnt));
+		memcpy(sw->workers[w]->mvcnt, keep, p->n_macvlans * sizeof(keep[0]));
+	}
+	memcpy(sw->macvlans, p->macvlans, sizeof(p->macvlans));
+	sw->n_macvlans = p->n_macvlans;
+	for (i = 0; i < TOPO_MAX_PORTS; i++) {
+		struct mv_parent *old = sw->mv_parents[i];
+		const struct topo_port *tp = &t->ports[i];
+		struct attach *at = &sw->attach[i];
+		int l3 = r != NULL ? r->port_if[i] : -1;
+
+		sw->mv_parents[i] = p->parents[i];
+		p->parents[i] = old;            /* freed after the release */
+		if (i >= t->n_ports || tp->name[0] == '\0')
+			continue;
+		if (tp->macvlan >= 0) {
+			const struct macvlan *mv = &sw->macvlans[tp->macvlan];
+
+			at->macvlan = (int16_t)mv->id;
+			at->mv_key = fdb_key(tp->mac, mv->vid);
+			at->input = macvlan_endpoint_input;
+		} else if (tp->macvlan_parent) {
+			at->input = macvlan_parent_input;
+			if (l3 >= 0)
+				r->ifs[l3].macvlan = true;
+		} else if (old != NULL && l3 >= 0) {
+			/* a routed port that is a parent no more */
+			at->input = router_port_input;
+			r->ifs[l3].macvlan = false;
+		}
+	}
+}
+
+void
+macvlan_prep_free(struct macvlan_prep *p)
+{
+	unsigned i;
+
+	for (i = 0; i < TOPO_MAX_PORTS; i++) {
+		struct mv_parent *pp = p->parents[i];
+
+		if (pp == NULL)
+			continue;
+		fdb_free(pp->fdb);
+		rte_free(pp);
+		p->parents[i] = NULL;
+	}
+}
+
+int
+macvlan_init(struct vsw *sw, char *err, size_t errlen)
+{
+	struct macvlan_prep *p = calloc(1, sizeof(*p));
+	int rc;
+
+	if (p == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = macvlan_prepare(sw, sw->topo, p, err, errlen);
+	if (rc == 0) {
+		macvlan_commit(sw, sw->topo, p);
+		macvlan_prep_free(p);   /* what was there: nothing */
+	}
+	free(p);
+	return rc;
 }
 
 void

@@ -33,8 +33,9 @@
  * endpoints reach vsw's own address on the LAN (unlike Linux macvlan,
  * where the parent's host cannot talk to its endpoints).
  *
- * Threads: every table here is built before the workers start and only
- * read afterwards; counters are per worker.
+ * Threads: every table here is built by the control thread and only read
+ * by the workers: at start, or at run time made anew and swapped in under
+ * the worker barrier (macvlan_prepare/commit); counters are per worker.
  */
 
 #include <stdbool.h>
@@ -88,6 +89,28 @@ struct macvlan_counters {
 /* Build the networks (after ports, bridges and the router). 0 or -errno. */
 int macvlan_init(struct vsw *sw, char *err, size_t errlen);
 void macvlan_fini(struct vsw *sw);
+
+/*
+ * At run time (switch/apply.c) the networks are built again whole for the
+ * next topology 't' (its ports by slot, every new port open): the
+ * networks and their endpoint lists, and for each parent a new table of
+ * its endpoints' MACs (a few microseconds each, against a change's
+ * milliseconds; nothing here is per packet state but counters).
+ * macvlan_prepare() makes them outside the barrier; macvlan_commit(),
+ * under it, swaps them in, moves each kept network's counters to its new
+ * index (by name), and sets the stage of every endpoint and parent (a
+ * routed port that is no longer a parent routes again); afterwards
+ * macvlan_prep_free() frees the old tables it left in 'p'.
+ */
+struct macvlan_prep {
+	unsigned n_macvlans;
+	struct macvlan macvlans[TOPO_MAX_MACVLANS];
+	struct mv_parent *parents[TOPO_MAX_PORTS];
+};
+int macvlan_prepare(struct vsw *sw, const struct topology *t, struct macvlan_prep *p,
+		    char *err, size_t errlen);
+void macvlan_commit(struct vsw *sw, const struct topology *t, struct macvlan_prep *p);
+void macvlan_prep_free(struct macvlan_prep *p);
 
 /* The input stages of a parent port and of an endpoint. */
 void macvlan_parent_input(struct worker *w, struct port *in,

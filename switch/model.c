@@ -151,8 +151,10 @@ keep_runtime(void *arg, const struct topology *t, enum topo_object kind,
 	}
 	case TOPO_OBJ_ROUTE:
 		return file == NULL || vsw_route_find(file, t->routes[i].name) < 0;
+	case TOPO_OBJ_MACVLAN:
+		return file == NULL || topo_macvlan_find(file, t->macvlans[i].name) < 0;
 	default:
-		return false;   /* [switch] and macvlans: the file's */
+		return false;   /* [switch]: the file's */
 	}
 }
 

@@ -12,6 +12,7 @@ Endpoints:
            which is also vsw's routed uplink 198.51.100.2.
 (192.0.2.0/24 is not used: on some machines it is the host's own network.)
 """
+import signal
 import time
 
 import pytest
@@ -261,4 +262,138 @@ def test_parent_carries_masqueraded_bridge_traffic_too(mv_lab):
     assert ports["uplink"]["role"] == "routed 198.51.100.2/24, parent of lan,priv"
     assert ports["m1"]["role"] == "macvlan lan"
     srv.kill()
+    v.stop()
+
+
+RT_LAB = """
+[switch]
+control = @SOCK@
+
+[bridge docker0]
+subnet = 172.17.0.0/16
+gateway = 172.17.0.1
+masquerade = uplink
+
+[port c1]
+kind = afpacket
+iface = {c1}
+bridge = docker0
+
+[port uplink]
+kind = afpacket
+iface = {up}
+address = 198.51.100.2/24
+gateway = 198.51.100.1
+"""
+
+
+def test_macvlan_network_at_run_time(lab):
+    """`network create NAME --macvlan PORT` on the routed uplink while a
+    stream from a bridge container goes out through NAT on it: endpoints
+    added and removed, the LAN, each other and vsw's own address reached,
+    the uplink routing again when the network goes; kill -9 keeps it."""
+    lan, hup = lab.container("lan", "198.51.100.1/24")
+    lab.run(lan, "ip addr add %s/32 dev lo" % SERVER)
+    c1, hc1 = lab.container("c1", "172.17.0.2/16", gw="172.17.0.1")
+    m1, hm1 = lab.container("m1", "198.51.100.11/24", mac=M1_MAC)
+    m2, hm2 = lab.container("m2", "198.51.100.12/24", mac=M2_MAC)
+    v = lab.vsw(RT_LAB.format(c1=hc1, up=hup))
+    lab.run(c1, "ping -c 1 -W 2 %s" % SERVER)
+
+    (lab.tmp / "keep.py").write_text(
+        "import socket,sys,time\n"
+        "s=socket.create_connection((sys.argv[1],5006))\n"
+        "for i in range(150):\n"
+        "    s.sendall(b'm'*4096); time.sleep(0.02)\n"
+        "s.shutdown(socket.SHUT_WR); s.recv(1)\n")
+    rx = lab.tmp / "rx-mv.bin"
+    srv = lab.spawn(lan, "sh -c 'nc -l -N %s 5006 > %s'" % (SERVER, rx))
+    time.sleep(0.3)
+    cl = lab.spawn(c1, "/usr/bin/python3 %s %s" % (lab.tmp / "keep.py", SERVER))
+
+    out = v.ctl("network", "create", "mv", "--macvlan", "uplink", "--mode", "bridge").stdout
+    assert "macvlan mv added" in out, out
+    assert "already" in v.ctl("network", "create", "mv", "--macvlan", "uplink").stdout
+    for args, why in [(("mv", "--macvlan", "uplink", "--mode", "vepa"), "other settings"),
+                      (("docker0", "--macvlan", "uplink"), "as a bridge network"),
+                      (("mv2", "--macvlan", "uplink", "--subnet", "10.0.0.0/24"),
+                       "--mode only"),
+                      (("mv2", "--macvlan", "nosuch"), "nosuch"),
+                      (("mv2", "--macvlan", "uplink", "--mode", "bridge"), "has this parent"),
+                      (("mv2", "--macvlan", "uplink.20", "--mode", "weird"), "weird"),
+                      (("mv2", "--mode", "bridge"), "--macvlan")]:
+        r = v.ctl("network", "create", *args, check=False)
+        assert r.returncode != 0 and why in r.stdout + r.stderr, (args, r.stdout + r.stderr)
+    nets = {n["network"]: n for n in v.ctl("network", "ls", as_json=True)["networks"]}
+    assert nets["mv"]["driver"] == "macvlan/bridge" and nets["mv"]["parent"] == "uplink"
+    assert nets["docker0"]["driver"] == "bridge"
+
+    v.ctl("port", "add", "m1", "kind=afpacket", "iface=%s" % hm1, "macvlan=mv",
+          "mac=%s" % M1_MAC)
+    v.ctl("port", "add", "m2", "kind=afpacket", "iface=%s" % hm2, "macvlan=mv",
+          "mac=%s" % M2_MAC)
+    lab.run(m1, "ping -c 2 -i 0.2 -W 2 198.51.100.1")       # the LAN
+    lab.run(lan, "ping -c 2 -i 0.2 -W 2 198.51.100.12")     # from the LAN
+    lab.run(m1, "ping -c 2 -i 0.2 -W 2 198.51.100.12")      # each other
+    lab.run(m2, "ping -c 2 -i 0.2 -W 2 %s" % UPLINK_IP)     # vsw's own address
+    tcp_transfer(lab, m1, lan, "198.51.100.1", size=2 << 20, port=5311)
+    r = v.ctl("network", "rm", "mv", check=False)
+    assert r.returncode != 0 and "has ports" in r.stdout + r.stderr
+
+    # kill -9 and a start: the network and its endpoints come back
+    assert cl.wait(timeout=30) == 0
+    srv.wait(timeout=30)
+    assert rx.stat().st_size == 150 * 4096
+    v.proc.send_signal(signal.SIGKILL)
+    v.proc.wait()
+    v = lab.vsw(RT_LAB.format(c1=hc1, up=hup))
+    assert "mv" in {n["network"] for n in v.ctl("network", "ls", as_json=True)["networks"]}
+    lab.run(m1, "ping -c 2 -i 0.2 -W 2 198.51.100.1")
+    lab.run(c1, "ping -c 1 -W 2 %s" % SERVER)
+
+    v.ctl("port", "del", "m1")
+    v.ctl("port", "del", "m2")
+    assert lab.run(m1, "ping -c 1 -W 1 198.51.100.1", check=False).returncode != 0
+    out = v.ctl("network", "rm", "mv").stdout
+    assert "macvlan mv removed" in out, out
+    # the uplink routes on its own again
+    lab.run(c1, "ping -c 2 -i 0.2 -W 2 %s" % SERVER)
+    lab.run(lan, "ping -c 1 -W 2 %s" % UPLINK_IP)
+    assert "mv" not in {n["network"] for n in v.ctl("network", "ls", as_json=True)["networks"]}
+    v.stop()
+
+
+def test_sighup_adds_a_parent_a_macvlan_network_and_endpoints(lab):
+    """A parent that does not route, its network and an endpoint come with
+    one reload and go with the next; the switch's other ports go on."""
+    lan, hpar = lab.container("lan2", "203.0.113.1/24")
+    c1, hc1 = lab.container("c1", "172.17.0.2/16", gw="172.17.0.1")
+    up, hup = lab.container("up", "198.51.100.1/24")
+    m1, hm1 = lab.container("m1", "203.0.113.11/24", mac=P1_MAC)
+    v = lab.vsw(RT_LAB.format(c1=hc1, up=hup))
+    base = v.ini.read_text()
+    v.ini.write_text(base + "[port par]\nkind = afpacket\niface = %s\n"
+                     "[macvlan lan2]\nparent = par\nmode = private\n"
+                     "[port m1]\nkind = afpacket\niface = %s\nmacvlan = lan2\nmac = %s\n"
+                     % (hpar, hm1, P1_MAC))
+    v.proc.send_signal(signal.SIGHUP)
+    for _ in range(100):
+        if "applied" in v.text() or "refused" in v.text():
+            break
+        time.sleep(0.05)
+    assert "applied: 3 changes" in v.text(), v.text()
+    lab.run(m1, "ping -c 2 -i 0.2 -W 2 203.0.113.1")
+    lab.run(c1, "ping -c 1 -W 2 198.51.100.1")
+    mv = v.ctl("show", "macvlan", as_json=True)
+    assert [n["macvlan"] for n in mv["macvlan"]] == ["lan2"], mv
+    assert mv["macvlan"][0]["from_lan"] >= 2, mv
+    v.ini.write_text(base)
+    v.proc.send_signal(signal.SIGHUP)
+    for _ in range(100):
+        if v.text().count("applied") == 2:
+            break
+        time.sleep(0.05)
+    assert "macvlan lan2 removed" in v.text(), v.text()
+    assert lab.run(m1, "ping -c 1 -W 1 203.0.113.1", check=False).returncode != 0
+    lab.run(c1, "ping -c 1 -W 2 198.51.100.1")
     v.stop()

@@ -236,7 +236,7 @@ def test_sighup_adds_a_bridge_and_a_port_and_refuses_a_bad_file(lab):
     v.ini.write_text(text + "[port r]\nkind = afpacket\niface = %s\n"
                      "address = 10.96.0.1/24\n" % hc)
     v.proc.send_signal(signal.SIGHUP)
-    wait_log(v, "port r: only bridge ports can be added")
+    wait_log(v, "port r: routed and NAT ports cannot be added")
     assert snapshot(v) == before
 
     # the good one: a bridge and two ports come, br0 keeps what it learned
@@ -280,7 +280,7 @@ def test_bad_commands_are_refused_and_change_nothing(lab):
         ("port add c kind=afpacket iface=%s" % hc, "role"),
         ("port add c kind=afpacket iface=vswnosuch0 bridge=br0", "port c (afpacket)"),
         ("port add c kind=afpacket iface=%s address=10.99.0.1/24" % hc,
-         "only bridge ports"),
+         "routed and NAT ports cannot"),
         ("port add c iface=%s bridge=br0" % hc, "kind"),
         ("port add c kind=afpacket %s" % hc, "not KEY=VALUE"),
         ("port add a kind=afpacket iface=%s bridge=br0" % hc, "exists already"),

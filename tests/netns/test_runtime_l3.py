@@ -266,8 +266,8 @@ def test_routes_added_and_removed_at_run_time(lab):
         "    s.sendall(b'z'*4096); time.sleep(0.02)\n"
         "s.shutdown(socket.SHUT_WR); s.recv(1)\n")
     rx = lab.tmp / "rx-route.bin"
-    srv = lab.spawn(out, "sh -c 'nc -l -N %s 5005 > %s'" % (SERVER, rx))
     lab.run(out, "ip addr add %s/32 dev lo" % SERVER)
+    srv = lab.spawn(out, "sh -c 'nc -l -N %s 5005 > %s'" % (SERVER, rx))
     time.sleep(0.3)
     cl = lab.spawn(f1, "/usr/bin/python3 %s %s" % (lab.tmp / "keep.py", SERVER))
 
