@@ -243,7 +243,7 @@ int
 ctl_publish_add(struct vsw *sw, struct reply *r, int argc, char **argv,
 		char *err, size_t errlen)
 {
-	struct topo_publish u;
+	struct topo_publish u = { 0 };
 	char what[256], *sect = NULL;
 	size_t off = 0, len = 0;
 	FILE *f;
@@ -253,9 +253,20 @@ ctl_publish_add(struct vsw *sw, struct reply *r, int argc, char **argv,
 		snprintf(err, errlen, "usage: publish add NAME port=PORT proto=tcp|udp listen=N[-M] to=IP:P[-Q]");
 		return -1;
 	}
-	if (rule_parse(sw, argv[0], argc - 1, argv + 1, &u, err, errlen) != 0)
-		return -1;
 	old = rules_find(sw, argv[0]);
+	/* a new rule is checked once, by the reconciler's parse; a name in
+	 * use is parsed on its own first, to tell a retry from a clash */
+	if (old >= 0 && rule_parse(sw, argv[0], argc - 1, argv + 1, &u, err, errlen) != 0)
+		return -1;
+	for (i = 1; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+
+		if (eq == NULL || !good_key(argv[i], eq)) {
+			snprintf(err, errlen, "'%s' is not KEY=VALUE (keys: port, proto, listen, to)",
+				 argv[i]);
+			return -1;
+		}
+	}
 	if (old >= 0) {
 		rule_str(sw, &RULES(sw)[old], what, sizeof(what));
 		if (same_rule(&RULES(sw)[old], &u)) {
@@ -288,8 +299,11 @@ ctl_publish_add(struct vsw *sw, struct reply *r, int argc, char **argv,
 	free(sect);
 	if (i != 0)
 		return -1;
-	snprintf(u.name, sizeof(u.name), "%s", argv[0]);
-	rule_str(sw, &u, what, sizeof(what));
+	if ((old = rules_find(sw, argv[0])) < 0) {
+		snprintf(err, errlen, "publish %s: not in force after the change", argv[0]);
+		return -1;
+	}
+	rule_str(sw, &RULES(sw)[old], what, sizeof(what));
 	reply_note(r, "publish %s: %s", argv[0], what);
 	return 0;
 }
