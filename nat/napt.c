@@ -156,6 +156,11 @@ napt_add_external(struct napt *n, rte_be32_t ip)
 	for (i = 0; i < n->n_ext; i++)
 		if (n->ext[i].ip == ip)
 			return (int)i;
+	for (i = 0; i < n->n_ext; i++)
+		if (n->ext[i].ip == 0 && n->ext[i].ports[0] != NULL) {
+			n->ext[i].ip = ip;      /* a slot given back: its ports */
+			return (int)i;          /* are free (held ones wait out) */
+		}
 	if (n->n_ext == NAPT_MAX_EXT)
 		return -ENOSPC;
 	e = &n->ext[n->n_ext];
@@ -178,6 +183,8 @@ ext_index(const struct napt *n, rte_be32_t ip)
 {
 	unsigned i;
 
+	if (ip == 0)            /* a slot given back (napt_del_external) */
+		return -1;
 	for (i = 0; i < n->n_ext; i++)
 		if (n->ext[i].ip == ip)
 			return (int)i;
@@ -653,6 +660,31 @@ napt_flush_inside(struct napt *n, rte_be32_t net, rte_be32_t mask, uint32_t now)
 			freed++;
 		}
 	}
+	return freed;
+}
+
+uint32_t
+napt_del_external(struct napt *n, rte_be32_t ip, uint32_t now)
+{
+	int ext = ext_index(n, ip);
+	uint32_t mi, freed = 0;
+
+	if (ext < 0 || ip == 0)
+		return 0;
+	for (mi = 0; mi < n->n_max_mappings; mi++) {
+		struct napt_mapping *m = &n->m[mi];
+
+		if (!m->used || m->ext != ext)
+			continue;
+		m->published = false;   /* its rules went first (reconciler) */
+		while (m->used && m->first != NAPT_NONE) {
+			session_free(n, m->first, now);
+			freed++;
+		}
+		if (m->used)
+			map_free(n, mi, now);
+	}
+	n->ext[ext].ip = 0;             /* nothing matches it; reused later */
 	return freed;
 }
 

@@ -145,6 +145,14 @@ uint32_t napt_flush_inside(struct napt *n, rte_be32_t net, rte_be32_t mask,
 /* Add external address 'ip' (network order). Its index, or -errno. */
 int napt_add_external(struct napt *n, rte_be32_t ip);
 
+/*
+ * Take external address 'ip' away (its routed port goes): every mapping
+ * and session on it is freed (the reconciler has removed its published
+ * rules first), and its slot is free for the next napt_add_external().
+ * Returns the sessions freed. Under the worker barrier.
+ */
+uint32_t napt_del_external(struct napt *n, rte_be32_t ip, uint32_t now);
+
 /* Publish ext_ip:ext_port (proto) to in_ip:in_port. 0 or -errno. */
 int napt_publish(struct napt *n, uint8_t proto, rte_be32_t ext_ip,
 		 uint16_t ext_port, rte_be32_t in_ip, uint16_t in_port);

@@ -94,14 +94,21 @@ plain_bridge_port(const struct topo_port *tp)
 	       !tp->macvlan_parent && tp->masquerade < 0;
 }
 
-/* What may come and go at run time: a bridge port, a macvlan endpoint,
- * a macvlan parent that does not route. */
+/* What may come and go at run time: a bridge port, a macvlan endpoint or
+ * parent, a routed port that is no NAT inside port itself. */
 static bool
 runtime_port(const struct topo_port *tp)
 {
 	return plain_bridge_port(tp) ||
 	       (tp->bridge < 0 && tp->prefix == 0 && tp->masquerade < 0 &&
-		(tp->macvlan >= 0 || tp->macvlan_parent));
+		(tp->macvlan >= 0 || tp->macvlan_parent)) ||
+	       (tp->bridge < 0 && tp->prefix != 0 && tp->masquerade < 0);
+}
+
+static bool
+routed(const struct topo_port *tp)
+{
+	return tp->name[0] != '\0' && tp->prefix != 0;
 }
 
 static bool
@@ -258,7 +265,7 @@ plan_bridges(const struct vsw *sw, struct plan *pl, const struct topology *d,
 static int
 refuse_role(const char *name, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "port %s: routed and NAT ports cannot be added, removed or changed at run time yet (restart vsw); bridge ports and macvlan endpoints and parents can",
+	snprintf(err, errlen, "port %s: a NAT inside port (masquerade = on a port) cannot be added, removed or changed at run time yet (restart vsw)",
 		 name);
 	return -EPERM;
 }
@@ -594,6 +601,10 @@ attach_port(struct vsw *sw, unsigned s)
 	struct attach *at = &sw->attach[s];
 
 	attach_init(at, tp);
+	if (sw->router != NULL && sw->router->port_if[s] >= 0) {
+		at->input = router_port_input;
+		at->l3if = (uint16_t)sw->router->port_if[s];
+	}
 	if (tp->bridge >= 0) {
 		struct bridge *br = &sw->bridges[tp->bridge];
 
@@ -611,6 +622,17 @@ log_port(FILE *log, const char *who, const struct topology *t, unsigned s,
 	fprintf(log, "vsw: %s: port %s %s (%s%s%s)\n", who, tp->name, what,
 		topo_port_kind_name(tp->kind), tp->bridge >= 0 ? " on bridge " : "",
 		tp->bridge >= 0 ? t->bridges[tp->bridge].name : "");
+}
+
+/* Under the barrier, on a failure: the routed ports this change added go. */
+static void
+routed_ports_undo(struct vsw *sw, struct plan *pl)
+{
+	unsigned i;
+
+	for (i = 0; i < pl->next.n_ports; i++)
+		if (pl->add_port[i] && routed(&pl->next.ports[i]))
+			router_port_del(sw, i, &pl->next.ports[i]);
 }
 
 int
@@ -647,6 +669,23 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 		rc = plan_ports(sw, pl, d, err, errlen);
 	if (rc == 0)
 		rc = plan_statics(pl, r, d, err, errlen);
+	if (rc == 0 && sw->live) {
+		int gone = -1, come = -1;
+
+		for (i = 0; i < TOPO_MAX_PORTS; i++) {
+			if (i < r->n_ports && pl->del_port[i] && routed(&r->ports[i]))
+				gone = (int)i;
+			if (pl->add_port[i] && routed(&n->ports[i]))
+				come = (int)i;
+		}
+		if (gone >= 0 && come >= 0) {
+			/* their connected routes may be one prefix: in two
+			 * changes the first is gone before the next comes */
+			snprintf(err, errlen, "routed port %s goes and routed port %s comes in one change: make it two (del, then add)",
+				 r->ports[gone].name, n->ports[come].name);
+			rc = -EPERM;
+		}
+	}
 	if (rc != 0)
 		goto out;
 	if (sw->live) {
@@ -715,6 +754,8 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 				gws++;
 				nat |= n->bridges[i].masquerade >= 0;
 			}
+		for (i = 0; i < n->n_ports; i++)
+			gws += pl->add_port[i] && routed(&n->ports[i]);
 		for (i = 0; i < n->n_publish; i++)
 			nat |= pl->add_pub[i];
 		rc = router_prepare(sw, nat, gws, &pl->rp, err, errlen);
@@ -733,9 +774,25 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 		loop_barrier_sync(sw);
 	if (sw->live && sw->router != NULL)
 		router_commit(sw, &pl->rp);
+	/* new routed ports first: routes, rules and networks may use them */
+	for (i = 0; i < n->n_ports && sw->live; i++) {
+		unsigned k;
+
+		if (!pl->add_port[i] || !routed(&n->ports[i]))
+			continue;
+		rc = router_port_add(sw, i, &n->ports[i], err, errlen);
+		if (rc == 0)
+			continue;
+		for (k = 0; k < i; k++)
+			if (pl->add_port[k] && routed(&n->ports[k]))
+				router_port_del(sw, k, &n->ports[k]);
+		loop_barrier_release(sw);
+		goto undo;
+	}
 	/* routes, then published ports, before anything else changes: a
 	 * failure of either undoes itself, and the rest is as it was */
 	if (sw->live && (rc = routes_commit(sw, pl, err, errlen)) != 0) {
+		routed_ports_undo(sw, pl);
 		loop_barrier_release(sw);
 		goto undo;
 	}
@@ -769,6 +826,7 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 			for (k = 0; k < r->n_routes; k++)
 				if (pl->del_route[k])
 					router_route_add(sw, &r->routes[k], why, sizeof(why));
+			routed_ports_undo(sw, pl);
 			loop_barrier_release(sw);
 			goto undo;
 		}
@@ -779,6 +837,8 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 			continue;
 		if (pl->del_port[i] && sw->live)
 			loop_worker_del_port(sw->workers[sw->ports[i].owner], (uint16_t)i);
+		if (pl->del_port[i] && sw->live && routed(&r->ports[i]))
+			router_port_del(sw, i, &r->ports[i]);
 		if (r->ports[i].bridge >= 0)
 			bridge_del_port(&sw->bridges[r->ports[i].bridge], sw, (uint16_t)i);
 		if (pl->del_port[i]) {

@@ -46,8 +46,14 @@
  *            endpoint or a parent that does not route comes and goes as
  *            a bridge port does (a routed uplink becomes a parent and
  *            routes again when its last network goes);
- * Refused at run time for now, with an error naming the object: routed
- * and NAT ports, [switch] changes, dpdk
+ *   routed   a port with an address: its interface, connected and default
+ *            routes come first in the hold (router_port_add), so routes,
+ *            rules and networks of the same change may use it; it goes
+ *            (router_port_del) with its neighbours and, as a NAT uplink,
+ *            its external address and sessions; one going and one coming
+ *            in one change is refused (their prefixes may be one);
+ * Refused at run time for now, with an error naming the object: NAT
+ * inside ports (masquerade on a routed port), [switch] changes, dpdk
  * ports (their memory is sized at start), statics naming a port that is
  * re-made, a gateway when vsw runs more than one worker, and a port the
  * mbuf pool (sized at start, with room for VSW_PORTS_LATER more) has no

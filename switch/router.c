@@ -342,6 +342,27 @@ router_prep_free(struct router_prep *p)
 	p->frag = NULL;
 }
 
+/* What an interface takes with it: next hops, neighbours (and the frames
+ * they hold), held SYNs. */
+static void
+if_forget(struct router *r, const struct l3if *f)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->n_nh; i++)
+		if (r->nh[i].used && r->nh[i].l3if == f->id)
+			r->nh[i].used = false;
+	for (i = 0; i < r->neigh->n_max; i++)
+		if (r->neigh->e[i].state != NEIGH_FREE && r->neigh->e[i].l3if == f->id)
+			neigh_delete(r->neigh, i);
+	for (i = 0; i < ROUTER_SYN_HOLD; i++)
+		if (r->held[i].m != NULL && r->held[i].l3if == f->id) {
+			rte_pktmbuf_free(r->held[i].m);
+			r->held[i].m = NULL;
+			r->n_held--;
+		}
+}
+
 int
 router_gw_add(struct vsw *sw, unsigned b, char *err, size_t errlen)
 {
@@ -390,29 +411,91 @@ router_gw_del(struct vsw *sw, unsigned b)
 	struct router *r = sw->router;
 	int id = r != NULL ? r->bridge_if[b] : -1;
 	struct l3if *f;
-	uint32_t i;
 
 	if (id < 0)
 		return;
 	f = &r->ifs[id];
 	rte_lpm_delete(r->lpm, f->net, f->prefix);
-	for (i = 0; i < r->n_nh; i++)
-		if (r->nh[i].used && r->nh[i].l3if == f->id)
-			r->nh[i].used = false;
-	for (i = 0; i < r->neigh->n_max; i++)
-		if (r->neigh->e[i].state != NEIGH_FREE && r->neigh->e[i].l3if == f->id)
-			neigh_delete(r->neigh, i);
-	for (i = 0; i < ROUTER_SYN_HOLD; i++)
-		if (r->held[i].m != NULL && r->held[i].l3if == f->id) {
-			rte_pktmbuf_free(r->held[i].m);
-			r->held[i].m = NULL;
-			r->n_held--;
-		}
+	if_forget(r, f);
 	if (f->masq >= 0 && r->napt != NULL)
 		napt_flush_inside(r->napt, rte_cpu_to_be_32(f->net),
 				  rte_cpu_to_be_32(f->mask), bridge_now(sw->workers[0]->now));
 	sw->bridges[b].l3if = -1;
 	r->bridge_if[b] = -1;
+	memset(f, 0, sizeof(*f));
+	update_min_mtu(r);
+	r->last_nh_ip = 0;
+}
+
+/* ---- routed ports at run time (router.h) ------------------------------------ */
+
+int
+router_port_add(struct vsw *sw, unsigned s, const struct topo_port *tp, char *err,
+		size_t errlen)
+{
+	struct router *r = sw->router;
+	int i = if_slot(r), rc;
+	struct l3if *f;
+	const uint8_t *gm = tp->gateway_mac;
+
+	if (i < 0) {
+		snprintf(err, errlen, "no room for another routed interface");
+		return -ENOSPC;
+	}
+	f = &r->ifs[i];
+	memset(f, 0, sizeof(*f));
+	f->port = (uint16_t)s;
+	snprintf(f->name, sizeof(f->name), "%s", tp->name);
+	add_if(r, f, tp->address, tp->prefix, tp->mac, tp->mtu ? tp->mtu : sw->ports[s].mtu);
+	rc = add_route(r, f->net, f->prefix, f->id, 0, err, errlen);
+	if (rc == 0 && tp->gateway != 0) {
+		rc = add_route(r, 0, 0, f->id, tp->gateway, err, errlen);
+		if (rc != 0)
+			rte_lpm_delete(r->lpm, f->net, f->prefix);
+	}
+	if (rc != 0) {
+		uint32_t k;
+
+		for (k = 0; k < r->n_nh; k++)
+			if (r->nh[k].used && r->nh[k].l3if == f->id)
+				r->nh[k].used = false;
+		memset(f, 0, sizeof(*f));
+		update_min_mtu(r);
+		return rc;
+	}
+	if (tp->gateway != 0 && (gm[0] | gm[1] | gm[2] | gm[3] | gm[4] | gm[5])) {
+		struct rte_ether_addr mac;
+		uint32_t idx;
+
+		memcpy(mac.addr_bytes, gm, 6);
+		idx = neigh_learn(r->neigh, f->id, rte_cpu_to_be_32(tp->gateway), &mac, 0, true);
+		if (idx != NEIGH_NONE)
+			r->neigh->e[idx].permanent = true;
+	}
+	r->port_if[s] = f->id;
+	r->last_nh_ip = 0;
+	return 0;
+}
+
+void
+router_port_del(struct vsw *sw, unsigned s, const struct topo_port *tp)
+{
+	struct router *r = sw->router;
+	int id = r != NULL ? r->port_if[s] : -1;
+	struct l3if *f;
+
+	if (id < 0)
+		return;
+	f = &r->ifs[id];
+	rte_lpm_delete(r->lpm, f->net, f->prefix);
+	if (tp->gateway != 0) {
+		rte_lpm_delete(r->lpm, 0, 1);
+		rte_lpm_delete(r->lpm, 1u << 31, 1);
+	}
+	if_forget(r, f);
+	if (f->nat_outside && r->napt != NULL)
+		napt_del_external(r->napt, f->ip, bridge_now(sw->workers[0]->now));
+	r->port_if[s] = -1;
 	memset(f, 0, sizeof(*f));
 	update_min_mtu(r);
 	r->last_nh_ip = 0;

@@ -159,6 +159,20 @@ void router_prep_free(struct router_prep *p);
 int router_gw_add(struct vsw *sw, unsigned b, char *err, size_t errlen);
 void router_gw_del(struct vsw *sw, unsigned b);
 /*
+ * Routed ports at run time, under the barrier: router_port_add() gives
+ * port slot 's' (opened, 'tp' its next settings) its interface, its
+ * connected route, its default route when it has a gateway (and the
+ * gateway's permanent neighbour with gateway_mac); router_port_del()
+ * takes all of that away with its neighbours, held SYNs and, when it was
+ * a NAT uplink, its external address and every session on it
+ * (napt_del_external). The reconciler removes first what routes through
+ * it (routes, published ports, masquerading networks).
+ */
+int router_port_add(struct vsw *sw, unsigned s, const struct topo_port *tp, char *err,
+		    size_t errlen);
+void router_port_del(struct vsw *sw, unsigned s, const struct topo_port *tp);
+
+/*
  * [route] sections at run time, under the barrier: router_route_add()
  * puts 'rt' (of sw->run: its port is a slot, a routed port) into the LPM
  * with a next hop of its own; router_route_del() takes it out and frees

@@ -233,10 +233,10 @@ def test_sighup_adds_a_bridge_and_a_port_and_refuses_a_bad_file(lab):
     assert snapshot(v) == before
 
     # a change that cannot be made at run time yet: refused, named
-    v.ini.write_text(text + "[port r]\nkind = afpacket\niface = %s\n"
-                     "address = 10.96.0.1/24\n" % hc)
+    assert text.startswith("[switch]\n")
+    v.ini.write_text(text.replace("[switch]\n", "[switch]\nnat_timeout_udp = 30\n", 1))
     v.proc.send_signal(signal.SIGHUP)
-    wait_log(v, "port r: routed and NAT ports cannot be added")
+    wait_log(v, "[switch] cannot change at run time yet")
     assert snapshot(v) == before
 
     # the good one: a bridge and two ports come, br0 keeps what it learned
@@ -279,8 +279,9 @@ def test_bad_commands_are_refused_and_change_nothing(lab):
         ("port add c kind=afpacket iface=%s bridge=nosuch" % hc, "nosuch"),
         ("port add c kind=afpacket iface=%s" % hc, "role"),
         ("port add c kind=afpacket iface=vswnosuch0 bridge=br0", "port c (afpacket)"),
-        ("port add c kind=afpacket iface=%s address=10.99.0.1/24" % hc,
-         "routed and NAT ports cannot"),
+        ("port add c kind=afpacket iface=%s address=10.99.0.1/24 masquerade=c" % hc,
+         "masquerade through itself"),
+        ("port add c kind=afpacket iface=%s address=10.98.0.7/24" % hc, "gw"),
         ("port add c iface=%s bridge=br0" % hc, "kind"),
         ("port add c kind=afpacket %s" % hc, "not KEY=VALUE"),
         ("port add a kind=afpacket iface=%s bridge=br0" % hc, "exists already"),

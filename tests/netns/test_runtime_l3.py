@@ -332,3 +332,77 @@ def test_routes_added_and_removed_at_run_time(lab):
     assert "10.77.2.0/24" in rs and "10.77.1.0/24" not in rs and "198.18.5.0/24" in rs
     assert lab.run(f1, ping, check=False).returncode != 0
     v.stop()
+
+
+def test_routed_port_added_and_removed_at_run_time(lab):
+    """A second uplink at run time: `port add up2 ... address=...`, a
+    network masqueraded through it, a published port and a route on it,
+    all while a stream leaves through the first uplink; then taken away
+    again (what uses it first), its NAT sessions with it."""
+    f1, hf1 = lab.container("f1", "10.77.0.2/24", gw="10.77.0.1")
+    out, hup = lab.container("out", "198.51.100.1/24")
+    out2, hup2 = lab.container("out2", "203.0.113.1/24")
+    c2, hc2 = lab.container("c2", "10.88.0.2/24", gw="10.88.0.1")
+    v = lab.vsw(UPLINK.format(f1=hf1, up=hup))
+    lab.run(out, "ip addr add %s/32 dev lo" % SERVER)
+    (lab.tmp / "keep.py").write_text(
+        "import socket,sys,time\n"
+        "s=socket.create_connection((sys.argv[1],5007))\n"
+        "for i in range(150):\n"
+        "    s.sendall(b'u'*4096); time.sleep(0.02)\n"
+        "s.shutdown(socket.SHUT_WR); s.recv(1)\n")
+    rx = lab.tmp / "rx-up2.bin"
+    srv = lab.spawn(out, "sh -c 'nc -l -N %s 5007 > %s'" % (SERVER, rx))
+    time.sleep(0.3)
+    cl = lab.spawn(f1, "/usr/bin/python3 %s %s" % (lab.tmp / "keep.py", SERVER))
+
+    o = v.ctl("port", "add", "up2", "kind=afpacket", "iface=%s" % hup2,
+              "address=203.0.113.2/24").stdout
+    assert "port up2 added" in o, o
+    lab.run(out2, "ping -c 1 -W 2 203.0.113.2")          # its own address
+    v.ctl("network", "create", "n2", "--subnet", "10.88.0.0/24", "--masquerade", "up2")
+    v.ctl("port", "add", "c2", "kind=afpacket", "iface=%s" % hc2, "bridge=n2")
+    lab.run(c2, "ping -c 2 -i 0.2 -W 2 203.0.113.1")      # out through NAT on up2
+    tcp_dst = lab.spawn(out2, "sh -c 'nc -l -N 203.0.113.1 5008 > /dev/null'")
+    time.sleep(0.3)
+    lab.run(c2, "sh -c 'head -c 1000000 /dev/zero | nc -N -w 5 203.0.113.1 5008'")
+    tcp_dst.wait(timeout=10)
+    sess = [s for s in v.ctl("show", "sessions", as_json=True)["sessions"]
+            if s["outside"].startswith("203.0.113.2:")]
+    assert sess, v.ctl("show", "sessions").stdout
+    v.ctl("publish", "add", "w2", "port=up2", "proto=tcp", "listen=8088", "to=10.88.0.2:80")
+    web = lab.spawn(c2, "sh -c 'echo via-up2 | nc -l -N -q 1 0.0.0.0 80'")
+    time.sleep(0.3)
+    got = lab.run(out2, "nc -N -w 3 203.0.113.2 8088 </dev/null", check=False).stdout
+    web.wait(timeout=10)
+    assert "via-up2" in got, got
+    v.ctl("route", "add", "r2", "prefix=198.18.9.0/24", "via=203.0.113.1", "port=up2")
+
+    # refused: what still uses it, a NAT inside port, two routed ports in one go
+    _, hup3 = lab.container("out3", "198.18.0.1/24")
+    for args, why in [(("port", "del", "up2"), "up2"),
+                      (("port", "add", "up3", "kind=afpacket", "iface=%s" % hup3,
+                        "address=203.0.113.9/24"), "up2"),
+                      (("port", "add", "up3", "kind=afpacket", "iface=%s" % hup3,
+                        "address=198.18.0.2/24", "masquerade=up2"), "NAT inside port")]:
+        r = v.ctl(*args, check=False)
+        assert r.returncode != 0 and why in r.stdout + r.stderr, (args, r.stdout + r.stderr)
+    assert "up2" in {p["port"] for p in v.ctl("show", "ports", as_json=True)["ports"]}
+
+    # taken away again: what uses it first
+    v.ctl("route", "del", "r2")
+    v.ctl("publish", "del", "w2")
+    v.ctl("port", "del", "c2")
+    v.ctl("network", "rm", "n2")
+    o = v.ctl("port", "del", "up2").stdout
+    assert "port up2 removed" in o, o
+    assert not [s for s in v.ctl("show", "sessions", as_json=True)["sessions"]
+                if s["outside"].startswith("203.0.113.2:")]
+    assert lab.run(out2, "ping -c 1 -W 1 203.0.113.2", check=False).returncode != 0
+    assert cl.wait(timeout=30) == 0
+    srv.wait(timeout=30)
+    assert rx.stat().st_size == 150 * 4096
+    # and it comes back as it was
+    v.ctl("port", "add", "up2", "kind=afpacket", "iface=%s" % hup2, "address=203.0.113.2/24")
+    lab.run(out2, "ping -c 1 -W 2 203.0.113.2")
+    v.stop()

@@ -270,6 +270,52 @@ test_eim_and_filtering(void **state)
 	}
 }
 
+static int
+out_via(struct napt *n, struct rte_mbuf *m, const char *ext, uint32_t now)
+{
+	int rc = napt_outbound(n, m, inet_addr(ext), now);
+
+	rte_pktmbuf_free(m);
+	return rc;
+}
+
+/* An external address taken away (its routed port removed at run
+ * time): its sessions and mappings go, the other address's stay, and the
+ * slot serves the next address. */
+static void
+test_del_external(void **state)
+{
+	struct napt *n = make_napt(1024, 64, TOPO_NAT_APDF);
+	uint16_t p1;
+	int rc;
+
+	(void)state;
+	assert_int_equal(napt_add_external(n, inet_addr("203.0.113.200")), 1);
+	assert_int_equal(out(n, frame(IPPROTO_UDP, "172.17.0.2", 5000, "203.0.113.1", 53, 0),
+			     10, &p1), 0);
+	rc = out_via(n, frame(IPPROTO_UDP, "172.17.0.3", 5000, "203.0.113.1", 53, 0),
+		     "203.0.113.200", 10);
+	assert_int_equal(rc, 0);
+	assert_int_equal(n->n_sessions, 2);
+	assert_int_equal(napt_del_external(n, inet_addr("198.51.100.2"), 11), 1);
+	assert_int_equal(n->n_sessions, 1);
+	assert_int_equal(n->n_mappings, 1);
+	assert_false(napt_is_external(n, inet_addr("198.51.100.2")));
+	assert_false(napt_is_external(n, 0));
+	assert_true(napt_is_external(n, inet_addr("203.0.113.200")));
+	/* nothing comes in for it any more */
+	assert_int_not_equal(in(n, frame(IPPROTO_UDP, "203.0.113.1", 53, "198.51.100.2", p1, 0),
+				12), 0);
+	assert_int_equal(napt_del_external(n, inet_addr("198.51.100.2"), 12), 0);
+	/* the slot is the next address's, and it translates */
+	assert_int_equal(napt_add_external(n, inet_addr("198.51.100.9")), 0);
+	rc = out_via(n, frame(IPPROTO_UDP, "172.17.0.2", 5000, "203.0.113.1", 53, 0),
+		     "198.51.100.9", 13);
+	assert_int_equal(rc, 0);
+	assert_int_equal(n->n_sessions, 2);
+	napt_free(n);
+}
+
 static void
 test_tcp_states_with_an_injected_clock(void **state)
 {
@@ -407,6 +453,7 @@ main(void)
 		cmocka_unit_test(test_partial_checksum_gets_the_pseudo_header_update),
 		cmocka_unit_test(test_rfc1624_vectors),
 		cmocka_unit_test(test_eim_and_filtering),
+		cmocka_unit_test(test_del_external),
 		cmocka_unit_test(test_tcp_states_with_an_injected_clock),
 		cmocka_unit_test(test_udp_refresh_is_outbound_only),
 		cmocka_unit_test(test_limits),
