@@ -15,10 +15,11 @@
 #include "model/netlink.h"
 
 #define CONNECT_USAGE "usage: connect NETWORK --netns NS [--ifname IF] [--ip A] [--mac M] " \
-	"[--name N] [--alias A]..."
+	"[--name N] [--alias A]... | connect NETWORK --veth PEER --name N [--ip A] [--mac M]"
 
 struct ask {
 	const char *net, *netns, *ifname, *name;
+	const char *veth;               /* the peer's name, left to an engine */
 	const char *alias[TOPO_MAX_ALIASES];
 	unsigned n_alias;
 	uint32_t ip;                    /* host order, 0: from the IPAM */
@@ -66,6 +67,8 @@ parse_ask(int argc, char **argv, struct ask *q, char *err, size_t errlen)
 		i++;
 		if (strcmp(o, "--netns") == 0) {
 			q->netns = v;
+		} else if (strcmp(o, "--veth") == 0) {
+			q->veth = v;
 		} else if (strcmp(o, "--ifname") == 0) {
 			q->ifname = v;
 		} else if (strcmp(o, "--name") == 0) {
@@ -92,6 +95,18 @@ parse_ask(int argc, char **argv, struct ask *q, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (q->veth != NULL) {
+		/* the engine moves the peer and sets its address (Docker) */
+		if (q->netns != NULL || q->ifname != NULL || q->n_alias != 0) {
+			snprintf(err, errlen, "connect: --veth leaves the peer to its engine: no --netns, --ifname or --alias with it");
+			return -1;
+		}
+		if (q->name == NULL) {
+			snprintf(err, errlen, "connect: --veth needs --name (what names the endpoint for a retry and for disconnect)");
+			return -1;
+		}
+		return 0;
+	}
 	if (q->netns == NULL || q->netns[0] == '\0') {
 		snprintf(err, errlen, "connect: --netns is missing (%s)", CONNECT_USAGE);
 		return -1;
@@ -112,9 +127,9 @@ find_endpoint(const struct topology *t, int b, const char *netns, const char *na
 	for (i = 0; i < t->n_ports; i++) {
 		const struct topo_port *p = &t->ports[i];
 
-		if (p->name[0] == '\0' || p->bridge != b || p->netns[0] == '\0')
+		if (p->name[0] == '\0' || p->bridge != b || (p->netns[0] == '\0' && p->ip == 0))
 			continue;
-		if ((netns != NULL && strcmp(p->netns, netns) == 0) ||
+		if ((netns != NULL && p->netns[0] && strcmp(p->netns, netns) == 0) ||
 		    (name != NULL && p->ep_name[0] && strcasecmp(p->ep_name, name) == 0))
 			return (int)i;
 	}
@@ -207,7 +222,8 @@ same_ask(const struct topo_port *p, const struct ask *q)
 	const char *ifn = q->ifname != NULL ? q->ifname : NETLINK_DEFAULT_IFNAME;
 	unsigned i;
 
-	if (strcmp(p->ifname[0] ? p->ifname : NETLINK_DEFAULT_IFNAME, ifn) != 0 ||
+	if ((q->veth == NULL &&
+	     strcmp(p->ifname[0] ? p->ifname : NETLINK_DEFAULT_IFNAME, ifn) != 0) ||
 	    (q->ip != 0 && p->ip != q->ip) ||
 	    (q->have_mac && memcmp(p->peer_mac, q->mac, 6) != 0) ||
 	    (q->name != NULL && strcasecmp(p->ep_name, q->name) != 0) ||
@@ -249,14 +265,16 @@ ctl_connect(struct vsw *sw, struct reply *r, int argc, char **argv,
 	}
 	tb = &t->bridges[b];
 	ipam = sw->ipam[b];
-	pi = find_endpoint(t, b, q.netns, NULL);
+	pi = q.veth != NULL ? find_endpoint(t, b, NULL, q.name) : find_endpoint(t, b, q.netns, NULL);
 	if (pi >= 0) {
 		if (!same_ask(&t->ports[pi], &q)) {
-			snprintf(err, errlen, "network %s: netns %s is connected already as endpoint %s, with other settings (disconnect it first)",
-				 q.net, q.netns, t->ports[pi].name);
+			snprintf(err, errlen, "network %s: %s %s is connected already as endpoint %s, with other settings (disconnect it first)",
+				 q.net, q.veth ? "name" : "netns", q.veth ? q.name : q.netns,
+				 t->ports[pi].name);
 			return -1;
 		}
-		reply_note(r, "netns %s is connected to network %s already", q.netns, q.net);
+		reply_note(r, "%s %s is connected to network %s already", q.veth ? "name" : "netns",
+			   q.veth ? q.name : q.netns, q.net);
 		endpoint_rows(sw, r, pi);
 		return 0;
 	}
@@ -295,10 +313,17 @@ ctl_connect(struct vsw *sw, struct reply *r, int argc, char **argv,
 	veth.mtu = tb->mtu ? tb->mtu : 1500;
 	if (q.have_mac)
 		memcpy(veth.mac, q.mac, 6);
-	rc = netlink_connect(&veth, NULL, &peer, why, sizeof(why));
+	if (q.veth != NULL) {
+		veth.netns = NULL;
+		veth.ifname = q.veth;
+		rc = netlink_pair(&veth, NULL, &peer, why, sizeof(why));
+	} else {
+		rc = netlink_connect(&veth, NULL, &peer, why, sizeof(why));
+	}
 	if (rc != 0) {
 		ipam_release(ipam, ip, port, NULL, 0);
-		snprintf(err, errlen, "network %s: netns %s: %s", q.net, q.netns, why);
+		snprintf(err, errlen, "network %s: %s %s: %s", q.net, q.veth ? "veth" : "netns",
+			 q.veth ? q.veth : q.netns, why);
 		return -1;
 	}
 	/* 3. the port, through the reconciler */
@@ -307,12 +332,19 @@ ctl_connect(struct vsw *sw, struct reply *r, int argc, char **argv,
 
 		inet_ntop(AF_INET, &a, ipb, sizeof(ipb));
 	}
-	off = (size_t)snprintf(keys, sizeof(keys),
-			       "kind = afpacket\niface = %s\nbridge = %s\nnetns = %s\nifname = %s\nip = %s\n"
-			       "peer_mac = %02x:%02x:%02x:%02x:%02x:%02x\n",
-			       host, tb->name, q.netns, q.ifname ? q.ifname : NETLINK_DEFAULT_IFNAME,
-			       ipb, peer.mac[0], peer.mac[1], peer.mac[2], peer.mac[3],
-			       peer.mac[4], peer.mac[5]);
+	if (q.veth != NULL)
+		off = (size_t)snprintf(keys, sizeof(keys),
+				       "kind = afpacket\niface = %s\nbridge = %s\nip = %s\n"
+				       "peer_mac = %02x:%02x:%02x:%02x:%02x:%02x\n",
+				       host, tb->name, ipb, peer.mac[0], peer.mac[1], peer.mac[2],
+				       peer.mac[3], peer.mac[4], peer.mac[5]);
+	else
+		off = (size_t)snprintf(keys, sizeof(keys),
+				       "kind = afpacket\niface = %s\nbridge = %s\nnetns = %s\nifname = %s\nip = %s\n"
+				       "peer_mac = %02x:%02x:%02x:%02x:%02x:%02x\n",
+				       host, tb->name, q.netns,
+				       q.ifname ? q.ifname : NETLINK_DEFAULT_IFNAME, ipb, peer.mac[0],
+				       peer.mac[1], peer.mac[2], peer.mac[3], peer.mac[4], peer.mac[5]);
 	if (q.name != NULL)
 		off += (size_t)snprintf(keys + off, sizeof(keys) - off, "name = %s\n", q.name);
 	for (i = 0; i < q.n_alias && off < sizeof(keys); i++)

@@ -782,6 +782,77 @@ out:
 }
 
 int
+netlink_pair(const struct netlink_veth *v, struct netlink_link *host,
+	     struct netlink_link *peer, char *err, size_t errlen)
+{
+	struct nl root = { NULL, 0, 0 };
+	struct link_reply h, p;
+	char why[256];
+	int rc, made = 0;
+
+	if ((rc = ifname_check("host end", v->host, err, errlen)) != 0 ||
+	    (rc = ifname_check("peer", v->ifname, err, errlen)) != 0)
+		return rc;
+	if (v->mtu != 0 && (v->mtu < 68 || v->mtu > 65535))
+		return fail(err, errlen, -EINVAL, NULL, "MTU %u is outside 68..65535 (a veth's)",
+			    v->mtu);
+	if (v->mac[0] & 1)
+		return fail(err, errlen, -EINVAL, NULL, "the peer's MAC is a multicast address");
+	rc = nl_open(&root);
+	if (rc != 0)
+		return fail(err, errlen, rc, "", "netlink socket");
+	rc = link_get(&root, v->host, 0, &h, why, sizeof(why));
+	if (rc == 0)
+		rc = fail(err, errlen, -EEXIST, NULL, "interface %s already exists", v->host);
+	else if (rc == -ENODEV && (rc = link_get(&root, v->ifname, 0, &p, why, sizeof(why))) == 0)
+		rc = fail(err, errlen, -EEXIST, NULL, "interface %s already exists", v->ifname);
+	else if (rc == -ENODEV)
+		rc = 0;
+	else
+		fail(err, errlen, rc, why, "interfaces %s, %s", v->host, v->ifname);
+	if (rc != 0)
+		goto out;
+	rc = veth_add(&root, v, v->ifname, -1, why, sizeof(why));
+	if (rc != 0) {
+		fail(err, errlen, rc, why, "veth %s (peer %s)", v->host, v->ifname);
+		goto out;
+	}
+	rc = link_get(&root, v->host, 0, &h, why, sizeof(why));
+	if (rc != 0) {
+		fail(err, errlen, rc, why, "interface %s after creating it", v->host);
+		goto out;
+	}
+	made = h.link.ifindex;
+	rc = sysctl_set("ipv6", v->host, "disable_ipv6", "1");
+	if (rc == -ENOENT)
+		rc = 0;
+	if (rc == 0)
+		rc = sysctl_set("ipv4", v->host, "arp_ignore", "8");
+	if (rc != 0) {
+		fail(err, errlen, rc, "", "sysctls of %s", v->host);
+		goto out;
+	}
+	rc = link_set_up(&root, NULL, made, why, sizeof(why));
+	if (rc == 0)
+		rc = link_get(&root, v->ifname, 0, &p, why, sizeof(why));
+	if (rc == 0)
+		rc = link_get(&root, NULL, made, &h, why, sizeof(why));
+	if (rc != 0) {
+		fail(err, errlen, rc, why, "veth %s after making it", v->host);
+		goto out;
+	}
+	if (host != NULL)
+		*host = h.link;
+	if (peer != NULL)
+		*peer = p.link;
+out:
+	if (rc != 0 && made != 0)
+		(void)link_del(&root, made, why, sizeof(why));
+	nl_close(&root);
+	return rc;
+}
+
+int
 netlink_disconnect(const char *host, char *err, size_t errlen)
 {
 	struct nl root = { NULL, 0, 0 };

@@ -90,6 +90,16 @@ int netlink_connect(const struct netlink_veth *v, struct netlink_link *host,
 		    struct netlink_link *peer, char *err, size_t errlen);
 
 /*
+ * A veth pair for a container engine that moves the peer itself (Docker's
+ * Join): both ends in the caller's namespace, 'v->host' set up as a switch
+ * port (disable_ipv6, arp_ignore 8, up), the peer 'v->ifname' left down
+ * with v->mtu and v->mac (zero: random) and no address. v->netns, ip,
+ * prefix and gateway are not used. 0 or -errno, nothing left behind.
+ */
+int netlink_pair(const struct netlink_veth *v, struct netlink_link *host,
+		 struct netlink_link *peer, char *err, size_t errlen);
+
+/*
  * Delete the veth pair whose host end (in the caller's namespace) is 'host':
  * both ends go, and with the namespace's end its address and routes.
  * Idempotent: 0 when there is no such interface. -EINVAL (and nothing done)

@@ -1,0 +1,850 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vsw-docker: vsw as a Docker network plugin (the legacy plugin protocol:
+ * HTTP with JSON on a unix socket Docker finds in /run/docker/plugins).
+ *
+ *   vsw-docker [-s CONTROL_SOCKET] [-p PLUGIN_SOCKET]
+ *
+ * Each call becomes vsw control requests (the protocol vswctl speaks); vsw
+ * knows nothing of Docker, and this program keeps no state of its own:
+ * what a Docker object is in vsw follows from its id, so a restarted
+ * plugin (or vsw, from its state file) carries on where it was.
+ *   network   vsw network  dk + the first 12 characters of the NetworkID
+ *   endpoint  vsw port     NETWORK.EP, EP the first 12 of the EndpointID,
+ *                          made by `connect NETWORK --veth PEER --name EP`
+ *                          (a veth pair; Docker moves PEER into the
+ *                          container at Join and sets its address)
+ *   -p        publish rules p + EP + -N on the network's masquerade port
+ * HTTP and JSON are libmicrohttpd's and jansson's (Debian), one request at
+ * a time (MHD's internal thread): Docker's calls for one object come in
+ * order, and vsw answers one control request at a time anyway.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#define DEFAULT_CONTROL "/run/vsw/vsw.sock"
+#define DEFAULT_PLUGIN "/run/docker/plugins/vsw.sock"
+#define CT "application/vnd.docker.plugins.v1+json"
+#define BODY_MAX (1 << 20)
+#define ID_LEN 12
+#define WORDS_MAX 40
+
+static const char *control = DEFAULT_CONTROL;
+static volatile sig_atomic_t stop;
+
+/* ---- vsw's control socket ------------------------------------------------- */
+
+struct reply {
+	bool ok;
+	char *text;                     /* after "OK\n" or "ERR " */
+};
+
+static void
+reply_free(struct reply *r)
+{
+	free(r->text);
+	r->text = NULL;
+}
+
+/* A word that cannot change the request's meaning: no blank, no newline. */
+static bool
+word_ok(const char *w)
+{
+	const char *c;
+
+	if (w == NULL || *w == '\0' || strlen(w) > 200)
+		return false;
+	for (c = w; *c; c++)
+		if (*c <= ' ' || *c == 0x7f)
+			return false;
+	return true;
+}
+
+/* Send the words as one request; -1 when vsw cannot be reached or a
+ * word is not one ('r->text' says why). */
+static int
+vsw_request(struct reply *r, const char *const *words)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char line[4096], buf[65536];
+	size_t len = 0, cap = 0, n = 0;
+	ssize_t k;
+	int fd, i;
+
+	r->ok = false;
+	r->text = NULL;
+	for (i = 0; words[i] != NULL; i++) {
+		if (!word_ok(words[i])) {
+			if (asprintf(&r->text, "'%s' is not a value vsw takes (blank, too long or empty)",
+				     words[i]) < 0)
+				r->text = NULL;
+			return -1;
+		}
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s", i ? " " : "",
+					words[i]);
+		if (len >= sizeof(line) - 2) {
+			r->text = strdup("request too long");
+			return -1;
+		}
+	}
+	line[len++] = '\n';
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", control);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (asprintf(&r->text, "cannot reach vsw at %s: %s", control, strerror(errno)) < 0)
+			r->text = NULL;
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (send(fd, line, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		close(fd);
+		r->text = strdup("cannot send to vsw");
+		return -1;
+	}
+	while ((k = read(fd, buf, sizeof(buf))) > 0) {
+		if (n + (size_t)k + 1 > cap) {
+			char *t;
+
+			cap = (n + (size_t)k + 1) * 2;
+			t = realloc(r->text, cap);
+			if (t == NULL)
+				break;
+			r->text = t;
+		}
+		memcpy(r->text + n, buf, (size_t)k);
+		n += (size_t)k;
+	}
+	close(fd);
+	if (r->text == NULL) {
+		r->text = strdup("no reply from vsw");
+		return -1;
+	}
+	r->text[n] = '\0';
+	if (strncmp(r->text, "OK\n", 3) == 0) {
+		r->ok = true;
+		memmove(r->text, r->text + 3, n - 2);
+	} else if (strncmp(r->text, "ERR ", 4) == 0) {
+		memmove(r->text, r->text + 4, n - 3);
+		r->text[strcspn(r->text, "\n")] = '\0';
+	}
+	return 0;
+}
+
+/* A request whose reply is JSON: parsed, or NULL with the reason. */
+static json_t *
+vsw_json(const char *const *words, char *why, size_t whylen)
+{
+	const char *w[WORDS_MAX + 2];
+	struct reply r;
+	json_error_t e;
+	json_t *j = NULL;
+	int i;
+
+	w[0] = "--json";
+	for (i = 0; words[i] != NULL && i < WORDS_MAX; i++)
+		w[i + 1] = words[i];
+	w[i + 1] = NULL;
+	if (vsw_request(&r, w) != 0 || !r.ok) {
+		snprintf(why, whylen, "%s", r.text != NULL ? r.text : "vsw refused");
+	} else {
+		j = json_loads(r.text, 0, &e);
+		if (j == NULL)
+			snprintf(why, whylen, "vsw's reply is not JSON: %s", e.text);
+	}
+	reply_free(&r);
+	return j;
+}
+
+/* ---- names ------------------------------------------------------------------ */
+
+static int
+id_short(const char *id, char out[ID_LEN + 1])
+{
+	unsigned i;
+
+	if (id == NULL || strlen(id) < ID_LEN)
+		return -1;
+	for (i = 0; i < ID_LEN; i++) {
+		char c = id[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -1;
+		out[i] = c;
+	}
+	out[ID_LEN] = '\0';
+	return 0;
+}
+
+static int
+net_name(json_t *req, char *out, size_t len)
+{
+	char s[ID_LEN + 1];
+
+	if (id_short(json_string_value(json_object_get(req, "NetworkID")), s) != 0)
+		return -1;
+	snprintf(out, len, "dk%s", s);
+	return 0;
+}
+
+static int
+ep_name(json_t *req, char *out, size_t len)
+{
+	char s[ID_LEN + 1];
+
+	if (id_short(json_string_value(json_object_get(req, "EndpointID")), s) != 0)
+		return -1;
+	snprintf(out, len, "%s", s);
+	return 0;
+}
+
+/* The veth end Docker moves into the container: vsd + 11 of the id. */
+static void
+peer_name(const char *ep, char *out, size_t len)
+{
+	snprintf(out, len, "vsd%.11s", ep);
+}
+
+/* ---- answers ------------------------------------------------------------------ */
+
+static json_t *
+err_json(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "vsw-docker: %s\n", buf);
+	return json_pack("{s:s}", "Err", buf);
+}
+
+/* The run of a request: its reply's text as Docker's error, or NULL. */
+static json_t *
+run(const char *what, const char *const *words)
+{
+	struct reply r;
+	json_t *e = NULL;
+
+	if (vsw_request(&r, words) != 0 || !r.ok)
+		e = err_json("%s: %s", what, r.text != NULL ? r.text : "vsw refused");
+	reply_free(&r);
+	return e;
+}
+
+/* "a.b.c.d/len" -> "a.b.c.d" */
+static void
+addr_only(const char *cidr, char *out, size_t len)
+{
+	snprintf(out, len, "%s", cidr != NULL ? cidr : "");
+	out[strcspn(out, "/")] = '\0';
+}
+
+/* The options of `docker network create -o`: vsw.* ours, the rest not. */
+struct net_opts {
+	const char *masq, *macvlan, *mode, *mtu, *mac_limit;
+	bool internal;
+};
+
+static json_t *
+net_opts(json_t *req, struct net_opts *o)
+{
+	json_t *opts = json_object_get(req, "Options"), *gen, *v;
+	const char *k;
+
+	memset(o, 0, sizeof(*o));
+	if (!json_is_object(opts))
+		return NULL;
+	v = json_object_get(opts, "com.docker.network.internal");
+	o->internal = json_is_true(v);
+	gen = json_object_get(opts, "com.docker.network.generic");
+	if (!json_is_object(gen))
+		return NULL;
+	json_object_foreach(gen, k, v) {
+		const char *s = json_string_value(v);
+
+		if (strcmp(k, "com.docker.network.internal") == 0) {
+			o->internal = json_is_true(v) || (s != NULL && strcmp(s, "true") == 0);
+			continue;
+		}
+		if (strcmp(k, "com.docker.network.driver.mtu") == 0) {
+			o->mtu = s;
+			continue;
+		}
+		if (strncmp(k, "vsw.", 4) != 0)
+			continue;       /* Docker's own labels */
+		if (s == NULL)
+			return err_json("option %s: a string, please", k);
+		if (strcmp(k, "vsw.masquerade") == 0)
+			o->masq = s;
+		else if (strcmp(k, "vsw.mac_limit") == 0)
+			o->mac_limit = s;
+		else if (strcmp(k, "vsw.macvlan") == 0)
+			o->macvlan = s;
+		else if (strcmp(k, "vsw.macvlan_mode") == 0)
+			o->mode = s;
+		else
+			return err_json("unknown option %s (vsw takes vsw.masquerade, vsw.mac_limit, vsw.macvlan, vsw.macvlan_mode)",
+					k);
+	}
+	return NULL;
+}
+
+static json_t *
+create_network(json_t *req)
+{
+	char name[32], gw[64];
+	const char *w[WORDS_MAX];
+	struct net_opts o;
+	json_t *e, *v4 = json_object_get(req, "IPv4Data"), *v6 = json_object_get(req, "IPv6Data");
+	const char *pool, *gwc;
+	int n = 0;
+
+	if (net_name(req, name, sizeof(name)) != 0)
+		return err_json("CreateNetwork: no NetworkID");
+	if ((e = net_opts(req, &o)) != NULL)
+		return e;
+	if (json_array_size(v6) > 0)
+		return err_json("network %s: IPv6 subnets are not routed by vsw yet: create it without --ipv6",
+				name);
+	w[n++] = "network";
+	w[n++] = "create";
+	w[n++] = name;
+	if (o.macvlan != NULL)
+		return err_json("network %s: vsw.macvlan networks are not served by vsw-docker yet",
+				name);
+	if (o.mode != NULL)
+		return err_json("vsw.macvlan_mode goes with vsw.macvlan");
+	if (json_array_size(v4) != 1)
+		return err_json("network %s: vsw takes one IPv4 subnet a network (%zu given)",
+				name, json_array_size(v4));
+	pool = json_string_value(json_object_get(json_array_get(v4, 0), "Pool"));
+	gwc = json_string_value(json_object_get(json_array_get(v4, 0), "Gateway"));
+	if (pool == NULL)
+		return err_json("network %s: no IPv4 pool", name);
+	w[n++] = "--subnet";
+	w[n++] = pool;
+	if (gwc != NULL) {
+		addr_only(gwc, gw, sizeof(gw));
+		w[n++] = "--gateway";
+		w[n++] = gw;
+	}
+	if (o.masq != NULL && o.internal)
+		return err_json("network %s: --internal has no way out: no vsw.masquerade with it", name);
+	if (o.masq != NULL) {
+		w[n++] = "--masquerade";
+		w[n++] = o.masq;
+	}
+	if (o.internal)
+		w[n++] = "--internal";
+	/* Docker's networks do not reach each other: neither do vsw's
+	 * bridges (isolated = yes is their default) */
+	if (o.mtu != NULL) {
+		w[n++] = "--mtu";
+		w[n++] = o.mtu;
+	}
+	if (o.mac_limit != NULL) {
+		w[n++] = "--mac-limit";
+		w[n++] = o.mac_limit;
+	}
+	w[n] = NULL;
+	return run("CreateNetwork", w) ?: json_object();
+}
+
+static json_t *
+delete_network(json_t *req)
+{
+	char name[32];
+	const char *w[] = { "network", "rm", name, NULL };
+	struct reply r;
+	json_t *e = NULL;
+
+	if (net_name(req, name, sizeof(name)) != 0)
+		return err_json("DeleteNetwork: no NetworkID");
+	if (vsw_request(&r, w) != 0 || (!r.ok && strstr(r.text, "no network") == NULL))
+		e = err_json("DeleteNetwork: %s", r.text ? r.text : "vsw refused");
+	reply_free(&r);
+	return e ?: json_object();
+}
+
+static json_t *
+create_endpoint(json_t *req)
+{
+	char net[32], ep[ID_LEN + 1], peer[16], ip[64], why[256];
+	json_t *ifc = json_object_get(req, "Interface"), *rep, *row, *out;
+	const char *addr = json_string_value(json_object_get(ifc, "Address"));
+	const char *mac = json_string_value(json_object_get(ifc, "MacAddress"));
+	const char *w[WORDS_MAX];
+	int n = 0;
+
+	if (net_name(req, net, sizeof(net)) != 0 || ep_name(req, ep, sizeof(ep)) != 0)
+		return err_json("CreateEndpoint: no NetworkID or EndpointID");
+	if (addr == NULL || addr[0] == '\0')
+		return err_json("endpoint %s: no IPv4 address from the IPAM", ep);
+	peer_name(ep, peer, sizeof(peer));
+	addr_only(addr, ip, sizeof(ip));
+	w[n++] = "connect";
+	w[n++] = net;
+	w[n++] = "--veth";
+	w[n++] = peer;
+	w[n++] = "--name";
+	w[n++] = ep;
+	w[n++] = "--ip";
+	w[n++] = ip;
+	if (mac != NULL && mac[0]) {
+		w[n++] = "--mac";
+		w[n++] = mac;
+	}
+	w[n] = NULL;
+	rep = vsw_json(w, why, sizeof(why));
+	if (rep == NULL)
+		return err_json("CreateEndpoint: %s", why);
+	out = json_object();
+	row = json_array_get(json_object_get(rep, "endpoint"), 0);
+	/* the MAC vsw gave the peer, when Docker asked for none */
+	if ((mac == NULL || mac[0] == '\0') && json_string_value(json_object_get(row, "mac")))
+		json_object_set_new(out, "Interface",
+				    json_pack("{s:s}", "MacAddress",
+					      json_string_value(json_object_get(row, "mac"))));
+	json_decref(rep);
+	return out;
+}
+
+static json_t *
+delete_endpoint(json_t *req)
+{
+	char net[32], ep[ID_LEN + 1];
+	const char *w[] = { "disconnect", net, "--name", ep, NULL };
+	struct reply r;
+	json_t *e = NULL;
+
+	if (net_name(req, net, sizeof(net)) != 0 || ep_name(req, ep, sizeof(ep)) != 0)
+		return err_json("DeleteEndpoint: no NetworkID or EndpointID");
+	if (vsw_request(&r, w) != 0 ||
+	    (!r.ok && strstr(r.text, "not connected") == NULL && strstr(r.text, "no network") == NULL))
+		e = err_json("DeleteEndpoint: %s", r.text ? r.text : "vsw refused");
+	reply_free(&r);
+	return e ?: json_object();
+}
+
+/* The row of network 'net' in `network ls`, or NULL (why set). */
+static json_t *
+network_row(const char *net, char *why, size_t whylen)
+{
+	const char *w[] = { "network", "inspect", net, NULL };
+	json_t *j = vsw_json(w, why, whylen), *row;
+
+	if (j == NULL)
+		return NULL;
+	row = json_incref(json_array_get(json_object_get(j, "network"), 0));
+	json_decref(j);
+	if (row == NULL)
+		snprintf(why, whylen, "network %s: no row in vsw's answer", net);
+	return row;
+}
+
+static json_t *
+join(json_t *req)
+{
+	char net[32], ep[ID_LEN + 1], peer[16], why[256];
+	json_t *row, *out;
+	const char *gw;
+
+	if (net_name(req, net, sizeof(net)) != 0 || ep_name(req, ep, sizeof(ep)) != 0)
+		return err_json("Join: no NetworkID or EndpointID");
+	row = network_row(net, why, sizeof(why));
+	if (row == NULL)
+		return err_json("Join: %s", why);
+	peer_name(ep, peer, sizeof(peer));
+	out = json_pack("{s:{s:s,s:s},s:[]}", "InterfaceName", "SrcName", peer, "DstPrefix",
+			"eth", "StaticRoutes");
+	gw = json_string_value(json_object_get(row, "gateway"));
+	/* an internal network still has its gateway's address on the link
+	 * (vsw routes nothing from it): Docker then adds no gateway bridge */
+	if (gw != NULL && strcmp(gw, "-") != 0)
+		json_object_set_new(out, "Gateway", json_string(gw));
+	json_decref(row);
+	return out;
+}
+
+/* The endpoint's address, from `network inspect`. */
+static int
+endpoint_ip(const char *net, const char *ep, char *ip, size_t len, char *why, size_t whylen)
+{
+	const char *w[] = { "network", "inspect", net, NULL };
+	json_t *j = vsw_json(w, why, whylen), *e;
+	size_t i;
+	int rc = -1;
+
+	if (j == NULL)
+		return -1;
+	json_array_foreach(json_object_get(j, "endpoints"), i, e) {
+		const char *name = json_string_value(json_object_get(e, "name"));
+		const char *a = json_string_value(json_object_get(e, "ip"));
+
+		if (name != NULL && a != NULL && strcmp(name, ep) == 0) {
+			addr_only(a, ip, len);
+			rc = 0;
+		}
+	}
+	json_decref(j);
+	if (rc != 0)
+		snprintf(why, whylen, "endpoint %s is not on network %s", ep, net);
+	return rc;
+}
+
+/* Remove the rules p<EP>-N that exist (RevokeExternalConnectivity, and
+ * the undo of a failed Program). */
+static void
+unpublish(const char *ep)
+{
+	const char *w[] = { "show", "publish", NULL };
+	char why[256], prefix[32];
+	json_t *j = vsw_json(w, why, sizeof(why)), *rule;
+	size_t i;
+
+	if (j == NULL)
+		return;
+	snprintf(prefix, sizeof(prefix), "p%s-", ep);
+	json_array_foreach(json_object_get(j, "publish"), i, rule) {
+		const char *name = json_string_value(json_object_get(rule, "name"));
+		const char *d[] = { "publish", "del", name, NULL };
+		struct reply r;
+
+		if (name == NULL || strncmp(name, prefix, strlen(prefix)) != 0)
+			continue;
+		vsw_request(&r, d);
+		reply_free(&r);
+	}
+	json_decref(j);
+}
+
+struct run_ {
+	json_int_t proto, port, hp, hpe;
+};
+
+#define RUNS_MAX 65536
+
+static int
+run_cmp(const void *a, const void *b)
+{
+	const struct run_ *x = a, *y = b;
+
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	return x->hp < y->hp ? -1 : x->hp > y->hp;
+}
+
+static struct run_ runs[RUNS_MAX];
+
+static json_t *
+program_ext(json_t *req)
+{
+	char net[32], ep[ID_LEN + 1], why[256], ip[64];
+	json_t *pm = json_object_get(json_object_get(req, "Options"), "com.docker.network.portmap");
+	json_t *row, *b, *e;
+	const char *masq;
+	size_t i, k, n_runs;
+
+	if (net_name(req, net, sizeof(net)) != 0 || ep_name(req, ep, sizeof(ep)) != 0)
+		return err_json("ProgramExternalConnectivity: no NetworkID or EndpointID");
+	if (json_array_size(pm) == 0)
+		return json_object();
+	row = network_row(net, why, sizeof(why));
+	if (row == NULL)
+		return err_json("ProgramExternalConnectivity: %s", why);
+	masq = json_string_value(json_object_get(row, "masquerade"));
+	if (masq == NULL || strcmp(masq, "-") == 0) {
+		json_decref(row);
+		return err_json("network %s has no way out (no vsw.masquerade): it cannot publish ports",
+				net);
+	}
+	if (endpoint_ip(net, ep, ip, sizeof(ip), why, sizeof(why)) != 0) {
+		json_decref(row);
+		return err_json("ProgramExternalConnectivity: %s", why);
+	}
+	/* Docker hands a range -p 9000-9099:9000-9099 over as one binding a
+	 * port: runs of consecutive ports (same protocol, host and container
+	 * ports in step) become one rule, as the user wrote it */
+	n_runs = 0;
+	json_array_foreach(pm, i, b) {
+		struct run_ r = {
+			.proto = json_integer_value(json_object_get(b, "Proto")),
+			.port = json_integer_value(json_object_get(b, "Port")),
+			.hp = json_integer_value(json_object_get(b, "HostPort")),
+			.hpe = json_integer_value(json_object_get(b, "HostPortEnd")),
+		};
+
+		if (r.proto != 6 && r.proto != 17) {
+			e = err_json("port %lld: only tcp and udp are published", (long long)r.port);
+			goto fail;
+		}
+		if (r.hp == 0) {
+			e = err_json("port %lld/%s: give the host port (-p HOST:%lld); vsw does not pick one for -P yet",
+				     (long long)r.port, r.proto == 6 ? "tcp" : "udp",
+				     (long long)r.port);
+			goto fail;
+		}
+		if (r.hpe < r.hp)
+			r.hpe = r.hp;
+		if (n_runs == RUNS_MAX) {
+			e = err_json("more than %d port bindings", RUNS_MAX);
+			goto fail;
+		}
+		runs[n_runs++] = r;
+	}
+	qsort(runs, n_runs, sizeof(runs[0]), run_cmp);
+	for (i = 0, k = 0; i < n_runs; i++) {
+		struct run_ *last = k ? &runs[k - 1] : NULL;
+
+		if (last != NULL && last->proto == runs[i].proto && runs[i].hp == last->hpe + 1 &&
+		    runs[i].port == last->port + (last->hpe - last->hp) + 1)
+			last->hpe = runs[i].hpe;
+		else
+			runs[k++] = runs[i];
+	}
+	for (i = 0; i < k; i++) {
+		const struct run_ *r = &runs[i];
+		char name[32], kport[32], kproto[32], klisten[48], kto[96];
+		const char *w[] = { "publish", "add", name, kport, kproto, klisten, kto, NULL };
+
+		snprintf(name, sizeof(name), "p%s-%zu", ep, i);
+		snprintf(kport, sizeof(kport), "port=%s", masq);
+		snprintf(kproto, sizeof(kproto), "proto=%s", r->proto == 6 ? "tcp" : "udp");
+		if (r->hpe > r->hp) {
+			snprintf(klisten, sizeof(klisten), "listen=%lld-%lld", (long long)r->hp,
+				 (long long)r->hpe);
+			snprintf(kto, sizeof(kto), "to=%s:%lld-%lld", ip, (long long)r->port,
+				 (long long)(r->port + r->hpe - r->hp));
+		} else {
+			snprintf(klisten, sizeof(klisten), "listen=%lld", (long long)r->hp);
+			snprintf(kto, sizeof(kto), "to=%s:%lld", ip, (long long)r->port);
+		}
+		if ((e = run("publish", w)) != NULL)
+			goto fail;
+	}
+	json_decref(row);
+	return json_object();
+fail:
+	json_decref(row);
+	unpublish(ep);
+	return e;
+}
+
+static json_t *
+revoke_ext(json_t *req)
+{
+	char ep[ID_LEN + 1];
+
+	if (ep_name(req, ep, sizeof(ep)) != 0)
+		return err_json("RevokeExternalConnectivity: no EndpointID");
+	unpublish(ep);
+	return json_object();
+}
+
+/* ---- HTTP --------------------------------------------------------------------- */
+
+static json_t *
+dispatch(const char *url, json_t *req)
+{
+	if (strcmp(url, "/Plugin.Activate") == 0)
+		return json_pack("{s:[s]}", "Implements", "NetworkDriver");
+	if (strcmp(url, "/NetworkDriver.GetCapabilities") == 0)
+		return json_pack("{s:s,s:s}", "Scope", "local", "ConnectivityScope", "local");
+	if (strcmp(url, "/NetworkDriver.CreateNetwork") == 0)
+		return create_network(req);
+	if (strcmp(url, "/NetworkDriver.DeleteNetwork") == 0)
+		return delete_network(req);
+	if (strcmp(url, "/NetworkDriver.CreateEndpoint") == 0)
+		return create_endpoint(req);
+	if (strcmp(url, "/NetworkDriver.DeleteEndpoint") == 0)
+		return delete_endpoint(req);
+	if (strcmp(url, "/NetworkDriver.EndpointOperInfo") == 0)
+		return json_pack("{s:{}}", "Value");
+	if (strcmp(url, "/NetworkDriver.Join") == 0)
+		return join(req);
+	if (strcmp(url, "/NetworkDriver.Leave") == 0 ||
+	    strcmp(url, "/NetworkDriver.DiscoverNew") == 0 ||
+	    strcmp(url, "/NetworkDriver.DiscoverDelete") == 0)
+		return json_object();
+	if (strcmp(url, "/NetworkDriver.ProgramExternalConnectivity") == 0)
+		return program_ext(req);
+	if (strcmp(url, "/NetworkDriver.RevokeExternalConnectivity") == 0)
+		return revoke_ext(req);
+	return NULL;
+}
+
+struct body {
+	char *buf;
+	size_t len;
+	bool too_big;
+};
+
+static enum MHD_Result
+send_json(struct MHD_Connection *c, unsigned status, json_t *j)
+{
+	char *text = json_dumps(j, JSON_COMPACT);
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+
+	json_decref(j);
+	if (text == NULL)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type", CT);
+	rc = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+       const char *version, const char *data, size_t *data_len, void **con_cls)
+{
+	struct body *b = *con_cls;
+	json_t *req, *out;
+	json_error_t e;
+
+	(void)cls; (void)version;
+	if (b == NULL) {
+		b = calloc(1, sizeof(*b));
+		if (b == NULL)
+			return MHD_NO;
+		*con_cls = b;
+		return MHD_YES;
+	}
+	if (*data_len > 0) {
+		if (b->len + *data_len > BODY_MAX) {
+			b->too_big = true;
+		} else {
+			char *t = realloc(b->buf, b->len + *data_len + 1);
+
+			if (t == NULL)
+				return MHD_NO;
+			b->buf = t;
+			memcpy(b->buf + b->len, data, *data_len);
+			b->len += *data_len;
+			b->buf[b->len] = '\0';
+		}
+		*data_len = 0;
+		return MHD_YES;
+	}
+	if (strcmp(method, "POST") != 0)
+		return send_json(c, MHD_HTTP_METHOD_NOT_ALLOWED, err_json("POST only"));
+	if (b->too_big)
+		return send_json(c, MHD_HTTP_CONTENT_TOO_LARGE, err_json("request larger than 1 MiB"));
+	req = b->len ? json_loads(b->buf, 0, &e) : json_object();
+	if (req == NULL)
+		return send_json(c, MHD_HTTP_BAD_REQUEST, err_json("%s: not JSON: %s", url, e.text));
+	out = dispatch(url, req);
+	json_decref(req);
+	if (out == NULL)
+		return send_json(c, MHD_HTTP_NOT_FOUND, err_json("%s: not a call vsw-docker serves", url));
+	if (json_object_get(out, "Err") == NULL)
+		fprintf(stderr, "vsw-docker: %s: ok\n", url);
+	return send_json(c, MHD_HTTP_OK, out);
+}
+
+static void
+done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
+{
+	struct body *b = *con_cls;
+
+	(void)cls; (void)c; (void)t;
+	if (b != NULL) {
+		free(b->buf);
+		free(b);
+	}
+	*con_cls = NULL;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: vsw-docker [-s CONTROL_SOCKET] [-p PLUGIN_SOCKET]\n"
+		"  -s  vsw's control socket (default %s, or $VSW_SOCKET)\n"
+		"  -p  where Docker finds the plugin (default %s; the file's name is the driver's)\n",
+		DEFAULT_CONTROL, DEFAULT_PLUGIN);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *plugin = DEFAULT_PLUGIN;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct MHD_Daemon *d;
+	struct sigaction act = { .sa_handler = on_signal };
+	int opt, fd;
+
+	if (getenv("VSW_SOCKET") != NULL)
+		control = getenv("VSW_SOCKET");
+	while ((opt = getopt(argc, argv, "s:p:h")) != -1) {
+		switch (opt) {
+		case 's': control = optarg; break;
+		case 'p': plugin = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc || strlen(plugin) >= sizeof(sa.sun_path) ||
+	    strlen(control) >= sizeof(sa.sun_path)) {
+		usage(stderr);
+		return 2;
+	}
+	{
+		char dir[sizeof(sa.sun_path)], *slash;
+
+		snprintf(dir, sizeof(dir), "%s", plugin);
+		slash = strrchr(dir, '/');
+		if (slash != NULL && slash != dir) {
+			*slash = '\0';
+			mkdir(dir, 0755);
+		}
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", plugin);
+	unlink(plugin);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0) {
+		fprintf(stderr, "vsw-docker: cannot listen on %s: %s\n", plugin, strerror(errno));
+		return 1;
+	}
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+			     handle, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+			     MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
+			     MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
+	if (d == NULL) {
+		fprintf(stderr, "vsw-docker: cannot serve HTTP on %s\n", plugin);
+		unlink(plugin);
+		return 1;
+	}
+	sigaction(SIGINT, &act, NULL);
+	sigaction(SIGTERM, &act, NULL);
+	fprintf(stderr, "vsw-docker: serving %s for vsw at %s\n", plugin, control);
+	while (!stop)
+		pause();
+	MHD_stop_daemon(d);
+	unlink(plugin);
+	fprintf(stderr, "vsw-docker: stopped\n");
+	return 0;
+}

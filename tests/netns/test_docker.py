@@ -1,0 +1,279 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""vsw as a Docker network plugin (docker/vsw-docker.c), with the real
+Debian docker.io engine: a dockerd of the test's own (its own data and
+exec roots and socket, no iptables, no forwarding, no masquerade, no
+docker0), an image made with `docker import` of busybox-static, and the
+outside a namespace behind vsw's uplink. The plugin's socket is
+/run/docker/plugins/vswtTAG.sock, so the driver is `-d vswtTAG`."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from conftest import BUILD, sh
+
+VSW_DOCKER = BUILD / "vsw-docker"
+UPLINK = "198.51.100.2"
+OUTSIDE = "198.51.100.1"
+
+LAB = """
+[switch]
+control = @SOCK@
+
+[port uplink]
+kind = afpacket
+iface = {up}
+address = 198.51.100.2/24
+gateway = 198.51.100.1
+"""
+
+pytestmark = pytest.mark.skipif(shutil.which("dockerd") is None or not VSW_DOCKER.exists(),
+                                reason="docker.io or vsw-docker is missing")
+
+
+class Docker:
+    """A dockerd of the test's own, and the vsw-docker plugin before it."""
+
+    def __init__(self, lab, vsw):
+        self.lab = lab
+        self.proc = self.plugin = None
+        # short: containerd's socket under the exec root must fit sun_path
+        self.dir = Path(tempfile.mkdtemp(prefix="vd-%s-" % lab.tag, dir="/tmp"))
+        self.sock = self.dir / "docker.sock"
+        self.driver = "vswt%s" % lab.tag
+        self.plugin_sock = "/run/docker/plugins/%s.sock" % self.driver
+        self.plugin_log = open(self.dir / "plugin.log", "w")
+        self.plugin = None
+        self.start_plugin(vsw)
+        self.log = open(self.dir / "dockerd.log", "w")
+        self.proc = subprocess.Popen(
+            ["dockerd", "--data-root", str(self.dir / "data"),
+             "--exec-root", str(self.dir / "exec"), "-H", "unix://%s" % self.sock,
+             "--pidfile", str(self.dir / "docker.pid"), "--iptables=false",
+             "--ip-forward=false", "--ip-masq=false", "--bridge=none"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        end = time.time() + 60
+        while self.cli("info", check=False).returncode != 0:
+            if self.proc.poll() is not None or time.time() > end:
+                raise AssertionError("dockerd did not start:\n%s" %
+                                     (self.dir / "dockerd.log").read_text()[-3000:])
+            time.sleep(0.2)
+        root = self.dir / "rootfs"
+        (root / "bin").mkdir(parents=True)
+        for d in ("etc", "tmp", "proc", "sys", "dev"):
+            (root / d).mkdir()
+        shutil.copy("/bin/busybox", root / "bin" / "busybox")
+        applets = subprocess.run([str(root / "bin" / "busybox"), "--list"],
+                                 capture_output=True, text=True, check=True).stdout.split()
+        for a in applets:
+            if a != "busybox":
+                os.symlink("busybox", root / "bin" / a)
+        tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
+        subprocess.run(["docker", "-H", "unix://%s" % self.sock, "import", "-", "vswtest:1"],
+                       stdin=tar.stdout, check=True, capture_output=True)
+        tar.wait()
+
+    def start_plugin(self, vsw):
+        self.plugin = subprocess.Popen([str(VSW_DOCKER), "-s", vsw.sock, "-p", self.plugin_sock],
+                                       stdout=self.plugin_log, stderr=subprocess.STDOUT)
+        end = time.time() + 10
+        while not os.path.exists(self.plugin_sock):
+            assert self.plugin.poll() is None and time.time() < end, "vsw-docker did not start"
+            time.sleep(0.05)
+
+    def cli(self, *args, check=True, timeout=120):
+        r = subprocess.run(["docker", "-H", "unix://%s" % self.sock] + list(args),
+                           capture_output=True, text=True, timeout=timeout)
+        if check and r.returncode != 0:
+            raise AssertionError("docker %s: %s%s\nplugin:\n%s" % (
+                " ".join(args), r.stdout, r.stderr, (self.dir / "plugin.log").read_text()[-2000:]))
+        return r
+
+    def exec(self, c, cmd, check=True, timeout=60):
+        return self.cli("exec", c, "sh", "-c", cmd, check=check, timeout=timeout)
+
+    def run(self, name, net, *extra, cmd="sleep 100000"):
+        return self.cli("run", "-d", "--name", name, "--network", net, *extra, "vswtest:1",
+                        "sh", "-c", cmd)
+
+    def ip_of(self, c, net):
+        info = json.loads(self.cli("inspect", c).stdout)[0]
+        return info["NetworkSettings"]["Networks"][net]["IPAddress"]
+
+    def stop(self):
+        if getattr(self, "proc", None) is not None and self.proc.poll() is None:
+            ids = self.cli("ps", "-aq", check=False).stdout.split()
+            if ids:
+                self.cli("rm", "-f", *ids, check=False)
+            self.cli("network", "prune", "-f", check=False)
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if getattr(self, "plugin", None) is not None and self.plugin.poll() is None:
+            self.plugin.send_signal(signal.SIGTERM)
+            self.plugin.wait(timeout=10)
+        if getattr(self, "plugin_sock", None) and os.path.exists(self.plugin_sock):
+            os.unlink(self.plugin_sock)
+        if not hasattr(self, "dir"):
+            return
+        # what dockerd left mounted under its roots (netns files, overlays)
+        with open("/proc/self/mounts") as f:
+            mounts = [ln.split()[1] for ln in f if ln.split()[1].startswith(str(self.dir) + "/")]
+        for m in sorted(mounts, key=len, reverse=True):
+            sh("umount -l %s" % m, check=False)
+        for f in (getattr(self, "log", None), getattr(self, "plugin_log", None)):
+            if f is not None:
+                f.close()
+        # the logs stay with the test's own files
+        for f in ("dockerd.log", "plugin.log"):
+            if (self.dir / f).exists():
+                shutil.copy(self.dir / f, self.lab.tmp / f)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def docker_lab(lab):
+    out, hup = lab.container("out", "%s/24" % OUTSIDE)
+    v = lab.vsw(LAB.format(up=hup))
+    d = Docker.__new__(Docker)
+    try:
+        d.__init__(lab, v)
+    except BaseException:
+        d.stop()
+        raise
+    try:
+        yield lab, v, d, out, hup
+    finally:
+        d.stop()
+
+
+def content_check(d, src, dst, dst_host, port):
+    """1 MB of random bytes over TCP from container src to dst, compared."""
+    d.exec(src, "head -c 1000000 /dev/urandom > /tmp/tx; md5sum /tmp/tx | cut -d' ' -f1 "
+           "> /tmp/tx.md5")
+    # stdin held open: busybox nc ends the connection at its EOF
+    d.cli("exec", "-d", dst, "sh", "-c", "sleep 20 | nc -l -p %d > /tmp/rx" % port)
+    time.sleep(0.5)
+    d.exec(src, "nc -w 3 %s %d < /tmp/tx" % (dst_host, port))
+    a = d.exec(src, "cat /tmp/tx.md5").stdout.strip()
+    end = time.time() + 10
+    while True:         # until the receiving nc has all of it
+        b = d.exec(dst, "md5sum /tmp/rx | cut -d' ' -f1").stdout.strip()
+        if a == b or time.time() > end:
+            break
+        time.sleep(0.2)
+    size = d.exec(dst, "wc -c < /tmp/rx").stdout.strip()
+    assert a == b and len(a) == 32, (a, b, size)
+
+
+def wait_ping(d, c, dst, within=10):
+    end = time.time() + within
+    while d.exec(c, "ping -c 1 -W 1 %s" % dst, check=False).returncode != 0:
+        assert time.time() < end, "%s does not reach %s" % (c, dst)
+
+
+def vsw_networks(v):
+    return {n["network"]: n for n in v.ctl("network", "ls", as_json=True)["networks"]}
+
+
+def test_docker_networks_containers_names_and_ports(docker_lab):
+    lab, v, d, out, hup = docker_lab
+    drv = d.driver
+    d.cli("network", "create", "-d", drv, "--subnet", "10.71.0.0/24", "--gateway", "10.71.0.1",
+          "-o", "vsw.masquerade=uplink", "n1")
+    d.cli("network", "create", "-d", drv, "--subnet", "10.72.0.0/24", "n2")
+    nets = vsw_networks(v)
+    n1 = [n for n in nets.values() if n["subnet"] == "10.71.0.0/24"]
+    assert len(n1) == 1 and n1[0]["masquerade"] == "uplink", nets
+    d.run("c1", "n1")
+    d.run("c2", "n1")
+    d.run("c3", "n2")
+    ip2, ip3 = d.ip_of("c2", "n1"), d.ip_of("c3", "n2")
+    assert ip2.startswith("10.71.0.") and ip3.startswith("10.72.0.")
+    # names between containers of one network (Docker's embedded DNS)
+    wait_ping(d, "c1", "c2")
+    content_check(d, "c1", "c2", "c2", 5000)
+    # the other network: neither its name nor its address
+    assert d.exec("c1", "ping -c 1 -W 1 c3", check=False).returncode != 0
+    assert d.exec("c1", "ping -c 1 -W 1 %s" % ip3, check=False).returncode != 0
+    # docker network connect: c1 on both, it reaches both
+    d.cli("network", "connect", "n2", "c1")
+    d.exec("c1", "ping -c 2 -W 2 c3")
+    d.exec("c1", "ping -c 1 -W 2 c2")
+    # out through NAT, and the outside reaches -p 8080:80, the container
+    # seeing the outside's own address
+    d.exec("c2", "ping -c 1 -W 2 %s" % OUTSIDE)
+    d.run("w1", "n1", "-p", "8080:80",
+          cmd="while true; do echo hello-w1 | nc -l -p 80; done")
+    time.sleep(0.5)
+    got = lab.run(out, "nc -N -w 3 %s 8080 </dev/null" % UPLINK, check=False).stdout
+    assert "hello-w1" in got, (got, v.ctl("show", "publish").stdout)
+    held = lab.spawn(out, "sh -c 'sleep 3 | nc -w 5 %s 8080'" % UPLINK)
+    time.sleep(0.8)
+    seen = d.exec("w1", "netstat -tn").stdout
+    assert "%s:" % OUTSIDE in seen, seen
+    held.wait(timeout=15)
+    # hairpin: another container of the network through the uplink address
+    got = d.exec("c1", "nc -w 3 %s 8080 </dev/null" % UPLINK, check=False).stdout
+    assert "hello-w1" in got, got
+    # a range of ports is one rule
+    d.run("w2", "n1", "-p", "9000-9099:9000-9099", cmd="sleep 100000")
+    rules = [p for p in v.ctl("show", "publish", as_json=True)["publish"]
+             if p["listen"] == "9000-9099"]
+    assert len(rules) == 1, v.ctl("show", "publish").stdout
+    # --network container:c1 shares c1's vsw address; none and host work
+    d.cli("run", "-d", "--name", "s1", "--network", "container:c1", "vswtest:1",
+          "sleep", "100000")
+    a = d.exec("s1", "ip -4 addr show").stdout
+    assert "10.71.0." in a, a
+    d.cli("run", "--rm", "--network", "none", "vswtest:1", "true")
+    d.cli("run", "--rm", "--network", "host", "vswtest:1", "true")
+
+    # internal: no way out
+    d.cli("network", "create", "-d", drv, "--internal", "--subnet", "10.73.0.0/24", "n3")
+    assert any(n["internal"] == "yes" and n["subnet"] == "10.73.0.0/24"
+               for n in vsw_networks(v).values())
+    d.run("i1", "n3")
+    assert d.exec("i1", "ping -c 1 -W 1 %s" % OUTSIDE, check=False).returncode != 0
+
+    # refused, with vsw's reason
+    for args, why in [
+            (("-o", "vsw.bogus=1", "--subnet", "10.74.0.0/24", "bad1"), "unknown option vsw.bogus"),
+            (("--subnet", "10.71.0.0/25", "bad2"), "overlaps"),
+            (("--internal", "-o", "vsw.masquerade=uplink", "--subnet", "10.75.0.0/24", "bad3"),
+             "no way out"),
+            (("-o", "vsw.masquerade=nosuch", "--subnet", "10.76.0.0/24", "bad4"), "nosuch")]:
+        r = d.cli("network", "create", "-d", drv, *args, check=False)
+        assert r.returncode != 0 and why in r.stderr, (args, r.stderr)
+
+    # vsw killed and started again with the containers running: they
+    # talk again within 2 s (its state file)
+    v.proc.send_signal(signal.SIGKILL)
+    v.proc.wait()
+    v2 = lab.vsw(LAB.format(up=hup))
+    t0 = time.time()
+    while d.exec("c1", "ping -c 1 -W 1 %s" % ip2, check=False).returncode != 0:
+        assert time.time() - t0 < 2, "c1 and c2 do not talk 2 s after vsw's restart"
+    took = time.time() - t0
+    print("talking again %.2f s after vsw's start" % took)
+    assert took < 2
+    got = lab.run(out, "nc -N -w 3 %s 8080 </dev/null" % UPLINK, check=False).stdout
+    assert "hello-w1" in got, got
+
+    # rm and prune leave nothing in vsw
+    ids = d.cli("ps", "-aq").stdout.split()
+    d.cli("rm", "-f", *ids)
+    d.cli("network", "rm", "n1")
+    d.cli("network", "prune", "-f")
+    assert [n for n in vsw_networks(v2) if n.startswith("dk")] == [], vsw_networks(v2)
+    ports = [p["port"] for p in v2.ctl("show", "ports", as_json=True)["ports"]]
+    assert ports == ["uplink"], ports
+    assert v2.ctl("show", "publish", as_json=True)["publish"] == []
