@@ -51,18 +51,8 @@ class Docker:
         self.plugin = None
         self.start_plugin(vsw)
         self.log = open(self.dir / "dockerd.log", "w")
-        self.proc = subprocess.Popen(
-            ["dockerd", "--data-root", str(self.dir / "data"),
-             "--exec-root", str(self.dir / "exec"), "-H", "unix://%s" % self.sock,
-             "--pidfile", str(self.dir / "docker.pid"), "--iptables=false",
-             "--ip-forward=false", "--ip-masq=false", "--bridge=none"],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        end = time.time() + 60
-        while self.cli("info", check=False).returncode != 0:
-            if self.proc.poll() is not None or time.time() > end:
-                raise AssertionError("dockerd did not start:\n%s" %
-                                     (self.dir / "dockerd.log").read_text()[-3000:])
-            time.sleep(0.2)
+        # live restore: a dockerd stopped leaves its containers running
+        self.restart()
         root = self.dir / "rootfs"
         (root / "bin").mkdir(parents=True)
         for d in ("etc", "tmp", "proc", "sys", "dev"):
@@ -77,6 +67,21 @@ class Docker:
         subprocess.run(["docker", "-H", "unix://%s" % self.sock, "import", "-", "vswtest:1"],
                        stdin=tar.stdout, check=True, capture_output=True)
         tar.wait()
+
+    def restart(self, live_restore=True):
+        self.proc = subprocess.Popen(
+            ["dockerd", "--data-root", str(self.dir / "data"),
+             "--exec-root", str(self.dir / "exec"), "-H", "unix://%s" % self.sock,
+             "--pidfile", str(self.dir / "docker.pid"), "--iptables=false",
+             "--ip-forward=false", "--ip-masq=false", "--bridge=none"] +
+            (["--live-restore"] if live_restore else []),
+            stdout=self.log, stderr=subprocess.STDOUT)
+        end = time.time() + 60
+        while self.cli("info", check=False).returncode != 0:
+            if self.proc.poll() is not None or time.time() > end:
+                raise AssertionError("dockerd did not start:\n%s" %
+                                     (self.dir / "dockerd.log").read_text()[-3000:])
+            time.sleep(0.2)
 
     def start_plugin(self, vsw):
         self.plugin = subprocess.Popen([str(VSW_DOCKER), "-s", vsw.sock, "-p", self.plugin_sock],
@@ -277,3 +282,34 @@ def test_docker_networks_containers_names_and_ports(docker_lab):
     ports = [p["port"] for p in v2.ctl("show", "ports", as_json=True)["ports"]]
     assert ports == ["uplink"], ports
     assert v2.ctl("show", "publish", as_json=True)["publish"] == []
+
+
+def test_plugin_and_dockerd_restarts(docker_lab):
+    """vsw-docker restarted: Docker's next calls reach the new one (it
+    keeps no state). dockerd restarted with --live-restore: the
+    containers stay connected through vsw, and new ones join."""
+    lab, v, d, out, hup = docker_lab
+    drv = d.driver
+    d.cli("network", "create", "-d", drv, "--subnet", "10.81.0.0/24",
+          "-o", "vsw.masquerade=uplink", "r1")
+    d.run("a1", "r1", "--restart=no")
+    d.run("a2", "r1")
+    wait_ping(d, "a1", "a2")
+    d.plugin.send_signal(signal.SIGTERM)
+    d.plugin.wait(timeout=10)
+    assert not os.path.exists(d.plugin_sock)
+    d.start_plugin(v)
+    d.run("a3", "r1")
+    wait_ping(d, "a3", "a1")
+    d.cli("rm", "-f", "a3")
+
+    # dockerd again, with --live-restore: the running containers stay
+    d.proc.send_signal(signal.SIGTERM)
+    d.proc.wait(timeout=60)
+    d.restart()
+    d.exec("a1", "ping -c 1 -W 2 a2")
+    d.exec("a2", "ping -c 1 -W 2 %s" % OUTSIDE)
+    d.run("a4", "r1")
+    wait_ping(d, "a4", "a1")
+    nets = [n for n in vsw_networks(v).values() if n["network"].startswith("dk")]
+    assert len(nets) == 1 and nets[0]["ports"] == 3, nets      # a1, a2, a4
