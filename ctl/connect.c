@@ -11,6 +11,7 @@
 
 #include "ctl/connect.h"
 #include "switch/apply.h"
+#include "switch/model.h"
 #include "model/ipam.h"
 #include "model/netlink.h"
 
@@ -293,7 +294,12 @@ ctl_connect(struct vsw *sw, struct reply *r, int argc, char **argv,
 
 	/* 1. the address, held under the port's name */
 	if (q.ip != 0) {
+		const char *held = ipam_owner(ipam, q.ip);
+
 		ip = q.ip;
+		/* held for this endpoint by an engine's IPAM (ipam hold) */
+		if (held != NULL && strcmp(held, VSW_IPAM_HOLD) == 0)
+			ipam_release(ipam, ip, VSW_IPAM_HOLD, NULL, 0);
 		rc = ipam_request(ipam, ip, port, why, sizeof(why));
 	} else {
 		rc = ipam_alloc(ipam, port, &ip, why, sizeof(why));

@@ -22,6 +22,7 @@
 
 #include "ctl/server.h"
 #include "switch/apply.h"
+#include "switch/model.h"
 #include "nat/napt.h"
 #include "switch/neigh.h"
 #include "ctl/table.h"
@@ -1523,6 +1524,76 @@ cmd_network_create(struct vsw *sw, struct reply *r, int argc, char **argv,
 			  err, errlen);
 }
 
+/*
+ * ipam pick: a free subnet of [switch] subnet_pool (nothing held: the
+ * network create that follows takes it). ipam hold NETWORK [--ip A]: an
+ * address of the network's IPAM held for an endpoint to come (a
+ * container engine's IPAM asks before the endpoint exists); connect --ip
+ * A takes it over. ipam release NETWORK A gives a held one back.
+ */
+static int
+cmd_ipam(struct vsw *sw, struct reply *r, int argc, char **argv, char *err, size_t errlen)
+{
+	static const char *const cols[] = { "network", "ip" };
+	char why[200], a[INET_ADDRSTRLEN], c[32];
+	uint32_t ip = 0;
+	int b;
+
+	if (argc == 1 && strcmp(argv[0], "pick") == 0) {
+		static const char *const pcols[] = { "subnet", "gateway" };
+		struct cidr sub;
+
+		if (pick_subnet(sw, &sub, err, errlen) != 0)
+			return -1;
+		reply_table(r, "ipam", NULL, RTE_DIM(pcols), pcols);
+		reply_row(r, cidr_str(sub, c, sizeof(c)), ip4(rte_cpu_to_be_32(sub.net + 1), a));
+		return 0;
+	}
+	if (argc < 2 || (strcmp(argv[0], "hold") != 0 && strcmp(argv[0], "release") != 0)) {
+		snprintf(err, errlen, "usage: ipam pick | ipam hold NETWORK [--ip A] | ipam release NETWORK A");
+		return -1;
+	}
+	b = topo_bridge_find(sw->run, argv[1]);
+	if (b < 0 || sw->ipam[b] == NULL) {
+		snprintf(err, errlen, b < 0 ? "no network '%s'" : "network %s has no subnet",
+			 argv[1]);
+		return -1;
+	}
+	if (strcmp(argv[0], "release") == 0) {
+		const char *owner;
+
+		if (argc != 3 || ipam_addr_parse(argv[2], &ip, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "usage: ipam release NETWORK A");
+			return -1;
+		}
+		owner = ipam_owner(sw->ipam[b], ip);
+		reply_note(r, "%s %s", argv[2], owner == NULL ? "was free" :
+			   strcmp(owner, VSW_IPAM_HOLD) == 0 ? "released" : "is an endpoint's: kept");
+		if (owner != NULL && strcmp(owner, VSW_IPAM_HOLD) == 0)
+			ipam_release(sw->ipam[b], ip, VSW_IPAM_HOLD, NULL, 0);
+		return 0;
+	}
+	if (argc == 4 && strcmp(argv[2], "--ip") == 0) {
+		if (ipam_addr_parse(argv[3], &ip, why, sizeof(why)) != 0 || ip == 0) {
+			snprintf(err, errlen, "ipam hold: --ip %s: %s", argv[3], why);
+			return -1;
+		}
+		if (ipam_request(sw->ipam[b], ip, VSW_IPAM_HOLD, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "network %s: %s", argv[1], why);
+			return -1;
+		}
+	} else if (argc != 2) {
+		snprintf(err, errlen, "usage: ipam hold NETWORK [--ip A]");
+		return -1;
+	} else if (ipam_alloc(sw->ipam[b], VSW_IPAM_HOLD, &ip, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "network %s: %s", argv[1], why);
+		return -1;
+	}
+	reply_table(r, "ipam", NULL, RTE_DIM(cols), cols);
+	reply_row(r, argv[1], ip4(rte_cpu_to_be_32(ip), a));
+	return 0;
+}
+
 /* The one NAME argument of "network VERB NAME": its bridge slot, or -1
  * with the usage or "no network" in 'err'. */
 static int
@@ -1783,6 +1854,8 @@ static const struct cmd commands[] = {
 	  "forget learned MACs (static entries stay)", cmd_fdb_flush },
 	{ { "port", "add", NULL }, MAX_WORDS, "port add NAME kind=K [iface=IF] [bridge=B] [KEY=VALUE]...",
 	  "add a port (the keys of a [port] section) while vsw runs", cmd_port_add },
+	{ { "ipam", NULL }, 4, "ipam pick | ipam hold NETWORK [--ip A] | ipam release NETWORK A",
+	  "a free subnet; an address held for an engine's endpoint", cmd_ipam },
 	{ { "route", "add", NULL }, 8, "route add NAME prefix=CIDR via=IP port=PORT",
 	  "add a static route while traffic flows", cmd_route_add },
 	{ { "route", "del", NULL }, 1, "route del NAME",

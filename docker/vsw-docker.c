@@ -656,13 +656,158 @@ revoke_ext(json_t *req)
 	return json_object();
 }
 
+/* ---- IpamDriver ------------------------------------------------------------------ */
+
+/*
+ * Pools and addresses from vsw's IPAM, so that containers and endpoints
+ * made with `vswctl connect` share one address space. A pool's id is its
+ * subnet (nothing to remember): RequestPool without --subnet asks vsw for
+ * a free one (`ipam pick`, [switch] subnet_pool, clear of every network,
+ * routed port and route); the network itself is made by CreateNetwork.
+ * RequestAddress holds an address in that network's IPAM (`ipam hold`),
+ * which the endpoint's connect takes over; the gateway is the subnet's
+ * first address unless Docker names one.
+ */
+static json_t *
+request_pool(json_t *req)
+{
+	const char *pool = json_string_value(json_object_get(req, "Pool"));
+	const char *sub = json_string_value(json_object_get(req, "SubPool"));
+	char why[256];
+	json_t *out;
+
+	if (json_is_true(json_object_get(req, "V6")))
+		return err_json("RequestPool: IPv6 pools are not served by vsw yet");
+	if (sub != NULL && sub[0])
+		return err_json("RequestPool: --ip-range is not served by vsw's IPAM driver yet (leave it out, or use Docker's IPAM)");
+	if (pool == NULL || pool[0] == '\0') {
+		const char *w[] = { "ipam", "pick", NULL };
+		json_t *j = vsw_json(w, why, sizeof(why));
+		const char *p;
+
+		if (j == NULL)
+			return err_json("RequestPool: %s", why);
+		p = json_string_value(json_object_get(json_array_get(json_object_get(j, "ipam"), 0),
+						      "subnet"));
+		out = p != NULL ? json_pack("{s:s,s:s,s:{}}", "PoolID", p, "Pool", p, "Data") :
+			err_json("RequestPool: no subnet in vsw's answer");
+		json_decref(j);
+		return out;
+	}
+	if (!word_ok(pool))
+		return err_json("RequestPool: '%s' is not a subnet", pool);
+	return json_pack("{s:s,s:s,s:{}}", "PoolID", pool, "Pool", pool, "Data");
+}
+
+/* The vsw network whose subnet is 'pool', into 'net'; -1 when none. */
+static int
+network_of_pool(const char *pool, char *net, size_t len, char *why, size_t whylen)
+{
+	const char *w[] = { "network", "ls", NULL };
+	json_t *j = vsw_json(w, why, whylen), *n;
+	size_t i;
+	int rc = -1;
+
+	if (j == NULL)
+		return -1;
+	json_array_foreach(json_object_get(j, "networks"), i, n) {
+		const char *sub = json_string_value(json_object_get(n, "subnet"));
+
+		if (sub != NULL && strcmp(sub, pool) == 0) {
+			snprintf(net, len, "%s", json_string_value(json_object_get(n, "network")));
+			rc = 0;
+		}
+	}
+	json_decref(j);
+	if (rc != 0)
+		snprintf(why, whylen, "no vsw network has subnet %s yet", pool);
+	return rc;
+}
+
+static json_t *
+request_address(json_t *req)
+{
+	const char *pool = json_string_value(json_object_get(req, "PoolID"));
+	const char *addr = json_string_value(json_object_get(req, "Address"));
+	const char *type = json_string_value(json_object_get(json_object_get(req, "Options"),
+							     "RequestAddressType"));
+	const char *slash = pool != NULL ? strchr(pool, '/') : NULL;
+	char net[64], why[256], a[64], out[80];
+	json_t *j;
+
+	if (pool == NULL || slash == NULL)
+		return err_json("RequestAddress: no pool");
+	if (type != NULL && strcmp(type, "com.docker.network.gateway") == 0) {
+		unsigned b[4];
+
+		if (addr != NULL && addr[0]) {
+			snprintf(out, sizeof(out), "%s%s", addr, strchr(addr, '/') ? "" : slash);
+		} else if (sscanf(pool, "%u.%u.%u.%u", &b[0], &b[1], &b[2], &b[3]) == 4) {
+			snprintf(out, sizeof(out), "%u.%u.%u.%u%s", b[0], b[1], b[2], b[3] + 1, slash);
+		} else {
+			return err_json("RequestAddress: pool %s is not IPv4", pool);
+		}
+		return json_pack("{s:s,s:{}}", "Address", out, "Data");
+	}
+	if (network_of_pool(pool, net, sizeof(net), why, sizeof(why)) != 0)
+		return err_json("RequestAddress: %s", why);
+	{
+		const char *w1[] = { "ipam", "hold", net, NULL };
+		const char *w2[] = { "ipam", "hold", net, "--ip", a, NULL };
+
+		if (addr != NULL && addr[0])
+			addr_only(addr, a, sizeof(a));
+		j = vsw_json(addr != NULL && addr[0] ? w2 : w1, why, sizeof(why));
+	}
+	if (j == NULL)
+		return err_json("RequestAddress: %s", why);
+	snprintf(out, sizeof(out), "%s%s",
+		 json_string_value(json_object_get(json_array_get(json_object_get(j, "ipam"), 0),
+						   "ip")) ?: "", slash);
+	json_decref(j);
+	return json_pack("{s:s,s:{}}", "Address", out, "Data");
+}
+
+static json_t *
+release_address(json_t *req)
+{
+	const char *pool = json_string_value(json_object_get(req, "PoolID"));
+	const char *addr = json_string_value(json_object_get(req, "Address"));
+	char net[64], why[256], a[64];
+	const char *w[] = { "ipam", "release", net, a, NULL };
+	struct reply r;
+
+	if (pool == NULL || addr == NULL)
+		return err_json("ReleaseAddress: no pool or address");
+	/* the network may be gone already (its addresses with it) */
+	if (network_of_pool(pool, net, sizeof(net), why, sizeof(why)) != 0)
+		return json_object();
+	addr_only(addr, a, sizeof(a));
+	vsw_request(&r, w);
+	reply_free(&r);
+	return json_object();
+}
+
 /* ---- HTTP --------------------------------------------------------------------- */
 
 static json_t *
 dispatch(const char *url, json_t *req)
 {
 	if (strcmp(url, "/Plugin.Activate") == 0)
-		return json_pack("{s:[s]}", "Implements", "NetworkDriver");
+		return json_pack("{s:[s,s]}", "Implements", "NetworkDriver", "IpamDriver");
+	if (strcmp(url, "/IpamDriver.GetCapabilities") == 0)
+		return json_pack("{s:b}", "RequiresMACAddress", 0);
+	if (strcmp(url, "/IpamDriver.GetDefaultAddressSpaces") == 0)
+		return json_pack("{s:s,s:s}", "LocalDefaultAddressSpace", "vsw",
+				 "GlobalDefaultAddressSpace", "vsw-global");
+	if (strcmp(url, "/IpamDriver.RequestPool") == 0)
+		return request_pool(req);
+	if (strcmp(url, "/IpamDriver.ReleasePool") == 0)
+		return json_object();
+	if (strcmp(url, "/IpamDriver.RequestAddress") == 0)
+		return request_address(req);
+	if (strcmp(url, "/IpamDriver.ReleaseAddress") == 0)
+		return release_address(req);
 	if (strcmp(url, "/NetworkDriver.GetCapabilities") == 0)
 		return json_pack("{s:s,s:s}", "Scope", "local", "ConnectivityScope", "local");
 	if (strcmp(url, "/NetworkDriver.CreateNetwork") == 0)
@@ -756,6 +901,11 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		return send_json(c, MHD_HTTP_NOT_FOUND, err_json("%s: not a call vsw-docker serves", url));
 	if (json_object_get(out, "Err") == NULL)
 		fprintf(stderr, "vsw-docker: %s: ok\n", url);
+	/* Docker 20.10 reads an IPAM driver's Err only from a failed HTTP
+	 * status (with 200 it goes on with an empty pool: "invalid CIDR
+	 * address"); the network driver's calls take it either way */
+	else if (strncmp(url, "/IpamDriver.", 12) == 0)
+		return send_json(c, MHD_HTTP_BAD_REQUEST, out);
 	return send_json(c, MHD_HTTP_OK, out);
 }
 

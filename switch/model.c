@@ -51,8 +51,8 @@ find_stale(uint32_t ip, const char *owner, bool reserved, void *arg)
 	struct stale *st = arg;
 	int p;
 
-	if (reserved)
-		return 0;
+	if (reserved || strcmp(owner, VSW_IPAM_HOLD) == 0)
+		return 0;       /* held for an engine's endpoint to come */
 	p = topo_port_find(st->t, owner);
 	if (p >= 0 && st->t->ports[p].bridge == st->bridge && st->t->ports[p].ip == ip)
 		return 0;

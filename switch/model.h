@@ -37,6 +37,12 @@
 
 struct vsw;
 
+/* The owner of an address a container engine's IPAM asked for (`ipam
+ * hold`, vsw-docker's RequestAddress) before its endpoint exists: kept by
+ * the sync until `ipam release` or the endpoint's connect takes it over.
+ * Not kept across a restart of vsw (the engine asks again). */
+#define VSW_IPAM_HOLD "ipam-hold"
+
 /* After a change: IPAM in step, then the state file (see above). */
 void vsw_model_changed(struct vsw *sw);
 

@@ -313,3 +313,45 @@ def test_plugin_and_dockerd_restarts(docker_lab):
     wait_ping(d, "a4", "a1")
     nets = [n for n in vsw_networks(v).values() if n["network"].startswith("dk")]
     assert len(nets) == 1 and nets[0]["ports"] == 3, nets      # a1, a2, a4
+
+
+def test_ipam_driver_shares_vsws_address_space(docker_lab):
+    """--ipam-driver vsw: the pool comes from [switch] subnet_pool when
+    none is given, and containers' addresses from the network's own IPAM,
+    so an endpoint made with `vswctl connect` on the same network never
+    gets one of theirs (and theirs never one of its)."""
+    lab, v, d, out, hup = docker_lab
+    drv = d.driver
+    d.cli("network", "create", "-d", drv, "--ipam-driver", drv, "-o", "vsw.masquerade=uplink",
+          "i1")
+    net = [n for n in vsw_networks(v).values() if n["network"].startswith("dk")]
+    assert len(net) == 1 and net[0]["subnet"] != "-", net
+    name, subnet = net[0]["network"], net[0]["subnet"]
+    info = json.loads(d.cli("network", "inspect", "i1").stdout)[0]
+    assert info["IPAM"]["Config"][0]["Subnet"] == subnet, info["IPAM"]
+    d.run("b1", "i1")
+    ns = lab.netns("ep")
+    mine = v.ctl("connect", name, "--netns", ns, "--name", "mine",
+                 as_json=True)["endpoint"][0]["ip"].split("/")[0]
+    d.run("b2", "i1")
+    ips = {d.ip_of(c, "i1") for c in ("b1", "b2")}
+    assert len(ips) == 2 and mine not in ips, (ips, mine)
+    eps = v.ctl("network", "inspect", name, as_json=True)["endpoints"]
+    held = [e["ip"].split("/")[0] for e in eps]
+    assert len(held) == len(set(held)) == 3 and ips | {mine} == set(held), eps
+    wait_ping(d, "b1", "b2")
+    wait_ping(d, "b2", mine)           # one address space, one network
+    d.exec("b1", "ping -c 1 -W 2 %s" % OUTSIDE)
+    # a subnet given is taken as it is
+    d.cli("network", "create", "-d", drv, "--ipam-driver", drv, "--subnet", "10.91.0.0/24", "i2")
+    assert "10.91.0.0/24" in {n["subnet"] for n in vsw_networks(v).values()}
+    d.run("b3", "i2")
+    assert d.ip_of("b3", "i2").startswith("10.91.0.")
+    # what vsw's IPAM does not serve yet is refused, saying so
+    r = d.cli("network", "create", "-d", drv, "--ipam-driver", drv, "--subnet", "10.92.0.0/24",
+              "--ip-range", "10.92.0.128/25", "i3", check=False)
+    assert r.returncode != 0 and "ip-range" in r.stderr, r.stderr
+    v.ctl("disconnect", name, "--name", "mine")
+    d.cli("rm", "-f", "b1", "b2", "b3")
+    d.cli("network", "rm", "i1", "i2")
+    assert [n for n in vsw_networks(v) if n.startswith("dk")] == []
