@@ -952,6 +952,15 @@ try:
 except ImportError as e:
     if "net" not in str(e):
         raise
+# ... and Docker's, beside its bridge driver, in dockerbench.py
+try:
+    import dockerbench  # noqa: E402
+    SCENARIOS.update(dockerbench.SCENARIOS)
+    PATHS.update(dockerbench.PATHS)
+    NOTES.update(dockerbench.NOTES)
+except ImportError as e:
+    if "dockerbench" not in str(e) and "net" not in str(e):
+        raise
 
 
 def result(scenario, case, system, m, cycles=False, unit="Mpps", **extra):
@@ -987,7 +996,7 @@ def is_ceiling(system):
 
 
 def higher_is_better(unit):
-    return unit not in ("us", "% CPU")
+    return unit not in ("us", "% CPU", "s", "MiB", "processes")
 
 
 def fmt(r):
@@ -1052,7 +1061,7 @@ def markdown(machine_info, results, cmdline, reps):
             hdr += " | %s / %s (%s)" % (
                 me, named[0] if len(named) == 1 else "strongest peer",
                 ("higher is better" if dirs[0] else "lower is better") if len(dirs) == 1
-                else "higher is better; lower for us and % CPU")
+                else "higher is better; lower for us, s, MiB, processes and % CPU")
         # vsw as a part of the ceiling: testpmd where it ran, else the bare veth
         ceil_name = next((s for s in ceilings if s.startswith("testpmd")),
                          ceilings[0] if ceilings else None)
@@ -1211,7 +1220,8 @@ def smoke_check(results, names):
     for r in results:
         if "error" in r:
             bad.append("%s / %s / %s: %s" % (key(r) + (r["error"],)))
-        elif not r.get("median", 0) > 0 and not (r["unit"] == "% CPU" and r["median"] == 0):
+        elif not r.get("median", 0) > 0 and not (r["unit"] in ("% CPU", "processes") and
+                                                   r["median"] == 0):
             bad.append("%s / %s / %s: figure %r is not a positive number"
                        % (key(r) + (r.get("median"),)))
     if "pipeline-l2" in names:
