@@ -593,13 +593,9 @@ program_ext(json_t *req)
 			e = err_json("port %lld: only tcp and udp are published", (long long)r.port);
 			goto fail;
 		}
-		if (r.hp == 0) {
-			e = err_json("port %lld/%s: give the host port (-p HOST:%lld); vsw does not pick one for -P yet",
-				     (long long)r.port, r.proto == 6 ? "tcp" : "udp",
-				     (long long)r.port);
-			goto fail;
-		}
-		if (r.hpe < r.hp)
+		if (r.hp == 0)
+			r.hpe = 0;      /* -P: a free host port is picked below */
+		else if (r.hpe < r.hp)
 			r.hpe = r.hp;
 		if (n_runs == RUNS_MAX) {
 			e = err_json("more than %d port bindings", RUNS_MAX);
@@ -611,7 +607,8 @@ program_ext(json_t *req)
 	for (i = 0, k = 0; i < n_runs; i++) {
 		struct run_ *last = k ? &runs[k - 1] : NULL;
 
-		if (last != NULL && last->proto == runs[i].proto && runs[i].hp == last->hpe + 1 &&
+		if (last != NULL && last->proto == runs[i].proto && runs[i].hp != 0 &&
+		    last->hp != 0 && runs[i].hp == last->hpe + 1 &&
 		    runs[i].port == last->port + (last->hpe - last->hp) + 1)
 			last->hpe = runs[i].hpe;
 		else
@@ -625,6 +622,42 @@ program_ext(json_t *req)
 		snprintf(name, sizeof(name), "p%s-%zu", ep, i);
 		snprintf(kport, sizeof(kport), "port=%s", masq);
 		snprintf(kproto, sizeof(kproto), "proto=%s", r->proto == 6 ? "tcp" : "udp");
+		if (r->hp == 0) {
+			/* -P: a free port of 49153-65535 (Docker's own range),
+			 * tried from a point of the endpoint's id */
+			unsigned long h = strtoul(ep, NULL, 16), t;
+
+			snprintf(kto, sizeof(kto), "to=%s:%lld", ip, (long long)r->port);
+			e = NULL;
+			for (t = 0; t < 64; t++) {
+				struct reply rp;
+				bool taken;
+
+				snprintf(klisten, sizeof(klisten), "listen=%lu",
+					 49153 + (h + t * 7919) % 16383);
+				if (vsw_request(&rp, w) != 0) {
+					e = err_json("publish: %s", rp.text ? rp.text : "vsw refused");
+					reply_free(&rp);
+					break;
+				}
+				taken = !rp.ok && (strstr(rp.text, "allocated") != NULL ||
+						   strstr(rp.text, "in use") != NULL ||
+						   strstr(rp.text, "published") != NULL);
+				if (rp.ok || !taken) {
+					if (!rp.ok)
+						e = err_json("publish: %s", rp.text);
+					reply_free(&rp);
+					break;
+				}
+				reply_free(&rp);
+			}
+			if (e != NULL || t == 64) {
+				if (e == NULL)
+					e = err_json("-P: no free host port found for %lld", (long long)r->port);
+				goto fail;
+			}
+			continue;
+		}
 		if (r->hpe > r->hp) {
 			snprintf(klisten, sizeof(klisten), "listen=%lld-%lld", (long long)r->hp,
 				 (long long)r->hpe);
@@ -643,6 +676,54 @@ fail:
 	json_decref(row);
 	unpublish(ep);
 	return e;
+}
+
+/* "a" or "a-b" */
+static void
+port_range(const char *s, long *lo, long *hi)
+{
+	char *end;
+
+	*lo = strtol(s, &end, 10);
+	*hi = *end == '-' ? strtol(end + 1, NULL, 10) : *lo;
+}
+
+/* The endpoint's published ports, as Docker shows them (docker port,
+ * inspect): read back from vsw's rules pEP-N. */
+static json_t *
+oper_info(json_t *req)
+{
+	const char *w[] = { "show", "publish", NULL };
+	char ep[ID_LEN + 1], why[256], prefix[32];
+	json_t *j, *rule, *pm = json_array();
+	size_t i;
+
+	if (ep_name(req, ep, sizeof(ep)) != 0)
+		return json_pack("{s:{}}", "Value");
+	j = vsw_json(w, why, sizeof(why));
+	snprintf(prefix, sizeof(prefix), "p%s-", ep);
+	json_array_foreach(j != NULL ? json_object_get(j, "publish") : NULL, i, rule) {
+		const char *name = json_string_value(json_object_get(rule, "name"));
+		const char *listen = json_string_value(json_object_get(rule, "listen"));
+		const char *to = json_string_value(json_object_get(rule, "to"));
+		const char *proto = json_string_value(json_object_get(rule, "proto"));
+		const char *colon;
+		char ip[64];
+		long hl, hh, cl, ch;
+
+		if (name == NULL || listen == NULL || to == NULL || proto == NULL ||
+		    strncmp(name, prefix, strlen(prefix)) != 0 || (colon = strrchr(to, ':')) == NULL)
+			continue;
+		snprintf(ip, sizeof(ip), "%.*s", (int)(colon - to), to);
+		port_range(listen, &hl, &hh);
+		port_range(colon + 1, &cl, &ch);
+		json_array_append_new(pm, json_pack("{s:i,s:s,s:i,s:s,s:i,s:i}", "Proto",
+						    strcmp(proto, "udp") == 0 ? 17 : 6, "IP", ip,
+						    "Port", (int)cl, "HostIP", "", "HostPort", (int)hl,
+						    "HostPortEnd", (int)hh));
+	}
+	json_decref(j);
+	return json_pack("{s:{s:o}}", "Value", "com.docker.network.portmap", pm);
 }
 
 static json_t *
@@ -819,7 +900,7 @@ dispatch(const char *url, json_t *req)
 	if (strcmp(url, "/NetworkDriver.DeleteEndpoint") == 0)
 		return delete_endpoint(req);
 	if (strcmp(url, "/NetworkDriver.EndpointOperInfo") == 0)
-		return json_pack("{s:{}}", "Value");
+		return oper_info(req);
 	if (strcmp(url, "/NetworkDriver.Join") == 0)
 		return join(req);
 	if (strcmp(url, "/NetworkDriver.Leave") == 0 ||

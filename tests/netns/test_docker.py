@@ -229,6 +229,18 @@ def test_docker_networks_containers_names_and_ports(docker_lab):
     # hairpin: another container of the network through the uplink address
     got = d.exec("c1", "nc -w 3 %s 8080 </dev/null" % UPLINK, check=False).stdout
     assert "hello-w1" in got, got
+    # -P: vsw-docker picks a free host port (vswctl show publish says which)
+    d.run("w3", "n1", "--expose", "80", "-P",
+          cmd="while true; do echo hello-w3 | nc -l -p 80; done")
+    ip_w3 = d.ip_of("w3", "n1")
+    rules = [p for p in v.ctl("show", "publish", as_json=True)["publish"]
+             if p["to"] == "%s:80" % ip_w3]
+    assert len(rules) == 1, v.ctl("show", "publish").stdout
+    hport = int(rules[0]["listen"])
+    assert 49153 <= hport <= 65535, rules
+    time.sleep(0.5)
+    got = lab.run(out, "nc -N -w 3 %s %d </dev/null" % (UPLINK, hport), check=False).stdout
+    assert "hello-w3" in got, (got, v.ctl("show", "publish").stdout)
     # a range of ports is one rule
     d.run("w2", "n1", "-p", "9000-9099:9000-9099", cmd="sleep 100000")
     rules = [p for p in v.ctl("show", "publish", as_json=True)["publish"]

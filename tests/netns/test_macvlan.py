@@ -19,6 +19,7 @@ import pytest
 from conftest import sh
 from test_foundation import tcp_transfer
 from test_router_nat import http_server
+from test_runtime_l3 import Stream
 
 M1_MAC, M2_MAC = "02:42:c0:00:02:0b", "02:42:c0:00:02:0c"
 P1_MAC, P2_MAC = "02:42:c6:33:64:0b", "02:42:c6:33:64:0c"
@@ -300,16 +301,7 @@ def test_macvlan_network_at_run_time(lab):
     v = lab.vsw(RT_LAB.format(c1=hc1, up=hup))
     lab.run(c1, "ping -c 1 -W 2 %s" % SERVER)
 
-    (lab.tmp / "keep.py").write_text(
-        "import socket,sys,time\n"
-        "s=socket.create_connection((sys.argv[1],5006))\n"
-        "for i in range(150):\n"
-        "    s.sendall(b'm'*4096); time.sleep(0.02)\n"
-        "s.shutdown(socket.SHUT_WR); s.recv(1)\n")
-    rx = lab.tmp / "rx-mv.bin"
-    srv = lab.spawn(lan, "sh -c 'nc -l -N %s 5006 > %s'" % (SERVER, rx))
-    time.sleep(0.3)
-    cl = lab.spawn(c1, "/usr/bin/python3 %s %s" % (lab.tmp / "keep.py", SERVER))
+    st = Stream(lab, c1, lan, 5006)
 
     out = v.ctl("network", "create", "mv", "--macvlan", "uplink", "--mode", "bridge").stdout
     assert "macvlan mv added" in out, out
@@ -341,9 +333,7 @@ def test_macvlan_network_at_run_time(lab):
     assert r.returncode != 0 and "has ports" in r.stdout + r.stderr
 
     # kill -9 and a start: the network and its endpoints come back
-    assert cl.wait(timeout=30) == 0
-    srv.wait(timeout=30)
-    assert rx.stat().st_size == 150 * 4096
+    st.done()
     v.proc.send_signal(signal.SIGKILL)
     v.proc.wait()
     v = lab.vsw(RT_LAB.format(c1=hc1, up=hup))

@@ -36,6 +36,32 @@ port = uplink
 SERVER = "203.0.113.10"
 
 
+class Stream:
+    """A TCP stream through vsw: 'writes' writes of 4 KiB, 'gap' s apart,
+    from namespace 'src' to SERVER:port, where nc in namespace 'dst' (which
+    holds SERVER) writes it to a file; done() checks it came whole."""
+
+    def __init__(self, lab, src, dst, port, writes=150, gap=0.02, server=None):
+        server = server or SERVER
+        self.writes = writes
+        script = lab.tmp / ("stream-%d.py" % port)
+        script.write_text(
+            "import socket,sys,time\n"
+            "s=socket.create_connection((sys.argv[1],%d))\n"
+            "for i in range(%d):\n"
+            "    s.sendall(b'x'*4096); time.sleep(%r)\n"
+            "s.shutdown(socket.SHUT_WR); s.recv(1)\n" % (port, writes, gap))
+        self.rx = lab.tmp / ("stream-%d.bin" % port)
+        self.srv = lab.spawn(dst, "sh -c 'nc -l -N %s %d > %s'" % (server, port, self.rx))
+        time.sleep(0.3)
+        self.cl = lab.spawn(src, "/usr/bin/python3 %s %s" % (script, server))
+
+    def done(self):
+        assert self.cl.wait(timeout=30) == 0
+        self.srv.wait(timeout=30)
+        assert self.rx.stat().st_size == self.writes * 4096
+
+
 def refused(v, *args):
     r = v.ctl(*args, check=False)
     assert r.returncode != 0, "accepted: %s\n%s" % (" ".join(args), r.stdout)
@@ -92,16 +118,7 @@ def test_routed_network_at_run_time(lab):
     assert any(s["inside"].startswith("10.88.0.2:") for s in sess), sess
 
     # a second flow from the file's network, kept across the removal
-    (lab.tmp / "keep.py").write_text(
-        "import socket,sys,time\n"
-        "s=socket.create_connection((sys.argv[1],5002))\n"
-        "for i in range(80):\n"
-        "    s.sendall(b'x'*4096); time.sleep(0.05)\n"
-        "s.shutdown(socket.SHUT_WR); s.recv(1)\n")
-    rx2 = lab.tmp / "rx2.bin"
-    srv2 = lab.spawn(out, "sh -c 'nc -l -N %s 5002 > %s'" % (SERVER, rx2))
-    time.sleep(0.3)
-    cl2 = lab.spawn(lab.nsname("f1"), "/usr/bin/python3 %s %s" % (lab.tmp / "keep.py", SERVER))
+    st2 = Stream(lab, lab.nsname("f1"), out, 5002, writes=80, gap=0.05)
     time.sleep(1)
     # an ICMP flow from the new network holds a session of its own
     lab.run(w1, "ping -c 1 -W 2 %s" % SERVER)
@@ -116,9 +133,7 @@ def test_routed_network_at_run_time(lab):
     after = v.ctl("show", "sessions", as_json=True)["sessions"]
     assert not any(s["inside"].startswith("10.88.") for s in after), after
     assert any(s["inside"].startswith("10.77.0.2") for s in after), after
-    assert cl2.wait(timeout=30) == 0
-    srv2.wait(timeout=30)
-    assert rx2.stat().st_size == 80 * 4096
+    st2.done()
     assert all(i["interface"] != "web" for i in v.ctl("show", "routes", as_json=True)["interfaces"])
 
     # 200 create/rm cycles of a routed network: no next hop or slot runs out
@@ -199,16 +214,7 @@ def test_sighup_adds_a_routed_network_a_port_and_a_rule(lab):
     n1, hn1 = lab.container("n1", "10.89.0.2/24", gw="10.89.0.1")
     v = lab.vsw(UPLINK.format(f1=hf1, up=hup))
     base = v.ini.read_text()
-    (lab.tmp / "keep.py").write_text(
-        "import socket,sys,time\n"
-        "s=socket.create_connection((sys.argv[1],5004))\n"
-        "for i in range(100):\n"
-        "    s.sendall(b'y'*4096); time.sleep(0.04)\n"
-        "s.shutdown(socket.SHUT_WR); s.recv(1)\n")
-    rx = lab.tmp / "rx.bin"
-    srv = lab.spawn(out, "sh -c 'nc -l -N %s 5004 > %s'" % (SERVER, rx))
-    time.sleep(0.3)
-    cl = lab.spawn(lab.nsname("f1"), "/usr/bin/python3 %s %s" % (lab.tmp / "keep.py", SERVER))
+    st = Stream(lab, lab.nsname("f1"), out, 5004, writes=100, gap=0.04)
     time.sleep(1)
     web = lab.spawn(n1, "sh -c 'echo from-n1 | nc -l -N -q 1 0.0.0.0 80'")
     v.ini.write_text(base + "[bridge new]\nsubnet = 10.89.0.0/24\ngateway = 10.89.0.1\n"
@@ -226,9 +232,7 @@ def test_sighup_adds_a_routed_network_a_port_and_a_rule(lab):
     web.wait(timeout=10)
     assert "from-n1" in got, (got, v.text())
     lab.run(n1, "ping -c 1 -W 2 %s" % SERVER)
-    assert cl.wait(timeout=30) == 0
-    srv.wait(timeout=30)
-    assert rx.stat().st_size == 100 * 4096
+    st.done()
     # and a reload back takes them away again
     v.ini.write_text(base)
     v.proc.send_signal(signal.SIGHUP)
@@ -259,17 +263,8 @@ def test_routes_added_and_removed_at_run_time(lab):
         return {r["prefix"]: r for r in sw.ctl("show", "routes", as_json=True)["routes"]}
 
     # a stream through NAT on the default route runs through every change
-    (lab.tmp / "keep.py").write_text(
-        "import socket,sys,time\n"
-        "s=socket.create_connection((sys.argv[1],5005))\n"
-        "for i in range(150):\n"
-        "    s.sendall(b'z'*4096); time.sleep(0.02)\n"
-        "s.shutdown(socket.SHUT_WR); s.recv(1)\n")
-    rx = lab.tmp / "rx-route.bin"
     lab.run(out, "ip addr add %s/32 dev lo" % SERVER)
-    srv = lab.spawn(out, "sh -c 'nc -l -N %s 5005 > %s'" % (SERVER, rx))
-    time.sleep(0.3)
-    cl = lab.spawn(f1, "/usr/bin/python3 %s %s" % (lab.tmp / "keep.py", SERVER))
+    st = Stream(lab, f1, out, 5005)
 
     out_r = v.ctl("route", "add", "dark", "prefix=198.18.5.0/24", "via=198.51.100.9",
                   "port=uplink").stdout
@@ -302,9 +297,7 @@ def test_routes_added_and_removed_at_run_time(lab):
     assert "no route" in refused(v, "route", "del", "nosuch")
     assert v.ctl("show", "routes", as_json=True) == before
     # the stream on the default route went through all of it
-    assert cl.wait(timeout=30) == 0
-    srv.wait(timeout=30)
-    assert rx.stat().st_size == 150 * 4096
+    st.done()
 
     # the state file keeps it: kill -9, start, the route is back
     v.proc.send_signal(signal.SIGKILL)
@@ -345,16 +338,7 @@ def test_routed_port_added_and_removed_at_run_time(lab):
     c2, hc2 = lab.container("c2", "10.88.0.2/24", gw="10.88.0.1")
     v = lab.vsw(UPLINK.format(f1=hf1, up=hup))
     lab.run(out, "ip addr add %s/32 dev lo" % SERVER)
-    (lab.tmp / "keep.py").write_text(
-        "import socket,sys,time\n"
-        "s=socket.create_connection((sys.argv[1],5007))\n"
-        "for i in range(150):\n"
-        "    s.sendall(b'u'*4096); time.sleep(0.02)\n"
-        "s.shutdown(socket.SHUT_WR); s.recv(1)\n")
-    rx = lab.tmp / "rx-up2.bin"
-    srv = lab.spawn(out, "sh -c 'nc -l -N %s 5007 > %s'" % (SERVER, rx))
-    time.sleep(0.3)
-    cl = lab.spawn(f1, "/usr/bin/python3 %s %s" % (lab.tmp / "keep.py", SERVER))
+    st = Stream(lab, f1, out, 5007)
 
     o = v.ctl("port", "add", "up2", "kind=afpacket", "iface=%s" % hup2,
               "address=203.0.113.2/24").stdout
@@ -399,9 +383,7 @@ def test_routed_port_added_and_removed_at_run_time(lab):
     assert not [s for s in v.ctl("show", "sessions", as_json=True)["sessions"]
                 if s["outside"].startswith("203.0.113.2:")]
     assert lab.run(out2, "ping -c 1 -W 1 203.0.113.2", check=False).returncode != 0
-    assert cl.wait(timeout=30) == 0
-    srv.wait(timeout=30)
-    assert rx.stat().st_size == 150 * 4096
+    st.done()
     # and it comes back as it was
     v.ctl("port", "add", "up2", "kind=afpacket", "iface=%s" % hup2, "address=203.0.113.2/24")
     lab.run(out2, "ping -c 1 -W 2 203.0.113.2")
