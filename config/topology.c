@@ -819,12 +819,13 @@ static const struct key publish_keys[] = {
 	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
-enum { MK_PARENT, MK_MODE };
+enum { MK_PARENT, MK_MODE, MK_GATEWAY };
 #define MV(f) offsetof(struct topo_macvlan, f), sizeof(((struct topo_macvlan *)0)->f)
 static const struct key macvlan_keys[] = {
 	/* PORT or PORT.VID, resolved once every port is known */
 	[MK_PARENT] = { "parent", false, parse_ref, 0, TOPO_NAME_MAX, NULL, 0, 0 },
 	[MK_MODE] = { "mode", false, parse_choice, MV(mode), macvlan_mode_names, 0, 0 },
+	[MK_GATEWAY] = { "gateway", false, parse_ipv4, MV(gateway), NULL, 0, 0 },
 	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 

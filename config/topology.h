@@ -172,6 +172,8 @@ struct topo_macvlan {
 	enum topo_macvlan_mode mode;
 	int parent;                     /* port index */
 	uint16_t vid;                   /* parent = PORT.VID; 0: untagged */
+	uint32_t gateway;               /* the LAN's router, for engines that
+					 * ask (host order; 0: none) */
 	unsigned n_endpoints;
 	unsigned line;
 };

@@ -338,6 +338,11 @@ write_macvlan(struct out *o, const struct topology *t, unsigned i)
 		else
 			fail(o, "mode", "%d is no value", (int)mv->mode);
 	}
+	if (mv->gateway != 0) {
+		char ip[INET_ADDRSTRLEN];
+
+		put(o, "gateway", "%s", ip_str(mv->gateway, ip));
+	}
 }
 
 /* trunk = 10,20-29,100: the allowed VIDs as the fewest ranges */

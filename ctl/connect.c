@@ -236,6 +236,84 @@ same_ask(const struct topo_port *p, const struct ask *q)
 	return true;
 }
 
+/*
+ * An endpoint of macvlan network 'm' for an engine (--veth): the pair
+ * made, the host end a port with macvlan = NET and the peer's MAC (what
+ * the parent's table delivers by). No address: a macvlan endpoint's is
+ * its LAN's, set by the engine; --ip is taken as said and not kept.
+ */
+static int
+connect_macvlan(struct vsw *sw, struct reply *r, const struct ask *q, int m,
+		char *err, size_t errlen)
+{
+	static const char *const cols[] = { "endpoint", "network", "mac", "host_iface",
+					    "name", "gateway" };
+	const struct topology *t = sw->run;
+	const struct topo_macvlan *tm = &t->macvlans[m];
+	struct netlink_veth veth;
+	struct netlink_link peer;
+	char port[TOPO_NAME_MAX], host[NETLINK_IFNAMSIZ], why[256], keys[512], mac[20];
+	char gw[INET_ADDRSTRLEN] = "-";
+	int pi;
+
+	if (q->veth == NULL) {
+		snprintf(err, errlen, "network %s is a macvlan network: connect it with --veth PEER --name N (an engine moves the peer)",
+			 q->net);
+		return -1;
+	}
+	if (tm->gateway) {
+		struct in_addr a = { .s_addr = htonl(tm->gateway) };
+
+		inet_ntop(AF_INET, &a, gw, sizeof(gw));
+	}
+	snprintf(port, sizeof(port), "%s.%s", q->net, q->name);
+	pi = topo_port_find(t, port);
+	if (pi >= 0) {
+		const struct topo_port *p = &t->ports[pi];
+
+		if (p->macvlan != m || (q->have_mac && memcmp(p->mac, q->mac, 6) != 0)) {
+			snprintf(err, errlen, "network %s: name %s is connected already as %s, with other settings (disconnect it first)",
+				 q->net, q->name, port);
+			return -1;
+		}
+		reply_note(r, "name %s is connected to network %s already", q->name, q->net);
+	} else {
+		host_name(t, port, host, sizeof(host));
+		memset(&veth, 0, sizeof(veth));
+		veth.host = host;
+		veth.ifname = q->veth;
+		veth.mtu = sw->ports[tm->parent].mtu ? sw->ports[tm->parent].mtu : 1500;
+		if (q->have_mac)
+			memcpy(veth.mac, q->mac, 6);
+		if (netlink_pair(&veth, NULL, &peer, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "network %s: veth %s: %s", q->net, q->veth, why);
+			return -1;
+		}
+		snprintf(keys, sizeof(keys),
+			 "kind = afpacket\niface = %s\nmacvlan = %s\nmac = %02x:%02x:%02x:%02x:%02x:%02x\n",
+			 host, q->net, peer.mac[0], peer.mac[1], peer.mac[2], peer.mac[3],
+			 peer.mac[4], peer.mac[5]);
+		if (apply_text(sw, r, "connect",
+			       text_with(vsw_running_text(sw, NULL, NULL), "port", port, keys),
+			       err, errlen) != 0) {
+			netlink_disconnect(host, NULL, 0);
+			return -1;
+		}
+		pi = topo_port_find(sw->run, port);
+		if (pi < 0)
+			return -1;
+	}
+	{
+		const struct topo_port *p = &sw->run->ports[pi];
+
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0], p->mac[1],
+			 p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
+		reply_table(r, "endpoint", NULL, RTE_DIM(cols), cols);
+		reply_row(r, p->name, q->net, mac, p->iface, q->name, gw);
+	}
+	return 0;
+}
+
 int
 ctl_connect(struct vsw *sw, struct reply *r, int argc, char **argv,
 	    char *err, size_t errlen)
@@ -260,6 +338,8 @@ ctl_connect(struct vsw *sw, struct reply *r, int argc, char **argv,
 		return -1;
 	}
 	b = topo_bridge_find(t, q.net);
+	if (b < 0 && topo_macvlan_find(t, q.net) >= 0)
+		return connect_macvlan(sw, r, &q, topo_macvlan_find(t, q.net), err, errlen);
 	if (b < 0) {
 		snprintf(err, errlen, "no network '%s'", q.net);
 		return -1;
@@ -393,6 +473,23 @@ ctl_disconnect(struct vsw *sw, struct reply *r, int argc, char **argv,
 	else
 		name = argv[2];
 	b = topo_bridge_find(t, argv[0]);
+	if (b < 0 && name != NULL && topo_macvlan_find(t, argv[0]) >= 0) {
+		/* a macvlan endpoint an engine made: port NETWORK.NAME */
+		snprintf(port, sizeof(port), "%s.%s", argv[0], name);
+		pi = topo_port_find(t, port);
+		if (pi < 0 || t->ports[pi].macvlan != topo_macvlan_find(t, argv[0])) {
+			snprintf(err, errlen, "name %s is not connected to network %s", name, argv[0]);
+			return -1;
+		}
+		snprintf(host, sizeof(host), "%s", t->ports[pi].iface);
+		if (apply_text(sw, r, "disconnect", vsw_running_text(sw, port, NULL), err,
+			       errlen) != 0)
+			return -1;
+		if (netlink_disconnect(host, why, sizeof(why)) != 0)
+			reply_note(r, "endpoint %s: its veth %s: %s", port, host, why);
+		reply_note(r, "endpoint %s disconnected from network %s", port, argv[0]);
+		return 0;
+	}
 	if (b < 0) {
 		snprintf(err, errlen, "no network '%s'", argv[0]);
 		return -1;

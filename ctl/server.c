@@ -1233,6 +1233,7 @@ struct net_ask {
 	const char *masq;
 	unsigned mtu, mac_limit;
 	const char *macvlan, *mode;     /* --macvlan PARENT[.VID] [--mode M] */
+	unsigned gw_only;               /* --gateway: a macvlan's LAN router too */
 	bool bridge_opts;               /* any option of a bridge given */
 };
 
@@ -1300,6 +1301,7 @@ net_ask_parse(int argc, char **argv, struct net_ask *q, char *err, size_t errlen
 				return -1;
 			}
 			q->have_gw = true;
+			q->gw_only++;
 		} else if (strcmp(o, "--ip-range") == 0) {
 			if (cidr_parse(v, &q->range, why, sizeof(why)) != 0) {
 				snprintf(err, errlen, "network create: --ip-range %s: %s", v, why);
@@ -1319,8 +1321,10 @@ net_ask_parse(int argc, char **argv, struct net_ask *q, char *err, size_t errlen
 			return -1;
 		}
 	}
-	if (q->macvlan != NULL && q->bridge_opts) {
-		snprintf(err, errlen, "network create: a macvlan network takes --mode only (its addresses are its LAN's)");
+	if (q->macvlan != NULL && q->bridge_opts && !(q->gw_only && !q->have_subnet &&
+							!q->l2 && !q->range.len && !q->masq &&
+							!q->internal && !q->mtu && !q->mac_limit)) {
+		snprintf(err, errlen, "network create: a macvlan network takes --mode and --gateway only (its addresses are its LAN's)");
 		return -1;
 	}
 	if (q->mode != NULL && q->macvlan == NULL) {
@@ -1462,6 +1466,12 @@ macvlan_create(struct vsw *sw, struct reply *r, const char *name,
 		return 0;
 	}
 	snprintf(keys, sizeof(keys), "parent = %s\nmode = %s\n", q->macvlan, mode);
+	if (q->have_gw) {
+		char g[INET_ADDRSTRLEN];
+
+		snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), "gateway = %s\n",
+			 ip4(rte_cpu_to_be_32(q->gateway), g));
+	}
 	return apply_text(sw, r, "network create",
 			  text_with(vsw_running_text(sw, NULL, NULL), "macvlan", name, keys),
 			  err, errlen);
@@ -1688,7 +1698,13 @@ macvlan_row(struct vsw *sw, struct reply *r, unsigned i)
 		snprintf(parent, sizeof(parent), "%s.%u", sw->run->ports[tm->parent].name, tm->vid);
 	else
 		snprintf(parent, sizeof(parent), "%s", sw->run->ports[tm->parent].name);
-	reply_row(r, tm->name, n, "-", "-", "-", "no", mtu, "0", drv, parent);
+	{
+		char gw[INET_ADDRSTRLEN] = "-";
+
+		if (tm->gateway)
+			ip4(rte_cpu_to_be_32(tm->gateway), gw);
+		reply_row(r, tm->name, n, "-", gw, "-", "no", mtu, "0", drv, parent);
+	}
 }
 
 static const char *const network_cols[] = { "network", "#ports", "subnet", "gateway",

@@ -324,11 +324,28 @@ create_network(json_t *req)
 	w[n++] = "network";
 	w[n++] = "create";
 	w[n++] = name;
-	if (o.macvlan != NULL)
-		return err_json("network %s: vsw.macvlan networks are not served by vsw-docker yet",
-				name);
-	if (o.mode != NULL)
+	if (o.mode != NULL && o.macvlan == NULL)
 		return err_json("vsw.macvlan_mode goes with vsw.macvlan");
+	if (o.macvlan != NULL) {
+		/* the LAN's subnet is Docker's IPAM's; vsw keeps the gateway
+		 * for Join (the LAN's router) */
+		if (o.masq != NULL || o.internal || o.mac_limit != NULL)
+			return err_json("network %s: a macvlan network is on its parent's LAN: no vsw.masquerade, --internal or vsw.mac_limit",
+					name);
+		w[n++] = "--macvlan";
+		w[n++] = o.macvlan;
+		w[n++] = "--mode";
+		w[n++] = o.mode != NULL ? o.mode : "bridge";
+		gwc = json_array_size(v4) > 0 ?
+		      json_string_value(json_object_get(json_array_get(v4, 0), "Gateway")) : NULL;
+		if (gwc != NULL) {
+			addr_only(gwc, gw, sizeof(gw));
+			w[n++] = "--gateway";
+			w[n++] = gw;
+		}
+		w[n] = NULL;
+		return run("CreateNetwork", w) ?: json_object();
+	}
 	if (json_array_size(v4) != 1)
 		return err_json("network %s: vsw takes one IPv4 subnet a network (%zu given)",
 				name, json_array_size(v4));
@@ -441,19 +458,26 @@ delete_endpoint(json_t *req)
 	return e ?: json_object();
 }
 
-/* The row of network 'net' in `network ls`, or NULL (why set). */
+/* The row of network 'net' in `network ls` (bridge or macvlan), or NULL
+ * (why set). */
 static json_t *
 network_row(const char *net, char *why, size_t whylen)
 {
-	const char *w[] = { "network", "inspect", net, NULL };
-	json_t *j = vsw_json(w, why, whylen), *row;
+	const char *w[] = { "network", "ls", NULL };
+	json_t *j = vsw_json(w, why, whylen), *row = NULL, *n;
+	size_t i;
 
 	if (j == NULL)
 		return NULL;
-	row = json_incref(json_array_get(json_object_get(j, "network"), 0));
+	json_array_foreach(json_object_get(j, "networks"), i, n) {
+		const char *name = json_string_value(json_object_get(n, "network"));
+
+		if (name != NULL && strcmp(name, net) == 0)
+			row = json_incref(n);
+	}
 	json_decref(j);
 	if (row == NULL)
-		snprintf(why, whylen, "network %s: no row in vsw's answer", net);
+		snprintf(why, whylen, "no vsw network %s", net);
 	return row;
 }
 

@@ -367,3 +367,38 @@ def test_ipam_driver_shares_vsws_address_space(docker_lab):
     d.cli("rm", "-f", "b1", "b2", "b3")
     d.cli("network", "rm", "i1", "i2")
     assert [n for n in vsw_networks(v) if n.startswith("dk")] == []
+
+
+def test_macvlan_network_through_docker(docker_lab):
+    """-o vsw.macvlan=uplink: containers on the uplink's own LAN, each with
+    its MAC, as Docker's macvlan driver does: they reach the LAN, vsw's own
+    address and each other by name, and the LAN reaches them."""
+    lab, v, d, out, hup = docker_lab
+    drv = d.driver
+    d.cli("network", "create", "-d", drv, "-o", "vsw.macvlan=uplink", "-o",
+          "vsw.macvlan_mode=bridge", "--subnet", "198.51.100.0/24", "--gateway", OUTSIDE,
+          "--ip-range", "198.51.100.128/25", "lan")
+    nets = [n for n in vsw_networks(v).values() if n["network"].startswith("dk")]
+    assert len(nets) == 1 and nets[0]["driver"] == "macvlan/bridge", nets
+    assert nets[0]["gateway"] == OUTSIDE and nets[0]["parent"] == "uplink", nets
+    d.run("m1", "lan")
+    d.run("m2", "lan")
+    ip1 = d.ip_of("m1", "lan")
+    assert ip1.startswith("198.51.100.") and int(ip1.split(".")[3]) >= 128, ip1
+    wait_ping(d, "m1", OUTSIDE)                        # the LAN
+    d.exec("m1", "ping -c 1 -W 2 m2")                 # each other, by name
+    d.exec("m2", "ping -c 1 -W 2 %s" % UPLINK)        # vsw's own address
+    lab.run(out, "ping -c 1 -W 2 %s" % ip1)           # from the LAN
+    mvs = v.ctl("show", "macvlan", as_json=True)
+    assert len(mvs["endpoints"]) == 2, mvs
+    for args, why in [(("-o", "vsw.macvlan=uplink", "-o", "vsw.masquerade=uplink",
+                        "--subnet", "10.99.0.0/24", "bad"), "no vsw.masquerade"),
+                      (("-o", "vsw.macvlan_mode=vepa", "--subnet", "10.77.0.0/24", "bad2"),
+                       "goes with vsw.macvlan")]:
+        r = d.cli("network", "create", "-d", drv, *args, check=False)
+        assert r.returncode != 0 and why in r.stderr, (args, r.stderr)
+    d.cli("rm", "-f", "m1", "m2")
+    d.cli("network", "rm", "lan")
+    assert [n for n in vsw_networks(v) if n.startswith("dk")] == []
+    assert [p["port"] for p in v.ctl("show", "ports", as_json=True)["ports"]] == ["uplink"]
+    lab.run(out, "ping -c 1 -W 2 %s" % UPLINK)        # the uplink routes again

@@ -309,7 +309,7 @@ def test_macvlan_network_at_run_time(lab):
     for args, why in [(("mv", "--macvlan", "uplink", "--mode", "vepa"), "other settings"),
                       (("docker0", "--macvlan", "uplink"), "as a bridge network"),
                       (("mv2", "--macvlan", "uplink", "--subnet", "10.0.0.0/24"),
-                       "--mode only"),
+                       "--mode and --gateway only"),
                       (("mv2", "--macvlan", "nosuch"), "nosuch"),
                       (("mv2", "--macvlan", "uplink", "--mode", "bridge"), "has this parent"),
                       (("mv2", "--macvlan", "uplink.20", "--mode", "weird"), "weird"),

@@ -311,7 +311,7 @@ static const char every_key_l3[] =
 	"[bridge vl]\nmac_aging = 30000\ninternal = yes\n"
 	"static = 02:00:00:00:00:21@acc, 02:00:00:00:00:22@tr, 02:00:00:00:00:23@tr.30\n"
 	"static = 02:00:00:00:00:24@acc.7\n"
-	"[macvlan mv]\nparent = par.12\nmode = private\n"
+	"[macvlan mv]\nparent = par.12\nmode = private\ngateway = 203.0.113.129\n"
 	"[macvlan pt]\nparent = par2\nmode = passthru\n"
 	"[port up]\nkind = dpdk\ndevargs = net_null0,size=64\nmbufs = 2048\n"
 	"address = 192.0.2.2/24\ngateway = 192.0.2.1\nmac = 02:00:00:00:00:01\nmtu = 9000\n"
