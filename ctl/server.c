@@ -1663,13 +1663,31 @@ cmd_network_rm(struct vsw *sw, struct reply *r, int argc, char **argv,
 			  err, errlen);
 }
 
+/* An IPAM range (host order, inclusive) as a prefix when it is one,
+ * else FIRST-LAST; "-" for none. */
+static void
+range_str(uint32_t lo, uint32_t hi, char *out, size_t len)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	uint32_t size = hi - lo + 1;
+
+	if (lo == 0 && hi == 0)
+		snprintf(out, len, "-");
+	else if (size != 0 && (size & (size - 1)) == 0 && (lo & (size - 1)) == 0)
+		snprintf(out, len, "%s/%d", ip4(rte_cpu_to_be_32(lo), a),
+			 32 - __builtin_ctz(size));
+	else
+		snprintf(out, len, "%s-%s", ip4(rte_cpu_to_be_32(lo), a),
+			 ip4(rte_cpu_to_be_32(hi), b));
+}
+
 static void
 network_row(struct vsw *sw, struct reply *r, unsigned b)
 {
 	const struct topo_bridge *tb = &sw->run->bridges[b];
 	const struct bridge *br = &sw->bridges[b];
 	char n[16], lim[16], subnet[32] = "-", gw[INET_ADDRSTRLEN] = "-", a[INET_ADDRSTRLEN];
-	char mtu[16];
+	char mtu[16], range[40];
 
 	snprintf(n, sizeof(n), "%u", br->n_ports);
 	snprintf(lim, sizeof(lim), "%u", tb->mac_limit);
@@ -1679,9 +1697,10 @@ network_row(struct vsw *sw, struct reply *r, unsigned b)
 		ip4(rte_cpu_to_be_32(tb->gateway), gw);
 	}
 	snprintf(mtu, sizeof(mtu), "%u", tb->mtu ? tb->mtu : 1500);
+	range_str(tb->range_lo, tb->range_hi, range, sizeof(range));
 	reply_row(r, tb->name, n, subnet, gw,
 		  tb->masquerade >= 0 ? sw->run->ports[tb->masquerade].name : "-",
-		  tb->internal ? "yes" : "no", mtu, lim, "bridge", "-");
+		  tb->internal ? "yes" : "no", mtu, lim, "bridge", "-", range);
 }
 
 /* A macvlan network's row: its endpoints, its parent (PORT[.VID]) and mode. */
@@ -1703,13 +1722,13 @@ macvlan_row(struct vsw *sw, struct reply *r, unsigned i)
 
 		if (tm->gateway)
 			ip4(rte_cpu_to_be_32(tm->gateway), gw);
-		reply_row(r, tm->name, n, "-", gw, "-", "no", mtu, "0", drv, parent);
+		reply_row(r, tm->name, n, "-", gw, "-", "no", mtu, "0", drv, parent, "-");
 	}
 }
 
 static const char *const network_cols[] = { "network", "#ports", "subnet", "gateway",
 					    "masquerade", "internal", "#mtu", "#mac_limit",
-					    "driver", "parent" };
+					    "driver", "parent", "ip_range" };
 
 static int
 cmd_network_ls(struct vsw *sw, struct reply *r, int argc, char **argv,

@@ -43,6 +43,7 @@
 #define WORDS_MAX 40
 
 static const char *control = DEFAULT_CONTROL;
+static const char *range_of(const char *pool);
 static volatile sig_atomic_t stop;
 
 /* ---- vsw's control socket ------------------------------------------------- */
@@ -318,9 +319,6 @@ create_network(json_t *req)
 		return err_json("CreateNetwork: no NetworkID");
 	if ((e = net_opts(req, &o)) != NULL)
 		return e;
-	if (json_array_size(v6) > 0)
-		return err_json("network %s: IPv6 subnets are not routed by vsw yet: create it without --ipv6",
-				name);
 	w[n++] = "network";
 	w[n++] = "create";
 	w[n++] = name;
@@ -331,6 +329,9 @@ create_network(json_t *req)
 		 * for Join (the LAN's router) */
 		if (o.masq != NULL || o.internal || o.mac_limit != NULL)
 			return err_json("network %s: a macvlan network is on its parent's LAN: no vsw.masquerade, --internal or vsw.mac_limit",
+					name);
+		if (json_array_size(v6) > 0)
+			return err_json("network %s: --ipv6 is bridged only: not on a vsw macvlan network yet",
 					name);
 		w[n++] = "--macvlan";
 		w[n++] = o.macvlan;
@@ -355,6 +356,14 @@ create_network(json_t *req)
 		return err_json("network %s: no IPv4 pool", name);
 	w[n++] = "--subnet";
 	w[n++] = pool;
+	/* IPv6 (--ipv6): the subnet is bridged as it is, Docker's IPAM gives
+	 * the addresses and Docker sets them; vsw has no IPv6 address to be a
+	 * gateway with, so Join names none and the containers of the network
+	 * reach each other (neighbour discovery is multicast, flooded) */
+	if (range_of(pool) != NULL) {
+		w[n++] = "--ip-range";
+		w[n++] = range_of(pool);
+	}
 	if (gwc != NULL) {
 		addr_only(gwc, gw, sizeof(gw));
 		w[n++] = "--gateway";
@@ -773,6 +782,55 @@ revoke_ext(json_t *req)
  * which the endpoint's connect takes over; the gateway is the subnet's
  * first address unless Docker names one.
  */
+/*
+ * The one thing this program remembers: an --ip-range between the
+ * RequestPool that carries it and the CreateNetwork that makes the network
+ * (which is given the pool, not the range), both within one `docker network
+ * create`. Lost only if the plugin restarts in between; the network then
+ * hands out addresses from its whole subnet.
+ */
+#define RANGES_MAX 16
+static struct {
+	char pool[64], range[64];
+} ranges[RANGES_MAX];
+
+static void
+range_forget(const char *pool)
+{
+	unsigned i;
+
+	for (i = 0; i < RANGES_MAX; i++)
+		if (pool != NULL && strcmp(ranges[i].pool, pool) == 0)
+			ranges[i].pool[0] = ranges[i].range[0] = '\0';
+}
+
+static void
+range_keep(const char *pool, const char *range)
+{
+	static unsigned next;
+	unsigned i, slot = next++ % RANGES_MAX;
+
+	range_forget(pool);
+	for (i = 0; i < RANGES_MAX; i++)
+		if (ranges[i].pool[0] == '\0') {
+			slot = i;
+			break;
+		}
+	snprintf(ranges[slot].pool, sizeof(ranges[slot].pool), "%s", pool);
+	snprintf(ranges[slot].range, sizeof(ranges[slot].range), "%s", range);
+}
+
+static const char *
+range_of(const char *pool)
+{
+	unsigned i;
+
+	for (i = 0; i < RANGES_MAX; i++)
+		if (pool != NULL && ranges[i].pool[0] && strcmp(ranges[i].pool, pool) == 0)
+			return ranges[i].range;
+	return NULL;
+}
+
 static json_t *
 request_pool(json_t *req)
 {
@@ -782,9 +840,16 @@ request_pool(json_t *req)
 	json_t *out;
 
 	if (json_is_true(json_object_get(req, "V6")))
-		return err_json("RequestPool: IPv6 pools are not served by vsw yet");
-	if (sub != NULL && sub[0])
-		return err_json("RequestPool: --ip-range is not served by vsw's IPAM driver yet (leave it out, or use Docker's IPAM)");
+		return err_json("RequestPool: vsw's IPAM hands out IPv4 only: for --ipv6 leave --ipam-driver out (Docker's IPAM; vsw bridges the IPv6 subnet)");
+	if (sub != NULL && sub[0]) {
+		if (pool == NULL || pool[0] == '\0')
+			return err_json("RequestPool: --ip-range goes with --subnet");
+		if (!word_ok(sub) || !word_ok(pool))
+			return err_json("RequestPool: '%s' is not a range", sub);
+		/* vsw checks it against the subnet when the network is made */
+		range_keep(pool, sub);
+		return json_pack("{s:s,s:s,s:{}}", "PoolID", pool, "Pool", pool, "Data");
+	}
 	if (pool == NULL || pool[0] == '\0') {
 		const char *w[] = { "ipam", "pick", NULL };
 		json_t *j = vsw_json(w, why, sizeof(why));
@@ -907,8 +972,10 @@ dispatch(const char *url, json_t *req)
 				 "GlobalDefaultAddressSpace", "vsw-global");
 	if (strcmp(url, "/IpamDriver.RequestPool") == 0)
 		return request_pool(req);
-	if (strcmp(url, "/IpamDriver.ReleasePool") == 0)
+	if (strcmp(url, "/IpamDriver.ReleasePool") == 0) {
+		range_forget(json_string_value(json_object_get(req, "PoolID")));
 		return json_object();
+	}
 	if (strcmp(url, "/IpamDriver.RequestAddress") == 0)
 		return request_address(req);
 	if (strcmp(url, "/IpamDriver.ReleaseAddress") == 0)
