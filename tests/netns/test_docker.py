@@ -199,14 +199,17 @@ def test_docker_networks_containers_names_and_ports(docker_lab):
     n1 = [n for n in nets.values() if n["subnet"] == "10.71.0.0/24"]
     assert len(n1) == 1 and n1[0]["masquerade"] == "uplink", nets
     d.run("c1", "n1")
-    d.run("c2", "n1")
+    d.run("c2", "n1", "--network-alias", "web")
     d.run("c3", "n2")
     ip2, ip3 = d.ip_of("c2", "n1"), d.ip_of("c3", "n2")
     assert ip2.startswith("10.71.0.") and ip3.startswith("10.72.0.")
     # names between containers of one network (Docker's embedded DNS)
     wait_ping(d, "c1", "c2")
     content_check(d, "c1", "c2", "c2", 5000)
-    # the other network: neither its name nor its address
+    d.exec("c1", "ping -c 1 -W 2 web")                 # --network-alias
+    # the other network: neither its name nor its address, nor an alias
+    assert d.exec("c3", "nslookup web 127.0.0.11", check=False).returncode != 0 or \
+        ip2 not in d.exec("c3", "nslookup web 127.0.0.11", check=False).stdout
     assert d.exec("c1", "ping -c 1 -W 1 c3", check=False).returncode != 0
     assert d.exec("c1", "ping -c 1 -W 1 %s" % ip3, check=False).returncode != 0
     # docker network connect: c1 on both, it reaches both
