@@ -35,6 +35,8 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "ctl/client.h"
+
 #define DEFAULT_CONTROL "/run/vsw/vsw.sock"
 #define DEFAULT_PLUGIN "/run/docker/plugins/vsw.sock"
 #define CT "application/vnd.docker.plugins.v1+json"
@@ -45,130 +47,6 @@
 static const char *control = DEFAULT_CONTROL;
 static const char *range_of(const char *pool);
 static volatile sig_atomic_t stop;
-
-/* ---- vsw's control socket ------------------------------------------------- */
-
-struct reply {
-	bool ok;
-	char *text;                     /* after "OK\n" or "ERR " */
-};
-
-static void
-reply_free(struct reply *r)
-{
-	free(r->text);
-	r->text = NULL;
-}
-
-/* A word that cannot change the request's meaning: no blank, no newline. */
-static bool
-word_ok(const char *w)
-{
-	const char *c;
-
-	if (w == NULL || *w == '\0' || strlen(w) > 200)
-		return false;
-	for (c = w; *c; c++)
-		if (*c <= ' ' || *c == 0x7f)
-			return false;
-	return true;
-}
-
-/* Send the words as one request; -1 when vsw cannot be reached or a
- * word is not one ('r->text' says why). */
-static int
-vsw_request(struct reply *r, const char *const *words)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char line[4096], buf[65536];
-	size_t len = 0, cap = 0, n = 0;
-	ssize_t k;
-	int fd, i;
-
-	r->ok = false;
-	r->text = NULL;
-	for (i = 0; words[i] != NULL; i++) {
-		if (!word_ok(words[i])) {
-			if (asprintf(&r->text, "'%s' is not a value vsw takes (blank, too long or empty)",
-				     words[i]) < 0)
-				r->text = NULL;
-			return -1;
-		}
-		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s", i ? " " : "",
-					words[i]);
-		if (len >= sizeof(line) - 2) {
-			r->text = strdup("request too long");
-			return -1;
-		}
-	}
-	line[len++] = '\n';
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", control);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (asprintf(&r->text, "cannot reach vsw at %s: %s", control, strerror(errno)) < 0)
-			r->text = NULL;
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (send(fd, line, len, MSG_NOSIGNAL) != (ssize_t)len) {
-		close(fd);
-		r->text = strdup("cannot send to vsw");
-		return -1;
-	}
-	while ((k = read(fd, buf, sizeof(buf))) > 0) {
-		if (n + (size_t)k + 1 > cap) {
-			char *t;
-
-			cap = (n + (size_t)k + 1) * 2;
-			t = realloc(r->text, cap);
-			if (t == NULL)
-				break;
-			r->text = t;
-		}
-		memcpy(r->text + n, buf, (size_t)k);
-		n += (size_t)k;
-	}
-	close(fd);
-	if (r->text == NULL) {
-		r->text = strdup("no reply from vsw");
-		return -1;
-	}
-	r->text[n] = '\0';
-	if (strncmp(r->text, "OK\n", 3) == 0) {
-		r->ok = true;
-		memmove(r->text, r->text + 3, n - 2);
-	} else if (strncmp(r->text, "ERR ", 4) == 0) {
-		memmove(r->text, r->text + 4, n - 3);
-		r->text[strcspn(r->text, "\n")] = '\0';
-	}
-	return 0;
-}
-
-/* A request whose reply is JSON: parsed, or NULL with the reason. */
-static json_t *
-vsw_json(const char *const *words, char *why, size_t whylen)
-{
-	const char *w[WORDS_MAX + 2];
-	struct reply r;
-	json_error_t e;
-	json_t *j = NULL;
-	int i;
-
-	w[0] = "--json";
-	for (i = 0; words[i] != NULL && i < WORDS_MAX; i++)
-		w[i + 1] = words[i];
-	w[i + 1] = NULL;
-	if (vsw_request(&r, w) != 0 || !r.ok) {
-		snprintf(why, whylen, "%s", r.text != NULL ? r.text : "vsw refused");
-	} else {
-		j = json_loads(r.text, 0, &e);
-		if (j == NULL)
-			snprintf(why, whylen, "vsw's reply is not JSON: %s", e.text);
-	}
-	reply_free(&r);
-	return j;
-}
 
 /* ---- names ------------------------------------------------------------------ */
 
@@ -238,21 +116,13 @@ err_json(const char *fmt, ...)
 static json_t *
 run(const char *what, const char *const *words)
 {
-	struct reply r;
+	struct vsw_reply r;
 	json_t *e = NULL;
 
-	if (vsw_request(&r, words) != 0 || !r.ok)
+	if (vsw_request(control, &r, words) != 0 || !r.ok)
 		e = err_json("%s: %s", what, r.text != NULL ? r.text : "vsw refused");
-	reply_free(&r);
+	vsw_reply_free(&r);
 	return e;
-}
-
-/* "a.b.c.d/len" -> "a.b.c.d" */
-static void
-addr_only(const char *cidr, char *out, size_t len)
-{
-	snprintf(out, len, "%s", cidr != NULL ? cidr : "");
-	out[strcspn(out, "/")] = '\0';
 }
 
 /* The options of `docker network create -o`: vsw.* ours, the rest not. */
@@ -340,7 +210,7 @@ create_network(json_t *req)
 		gwc = json_array_size(v4) > 0 ?
 		      json_string_value(json_object_get(json_array_get(v4, 0), "Gateway")) : NULL;
 		if (gwc != NULL) {
-			addr_only(gwc, gw, sizeof(gw));
+			vsw_addr_only(gwc, gw, sizeof(gw));
 			w[n++] = "--gateway";
 			w[n++] = gw;
 		}
@@ -365,7 +235,7 @@ create_network(json_t *req)
 		w[n++] = range_of(pool);
 	}
 	if (gwc != NULL) {
-		addr_only(gwc, gw, sizeof(gw));
+		vsw_addr_only(gwc, gw, sizeof(gw));
 		w[n++] = "--gateway";
 		w[n++] = gw;
 	}
@@ -396,14 +266,14 @@ delete_network(json_t *req)
 {
 	char name[32];
 	const char *w[] = { "network", "rm", name, NULL };
-	struct reply r;
+	struct vsw_reply r;
 	json_t *e = NULL;
 
 	if (net_name(req, name, sizeof(name)) != 0)
 		return err_json("DeleteNetwork: no NetworkID");
-	if (vsw_request(&r, w) != 0 || (!r.ok && strstr(r.text, "no network") == NULL))
+	if (vsw_request(control, &r, w) != 0 || (!r.ok && strstr(r.text, "no network") == NULL))
 		e = err_json("DeleteNetwork: %s", r.text ? r.text : "vsw refused");
-	reply_free(&r);
+	vsw_reply_free(&r);
 	return e ?: json_object();
 }
 
@@ -422,7 +292,7 @@ create_endpoint(json_t *req)
 	if (addr == NULL || addr[0] == '\0')
 		return err_json("endpoint %s: no IPv4 address from the IPAM", ep);
 	peer_name(ep, peer, sizeof(peer));
-	addr_only(addr, ip, sizeof(ip));
+	vsw_addr_only(addr, ip, sizeof(ip));
 	w[n++] = "connect";
 	w[n++] = net;
 	w[n++] = "--veth";
@@ -436,7 +306,7 @@ create_endpoint(json_t *req)
 		w[n++] = mac;
 	}
 	w[n] = NULL;
-	rep = vsw_json(w, why, sizeof(why));
+	rep = vsw_json(control, w, why, sizeof(why));
 	if (rep == NULL)
 		return err_json("CreateEndpoint: %s", why);
 	out = json_object();
@@ -455,39 +325,16 @@ delete_endpoint(json_t *req)
 {
 	char net[32], ep[ID_LEN + 1];
 	const char *w[] = { "disconnect", net, "--name", ep, NULL };
-	struct reply r;
+	struct vsw_reply r;
 	json_t *e = NULL;
 
 	if (net_name(req, net, sizeof(net)) != 0 || ep_name(req, ep, sizeof(ep)) != 0)
 		return err_json("DeleteEndpoint: no NetworkID or EndpointID");
-	if (vsw_request(&r, w) != 0 ||
+	if (vsw_request(control, &r, w) != 0 ||
 	    (!r.ok && strstr(r.text, "not connected") == NULL && strstr(r.text, "no network") == NULL))
 		e = err_json("DeleteEndpoint: %s", r.text ? r.text : "vsw refused");
-	reply_free(&r);
+	vsw_reply_free(&r);
 	return e ?: json_object();
-}
-
-/* The row of network 'net' in `network ls` (bridge or macvlan), or NULL
- * (why set). */
-static json_t *
-network_row(const char *net, char *why, size_t whylen)
-{
-	const char *w[] = { "network", "ls", NULL };
-	json_t *j = vsw_json(w, why, whylen), *row = NULL, *n;
-	size_t i;
-
-	if (j == NULL)
-		return NULL;
-	json_array_foreach(json_object_get(j, "networks"), i, n) {
-		const char *name = json_string_value(json_object_get(n, "network"));
-
-		if (name != NULL && strcmp(name, net) == 0)
-			row = json_incref(n);
-	}
-	json_decref(j);
-	if (row == NULL)
-		snprintf(why, whylen, "no vsw network %s", net);
-	return row;
 }
 
 static json_t *
@@ -499,7 +346,7 @@ join(json_t *req)
 
 	if (net_name(req, net, sizeof(net)) != 0 || ep_name(req, ep, sizeof(ep)) != 0)
 		return err_json("Join: no NetworkID or EndpointID");
-	row = network_row(net, why, sizeof(why));
+	row = vsw_network_row(control, net, why, sizeof(why));
 	if (row == NULL)
 		return err_json("Join: %s", why);
 	peer_name(ep, peer, sizeof(peer));
@@ -519,7 +366,7 @@ static int
 endpoint_ip(const char *net, const char *ep, char *ip, size_t len, char *why, size_t whylen)
 {
 	const char *w[] = { "network", "inspect", net, NULL };
-	json_t *j = vsw_json(w, why, whylen), *e;
+	json_t *j = vsw_json(control, w, why, whylen), *e;
 	size_t i;
 	int rc = -1;
 
@@ -530,7 +377,7 @@ endpoint_ip(const char *net, const char *ep, char *ip, size_t len, char *why, si
 		const char *a = json_string_value(json_object_get(e, "ip"));
 
 		if (name != NULL && a != NULL && strcmp(name, ep) == 0) {
-			addr_only(a, ip, len);
+			vsw_addr_only(a, ip, len);
 			rc = 0;
 		}
 	}
@@ -540,49 +387,8 @@ endpoint_ip(const char *net, const char *ep, char *ip, size_t len, char *why, si
 	return rc;
 }
 
-/* Remove the rules p<EP>-N that exist (RevokeExternalConnectivity, and
- * the undo of a failed Program). */
-static void
-unpublish(const char *ep)
-{
-	const char *w[] = { "show", "publish", NULL };
-	char why[256], prefix[32];
-	json_t *j = vsw_json(w, why, sizeof(why)), *rule;
-	size_t i;
-
-	if (j == NULL)
-		return;
-	snprintf(prefix, sizeof(prefix), "p%s-", ep);
-	json_array_foreach(json_object_get(j, "publish"), i, rule) {
-		const char *name = json_string_value(json_object_get(rule, "name"));
-		const char *d[] = { "publish", "del", name, NULL };
-		struct reply r;
-
-		if (name == NULL || strncmp(name, prefix, strlen(prefix)) != 0)
-			continue;
-		vsw_request(&r, d);
-		reply_free(&r);
-	}
-	json_decref(j);
-}
-
-struct run_ {
-	json_int_t proto, port, hp, hpe;
-};
-
-#define RUNS_MAX 65536
-
-static int
-run_cmp(const void *a, const void *b)
-{
-	const struct run_ *x = a, *y = b;
-
-	if (x->proto != y->proto)
-		return x->proto < y->proto ? -1 : 1;
-	return x->hp < y->hp ? -1 : x->hp > y->hp;
-}
-
-static struct run_ runs[RUNS_MAX];
+#define MAPS_MAX 65536
+static struct vsw_port_map maps[MAPS_MAX];
 
 static json_t *
 program_ext(json_t *req)
@@ -591,13 +397,15 @@ program_ext(json_t *req)
 	json_t *pm = json_object_get(json_object_get(req, "Options"), "com.docker.network.portmap");
 	json_t *row, *b, *e;
 	const char *masq;
-	size_t i, k, n_runs;
+	size_t i, n = 0, n_any = 0;
 
 	if (net_name(req, net, sizeof(net)) != 0 || ep_name(req, ep, sizeof(ep)) != 0)
 		return err_json("ProgramExternalConnectivity: no NetworkID or EndpointID");
 	if (json_array_size(pm) == 0)
 		return json_object();
-	row = network_row(net, why, sizeof(why));
+	if (json_array_size(pm) > MAPS_MAX)
+		return err_json("more than %d port bindings", MAPS_MAX);
+	row = vsw_network_row(control, net, why, sizeof(why));
 	if (row == NULL)
 		return err_json("ProgramExternalConnectivity: %s", why);
 	masq = json_string_value(json_object_get(row, "masquerade"));
@@ -611,103 +419,74 @@ program_ext(json_t *req)
 		return err_json("ProgramExternalConnectivity: %s", why);
 	}
 	/* Docker hands a range -p 9000-9099:9000-9099 over as one binding a
-	 * port: runs of consecutive ports (same protocol, host and container
-	 * ports in step) become one rule, as the user wrote it */
-	n_runs = 0;
+	 * port (the library makes it one rule again); -P bindings (no host
+	 * port) go last, each to a free port picked below */
 	json_array_foreach(pm, i, b) {
-		struct run_ r = {
-			.proto = json_integer_value(json_object_get(b, "Proto")),
-			.port = json_integer_value(json_object_get(b, "Port")),
-			.hp = json_integer_value(json_object_get(b, "HostPort")),
-			.hpe = json_integer_value(json_object_get(b, "HostPortEnd")),
+		struct vsw_port_map m = {
+			.proto = (int)json_integer_value(json_object_get(b, "Proto")),
+			.port = (long)json_integer_value(json_object_get(b, "Port")),
+			.hp = (long)json_integer_value(json_object_get(b, "HostPort")),
+			.hpe = (long)json_integer_value(json_object_get(b, "HostPortEnd")),
 		};
 
-		if (r.proto != 6 && r.proto != 17) {
-			e = err_json("port %lld: only tcp and udp are published", (long long)r.port);
-			goto fail;
-		}
-		if (r.hp == 0)
-			r.hpe = 0;      /* -P: a free host port is picked below */
-		else if (r.hpe < r.hp)
-			r.hpe = r.hp;
-		if (n_runs == RUNS_MAX) {
-			e = err_json("more than %d port bindings", RUNS_MAX);
-			goto fail;
-		}
-		runs[n_runs++] = r;
-	}
-	qsort(runs, n_runs, sizeof(runs[0]), run_cmp);
-	for (i = 0, k = 0; i < n_runs; i++) {
-		struct run_ *last = k ? &runs[k - 1] : NULL;
-
-		if (last != NULL && last->proto == runs[i].proto && runs[i].hp != 0 &&
-		    last->hp != 0 && runs[i].hp == last->hpe + 1 &&
-		    runs[i].port == last->port + (last->hpe - last->hp) + 1)
-			last->hpe = runs[i].hpe;
+		if (m.hp == 0)
+			maps[MAPS_MAX - 1 - n_any++] = m;
 		else
-			runs[k++] = runs[i];
+			maps[n++] = m;
 	}
-	for (i = 0; i < k; i++) {
-		const struct run_ *r = &runs[i];
+	if (n > 0 && vsw_publish_ports(control, "p", ep, masq, ip, maps, n, why, sizeof(why)) != 0) {
+		json_decref(row);
+		return err_json("%s", why);
+	}
+	for (i = 0; i < n_any; i++) {
+		const struct vsw_port_map *r = &maps[MAPS_MAX - 1 - i];
 		char name[32], kport[32], kproto[32], klisten[48], kto[96];
 		const char *w[] = { "publish", "add", name, kport, kproto, klisten, kto, NULL };
+		/* -P: a free port of 49153-65535 (Docker's own range), tried
+		 * from a point of the endpoint's id */
+		unsigned long h = strtoul(ep, NULL, 16), t;
 
-		snprintf(name, sizeof(name), "p%s-%zu", ep, i);
+		if (r->proto != 6 && r->proto != 17) {
+			e = err_json("port %ld: only tcp and udp are published", r->port);
+			goto fail;
+		}
+		snprintf(name, sizeof(name), "p%s-P%zu", ep, i);
 		snprintf(kport, sizeof(kport), "port=%s", masq);
 		snprintf(kproto, sizeof(kproto), "proto=%s", r->proto == 6 ? "tcp" : "udp");
-		if (r->hp == 0) {
-			/* -P: a free port of 49153-65535 (Docker's own range),
-			 * tried from a point of the endpoint's id */
-			unsigned long h = strtoul(ep, NULL, 16), t;
+		snprintf(kto, sizeof(kto), "to=%s:%ld", ip, r->port);
+		e = NULL;
+		for (t = 0; t < 64; t++) {
+			struct vsw_reply rp;
+			bool taken;
 
-			snprintf(kto, sizeof(kto), "to=%s:%lld", ip, (long long)r->port);
-			e = NULL;
-			for (t = 0; t < 64; t++) {
-				struct reply rp;
-				bool taken;
-
-				snprintf(klisten, sizeof(klisten), "listen=%lu",
-					 49153 + (h + t * 7919) % 16383);
-				if (vsw_request(&rp, w) != 0) {
-					e = err_json("publish: %s", rp.text ? rp.text : "vsw refused");
-					reply_free(&rp);
-					break;
-				}
-				taken = !rp.ok && (strstr(rp.text, "allocated") != NULL ||
-						   strstr(rp.text, "in use") != NULL ||
-						   strstr(rp.text, "published") != NULL);
-				if (rp.ok || !taken) {
-					if (!rp.ok)
-						e = err_json("publish: %s", rp.text);
-					reply_free(&rp);
-					break;
-				}
-				reply_free(&rp);
+			snprintf(klisten, sizeof(klisten), "listen=%lu", 49153 + (h + t * 7919) % 16383);
+			if (vsw_request(control, &rp, w) != 0) {
+				e = err_json("publish: %s", rp.text ? rp.text : "vsw refused");
+				vsw_reply_free(&rp);
+				break;
 			}
-			if (e != NULL || t == 64) {
-				if (e == NULL)
-					e = err_json("-P: no free host port found for %lld", (long long)r->port);
-				goto fail;
+			taken = !rp.ok && (strstr(rp.text, "allocated") != NULL ||
+					   strstr(rp.text, "in use") != NULL ||
+					   strstr(rp.text, "published") != NULL);
+			if (rp.ok || !taken) {
+				if (!rp.ok)
+					e = err_json("publish: %s", rp.text);
+				vsw_reply_free(&rp);
+				break;
 			}
-			continue;
+			vsw_reply_free(&rp);
 		}
-		if (r->hpe > r->hp) {
-			snprintf(klisten, sizeof(klisten), "listen=%lld-%lld", (long long)r->hp,
-				 (long long)r->hpe);
-			snprintf(kto, sizeof(kto), "to=%s:%lld-%lld", ip, (long long)r->port,
-				 (long long)(r->port + r->hpe - r->hp));
-		} else {
-			snprintf(klisten, sizeof(klisten), "listen=%lld", (long long)r->hp);
-			snprintf(kto, sizeof(kto), "to=%s:%lld", ip, (long long)r->port);
-		}
-		if ((e = run("publish", w)) != NULL)
+		if (e != NULL || t == 64) {
+			if (e == NULL)
+				e = err_json("-P: no free host port found for %ld", r->port);
 			goto fail;
+		}
 	}
 	json_decref(row);
 	return json_object();
 fail:
 	json_decref(row);
-	unpublish(ep);
+	vsw_unpublish(control, "p", ep);
 	return e;
 }
 
@@ -733,7 +512,7 @@ oper_info(json_t *req)
 
 	if (ep_name(req, ep, sizeof(ep)) != 0)
 		return json_pack("{s:{}}", "Value");
-	j = vsw_json(w, why, sizeof(why));
+	j = vsw_json(control, w, why, sizeof(why));
 	snprintf(prefix, sizeof(prefix), "p%s-", ep);
 	json_array_foreach(j != NULL ? json_object_get(j, "publish") : NULL, i, rule) {
 		const char *name = json_string_value(json_object_get(rule, "name"));
@@ -766,7 +545,7 @@ revoke_ext(json_t *req)
 
 	if (ep_name(req, ep, sizeof(ep)) != 0)
 		return err_json("RevokeExternalConnectivity: no EndpointID");
-	unpublish(ep);
+	vsw_unpublish(control, "p", ep);
 	return json_object();
 }
 
@@ -844,7 +623,7 @@ request_pool(json_t *req)
 	if (sub != NULL && sub[0]) {
 		if (pool == NULL || pool[0] == '\0')
 			return err_json("RequestPool: --ip-range goes with --subnet");
-		if (!word_ok(sub) || !word_ok(pool))
+		if (!vsw_word_ok(sub) || !vsw_word_ok(pool))
 			return err_json("RequestPool: '%s' is not a range", sub);
 		/* vsw checks it against the subnet when the network is made */
 		range_keep(pool, sub);
@@ -852,7 +631,7 @@ request_pool(json_t *req)
 	}
 	if (pool == NULL || pool[0] == '\0') {
 		const char *w[] = { "ipam", "pick", NULL };
-		json_t *j = vsw_json(w, why, sizeof(why));
+		json_t *j = vsw_json(control, w, why, sizeof(why));
 		const char *p;
 
 		if (j == NULL)
@@ -864,7 +643,7 @@ request_pool(json_t *req)
 		json_decref(j);
 		return out;
 	}
-	if (!word_ok(pool))
+	if (!vsw_word_ok(pool))
 		return err_json("RequestPool: '%s' is not a subnet", pool);
 	return json_pack("{s:s,s:s,s:{}}", "PoolID", pool, "Pool", pool, "Data");
 }
@@ -874,7 +653,7 @@ static int
 network_of_pool(const char *pool, char *net, size_t len, char *why, size_t whylen)
 {
 	const char *w[] = { "network", "ls", NULL };
-	json_t *j = vsw_json(w, why, whylen), *n;
+	json_t *j = vsw_json(control, w, why, whylen), *n;
 	size_t i;
 	int rc = -1;
 
@@ -926,8 +705,8 @@ request_address(json_t *req)
 		const char *w2[] = { "ipam", "hold", net, "--ip", a, NULL };
 
 		if (addr != NULL && addr[0])
-			addr_only(addr, a, sizeof(a));
-		j = vsw_json(addr != NULL && addr[0] ? w2 : w1, why, sizeof(why));
+			vsw_addr_only(addr, a, sizeof(a));
+		j = vsw_json(control, addr != NULL && addr[0] ? w2 : w1, why, sizeof(why));
 	}
 	if (j == NULL)
 		return err_json("RequestAddress: %s", why);
@@ -945,16 +724,16 @@ release_address(json_t *req)
 	const char *addr = json_string_value(json_object_get(req, "Address"));
 	char net[64], why[256], a[64];
 	const char *w[] = { "ipam", "release", net, a, NULL };
-	struct reply r;
+	struct vsw_reply r;
 
 	if (pool == NULL || addr == NULL)
 		return err_json("ReleaseAddress: no pool or address");
 	/* the network may be gone already (its addresses with it) */
 	if (network_of_pool(pool, net, sizeof(net), why, sizeof(why)) != 0)
 		return json_object();
-	addr_only(addr, a, sizeof(a));
-	vsw_request(&r, w);
-	reply_free(&r);
+	vsw_addr_only(addr, a, sizeof(a));
+	vsw_request(control, &r, w);
+	vsw_reply_free(&r);
 	return json_object();
 }
 
