@@ -456,15 +456,15 @@ cmd_add(const struct env *e, json_t *conf, const char *net, const char *conf_tex
 		w[n++] = e->pod_name;
 	}
 	w[n] = NULL;
+	/* published ports, on the network's masquerade port: checked before
+	 * anything is made */
+	masq = json_string_value(json_object_get(row, "masquerade"));
+	nmaps = port_maps(json_object_get(rc, "portMappings"),
+			  masq && strcmp(masq, "-") ? port_address(masq, uplink, sizeof(uplink)) : NULL);
 	rep = must_json("connect", w);
 	ep = json_array_get(json_object_get(rep, "endpoint"), 0);
 	gw = json_string_value(json_object_get(ep, "gateway"));
 	internal = gw == NULL || strcmp(gw, "-") == 0;
-
-	/* published ports, on the network's masquerade port */
-	masq = json_string_value(json_object_get(row, "masquerade"));
-	nmaps = port_maps(json_object_get(rc, "portMappings"),
-			  masq && strcmp(masq, "-") ? port_address(masq, uplink, sizeof(uplink)) : NULL);
 	if (nmaps > 0) {
 		const char *dw[] = { "disconnect", net, "--name", e->id12, NULL };
 		char epip[64];
