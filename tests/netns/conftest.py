@@ -21,6 +21,22 @@ VSW = BUILD / "vsw"
 VSWCTL = BUILD / "vswctl"
 
 
+# The lab of the engine tests (Docker, CNI): vsw's uplink at UPLINK, the
+# outside (a namespace) at OUTSIDE behind it; {up} is the uplink's host end.
+UPLINK = "198.51.100.2"
+OUTSIDE = "198.51.100.1"
+UPLINK_LAB = """
+[switch]
+control = @SOCK@
+
+[port uplink]
+kind = afpacket
+iface = {up}
+address = 198.51.100.2/24
+gateway = 198.51.100.1
+"""
+
+
 def sh(cmd, check=True, timeout=60, **kw):
     """Run a shell command; return CompletedProcess (text)."""
     r = subprocess.run(cmd, shell=True, capture_output=True, text=True,

@@ -10,23 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BUILD, sh
+from conftest import BUILD, OUTSIDE, UPLINK, UPLINK_LAB, sh
 
 VSW_CNI = BUILD / "vsw-cni"
 CNI_DIR = "/usr/lib/cni"
-UPLINK = "198.51.100.2"
-OUTSIDE = "198.51.100.1"
-
-LAB = """
-[switch]
-control = @SOCK@
-
-[port uplink]
-kind = afpacket
-iface = {up}
-address = 198.51.100.2/24
-gateway = 198.51.100.1
-
+LAB = UPLINK_LAB + """
 [bridge lab]
 subnet = 10.61.0.0/24
 gateway = 10.61.0.1

@@ -15,22 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BUILD, sh
+from conftest import BUILD, OUTSIDE, UPLINK, UPLINK_LAB, sh
 
 VSW_DOCKER = BUILD / "vsw-docker"
-UPLINK = "198.51.100.2"
-OUTSIDE = "198.51.100.1"
-
-LAB = """
-[switch]
-control = @SOCK@
-
-[port uplink]
-kind = afpacket
-iface = {up}
-address = 198.51.100.2/24
-gateway = 198.51.100.1
-"""
+LAB = UPLINK_LAB
 
 pytestmark = pytest.mark.skipif(shutil.which("dockerd") is None or not VSW_DOCKER.exists(),
                                 reason="docker.io or vsw-docker is missing")
