@@ -961,6 +961,15 @@ try:
 except ImportError as e:
     if "dockerbench" not in str(e) and "net" not in str(e):
         raise
+# ... and the name service's, beside dnsmasq, in dnsbench.py
+try:
+    import dnsbench  # noqa: E402
+    SCENARIOS.update(dnsbench.SCENARIOS)
+    PATHS.update(dnsbench.PATHS)
+    NOTES.update(dnsbench.NOTES)
+except ImportError as e:
+    if "dnsbench" not in str(e) and "net" not in str(e):
+        raise
 
 
 def result(scenario, case, system, m, cycles=False, unit="Mpps", **extra):

@@ -43,6 +43,8 @@
 	X(IP_FRAG_NEEDED, "ip_frag_needed", "too big with DF (ICMP frag needed sent)") \
 	X(IP_FRAG, "ip_frag", "fragment could not be reassembled or cut") \
 	X(IP_LOCAL, "ip_local", "for vsw's own address, nothing listens") \
+	X(DNS_BUSY, "dns_busy", "DNS query, the name service's queue is full") \
+	X(DNS_STALE, "dns_stale", "DNS answer for a network that went") \
 	X(ARP_BAD, "arp_bad", "malformed or foreign ARP") \
 	X(ARP_OWN_CLAIM, "arp_own_claim", "ARP claiming one of vsw's addresses") \
 	X(NEIGH_QUEUE, "neigh_queue", "waiting for ARP, queue full") \

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <ini.h>
@@ -618,6 +619,142 @@ parse_alias(struct parser *ps, void *obj, const struct key *k, const char *v)
 	return 0;
 }
 
+int
+topo_dns_upstreams(const char *spec, struct sockaddr_storage *out, unsigned max,
+		   char *err, size_t errlen)
+{
+	char buf[TOPO_ARGS_MAX], *w, *save = NULL;
+	unsigned n = 0;
+
+	if (strcmp(spec, "none") == 0)
+		return 0;
+	if (strlen(spec) >= sizeof(buf)) {
+		snprintf(err, errlen, "too long");
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (w = strtok_r(buf, " ,\t", &save); w != NULL; w = strtok_r(NULL, " ,\t", &save)) {
+		char host[INET6_ADDRSTRLEN + 2];
+		const char *port = NULL;
+		char *end;
+		unsigned long pn = 53;
+		struct sockaddr_in *a4;
+		struct sockaddr_in6 *a6;
+
+		if (n == max) {
+			snprintf(err, errlen, "more than %u servers", max);
+			return -1;
+		}
+		if (w[0] == '[') {
+			char *close = strchr(w, ']');
+
+			if (close == NULL || close - w - 1 >= (long)sizeof(host) ||
+			    (close[1] != '\0' && close[1] != ':')) {
+				snprintf(err, errlen, "'%s' is not [IPv6]:PORT", w);
+				return -1;
+			}
+			snprintf(host, sizeof(host), "%.*s", (int)(close - w - 1), w + 1);
+			if (close[1] == ':')
+				port = close + 2;
+		} else if (strchr(w, ':') != NULL && strchr(w, ':') == strrchr(w, ':')) {
+			/* one colon: IPv4:PORT */
+			snprintf(host, sizeof(host), "%.*s", (int)(strchr(w, ':') - w), w);
+			port = strchr(w, ':') + 1;
+		} else if (strlen(w) < sizeof(host)) {
+			snprintf(host, sizeof(host), "%s", w);
+		} else {
+			snprintf(err, errlen, "'%s' is not an address", w);
+			return -1;
+		}
+		if (port != NULL) {
+			errno = 0;
+			pn = strtoul(port, &end, 10);
+			if (*port < '0' || *port > '9' || *end != '\0' || errno || pn == 0 ||
+			    pn > 65535) {
+				snprintf(err, errlen, "'%s': the port is not 1-65535", w);
+				return -1;
+			}
+		}
+		memset(&out[n], 0, sizeof(out[n]));
+		a4 = (struct sockaddr_in *)&out[n];
+		a6 = (struct sockaddr_in6 *)&out[n];
+		if (w[0] != '[' && inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+			a4->sin_family = AF_INET;
+			a4->sin_port = htons((uint16_t)pn);
+		} else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+			a6->sin6_family = AF_INET6;
+			a6->sin6_port = htons((uint16_t)pn);
+		} else {
+			snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address (IP, IP:PORT, [IPv6]:PORT or none)",
+				 w);
+			return -1;
+		}
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "no server (give IP[:PORT]... or none)");
+		return -1;
+	}
+	return (int)n;
+}
+
+static int
+parse_upstream(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	struct sockaddr_storage ss[TOPO_DNS_UPSTREAMS_MAX];
+	char why[160];
+
+	if (topo_dns_upstreams(v, ss, sizeof(ss) / sizeof(ss[0]), why, sizeof(why)) < 0) {
+		key_error(ps, ps->cur, k->name, "%s", why);
+		return -1;
+	}
+	return parse_string(ps, obj, k, v);
+}
+
+/* host = NAME IP: a static name of the bridge's name service (IPv4 or
+ * IPv6), like docker run --add-host or a --link's name. */
+static int
+parse_host(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	struct topo_bridge *b = obj;
+	struct topo_host *h;
+	struct key one = *k;
+	char name[TOPO_DNS_NAME_MAX + 1], addr[INET6_ADDRSTRLEN + 1], extra[2];
+	unsigned i;
+
+	if (sscanf(v, "%64s %46s %1s", name, addr, extra) != 2) {
+		key_error(ps, ps->cur, k->name, "'%s' is not NAME IP", v);
+		return -1;
+	}
+	if (b->n_hosts == TOPO_MAX_HOSTS) {
+		key_error(ps, ps->cur, k->name, "more than %d static names", TOPO_MAX_HOSTS);
+		return -1;
+	}
+	h = &b->hosts[b->n_hosts];
+	memset(h, 0, sizeof(*h));
+	if (inet_pton(AF_INET, addr, h->addr) == 1) {
+		h->af = AF_INET;
+	} else if (inet_pton(AF_INET6, addr, h->addr) == 1) {
+		h->af = AF_INET6;
+	} else {
+		key_error(ps, ps->cur, k->name, "'%s' is not an IPv4 or IPv6 address", addr);
+		return -1;
+	}
+	for (i = 0; i < b->n_hosts; i++)
+		if (strcasecmp(b->hosts[i].name, name) == 0 && b->hosts[i].af == h->af &&
+		    memcmp(b->hosts[i].addr, h->addr, 16) == 0) {
+			key_error(ps, ps->cur, k->name, "'%s %s' is given twice", name, addr);
+			return -1;
+		}
+	one.off = offsetof(struct topo_bridge, hosts) + b->n_hosts * sizeof(*h) +
+		  offsetof(struct topo_host, name);
+	one.size = TOPO_DNS_NAME_MAX;
+	if (parse_dns_name(ps, obj, &one, name) != 0)
+		return -1;
+	b->n_hosts++;
+	return 0;
+}
+
 /* subnet_pool = CIDR[:SIZE],...: checked by the IPAM's own parser. */
 static int
 parse_pool(struct parser *ps, void *obj, const struct key *k, const char *v)
@@ -736,6 +873,8 @@ static const struct key switch_keys[] = {
 	{ "state", false, parse_string, SW(state), NULL, 0, 0 },
 	{ "subnet_pool", false, parse_pool, SW(subnet_pool), NULL, 0, 0 },
 	{ "port_cache", false, parse_uint, SW(port_cache), NULL, 0, TOPO_PORT_CACHE_MAX },
+	{ "dns_upstream", false, parse_upstream, SW(dns_upstream), NULL, 0, 0 },
+	{ "dns_netns", false, parse_string, SW(dns_netns), NULL, 0, 0 },
 	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
@@ -781,7 +920,8 @@ static const struct key port_keys[] = {
 };
 
 enum { BK_MAC_AGING, BK_MAC_LIMIT, BK_STATIC, BK_SUBNET, BK_GATEWAY, BK_MAC,
-       BK_MASQUERADE, BK_ISOLATED, BK_INTERNAL, BK_MTU, BK_IP_RANGE };
+       BK_MASQUERADE, BK_ISOLATED, BK_INTERNAL, BK_MTU, BK_IP_RANGE, BK_DNS,
+       BK_HOST };
 static const struct key bridge_keys[] = {
 	[BK_MAC_AGING] = { "mac_aging", false, parse_uint, BR(mac_aging), NULL, 0,
 			   TOPO_AGING_MAX },
@@ -798,6 +938,8 @@ static const struct key bridge_keys[] = {
 	[BK_INTERNAL] = { "internal", false, parse_bool, BR(internal), NULL, 0, 0 },
 	[BK_MTU] = { "mtu", false, parse_uint, BR(mtu), NULL, 576, 9216 },
 	[BK_IP_RANGE] = { "ip_range", false, parse_range, 0, 0, NULL, 0, 0 },
+	[BK_DNS] = { "dns", false, parse_bool, BR(dns), NULL, 0, 0 },
+	[BK_HOST] = { "host", true, parse_host, 0, 0, NULL, 0, 0 },
 	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 
@@ -948,6 +1090,7 @@ open_section(struct parser *ps, char *hdr)
 		t->bridges[s->index].mac_limit = 65536;
 		t->bridges[s->index].masquerade = -1;
 		t->bridges[s->index].isolated = true;
+		t->bridges[s->index].dns = true;
 		break;
 	case SECT_ROUTE:
 		s->index = (int)t->n_routes++;
@@ -1562,6 +1705,8 @@ check_bridge_l3(struct parser *ps, struct sect *s)
 		check_error(ps, s, BK_ISOLATED, "is about routing: give the bridge a gateway");
 	if (b->internal && s->key_line[BK_MASQUERADE])
 		check_error(ps, s, BK_MASQUERADE, "an internal network has no way out");
+	if (s->key_line[BK_HOST] && !s->key_line[BK_GATEWAY])
+		check_error(ps, s, BK_HOST, "names are answered at the gateway: give the bridge a gateway");
 	if (s->key_line[BK_IP_RANGE]) {
 		if (!s->key_line[BK_SUBNET])
 			check_error(ps, s, BK_IP_RANGE, "needs subnet and gateway");

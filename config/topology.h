@@ -39,6 +39,7 @@
 #define TOPO_MAX_MACVLANS 64
 #define TOPO_DNS_NAME_MAX 64            /* an endpoint's name or alias, incl. NUL */
 #define TOPO_MAX_ALIASES 8              /* aliases of one endpoint */
+#define TOPO_MAX_HOSTS 32               /* static names of one bridge (host = ) */
 
 enum topo_hugepages { TOPO_HUGE_AUTO, TOPO_HUGE_YES, TOPO_HUGE_NO };
 enum topo_poll { TOPO_POLL_ADAPTIVE, TOPO_POLL_BUSY };
@@ -95,7 +96,19 @@ struct topo_switch {
 	unsigned port_cache;            /* afpacket socket sets kept after a
 					 * port del for the next add; default
 					 * TOPO_PORT_CACHE_DEFAULT */
+	/* the name service (switch/dns.h) */
+	char dns_upstream[TOPO_ARGS_MAX]; /* "IP[:PORT] ...", "none"; "" =
+					 * the nameservers of /etc/resolv.conf */
+	char dns_netns[TOPO_PATH_MAX];  /* where upstream queries are sent
+					 * from; "" = vsw's own namespace */
 	unsigned line;
+};
+
+/* A static name of a bridge's name service (host = NAME IP). */
+struct topo_host {
+	char name[TOPO_DNS_NAME_MAX];
+	int af;                         /* AF_INET or AF_INET6 */
+	uint8_t addr[16];               /* network order */
 };
 
 struct topo_bridge {
@@ -115,6 +128,10 @@ struct topo_bridge {
 	/* IPAM: automatic addresses come from ip_range (inclusive), else the
 	 * whole subnet (both 0) */
 	uint32_t range_lo, range_hi;
+	bool dns;                       /* names answered at the gateway
+					 * (default yes) */
+	unsigned n_hosts;
+	struct topo_host hosts[TOPO_MAX_HOSTS];
 	unsigned line;
 };
 
@@ -225,6 +242,19 @@ int topo_load(struct topology *topo, const char *path, FILE *err);
 /* Same, from a string already in memory ('name' is used in messages). */
 int topo_load_string(struct topology *topo, const char *name,
 		     const char *text, FILE *err);
+
+/*
+ * [switch] dns_upstream: 'spec' is "none" (0 servers) or IPv4, IPv4:PORT,
+ * IPv6 or [IPv6]:PORT words separated by spaces or commas (port 53 when
+ * none is given). Fills up to 'max' of 'out' (struct sockaddr_in or _in6
+ * in each struct sockaddr_storage). Returns how many, or -1 with the
+ * reason in 'err'. "" is not parsed here: it means the nameservers of
+ * /etc/resolv.conf (switch/dns.c reads them).
+ */
+struct sockaddr_storage;
+int topo_dns_upstreams(const char *spec, struct sockaddr_storage *out, unsigned max,
+		       char *err, size_t errlen);
+#define TOPO_DNS_UPSTREAMS_MAX 8
 
 /* True when every port is a pcap port: vsw then runs in replay mode. */
 bool topo_is_replay(const struct topology *topo);

@@ -236,6 +236,10 @@ write_switch(struct out *o, const struct topology *t)
 		put(o, "subnet_pool", "%s", sw->subnet_pool);
 	if (sw->port_cache != TOPO_PORT_CACHE_DEFAULT)
 		put(o, "port_cache", "%u", sw->port_cache);
+	if (sw->dns_upstream[0])
+		put(o, "dns_upstream", "%s", sw->dns_upstream);
+	if (sw->dns_netns[0])
+		put(o, "dns_netns", "%s", sw->dns_netns);
 	fclose(o->f);
 	o->f = real;
 	if (buf != NULL && len > 0) {
@@ -317,6 +321,16 @@ write_bridge(struct out *o, const struct topology *t, unsigned i,
 		put(o, "internal", "yes");
 	if (b->mtu != 0)
 		put(o, "mtu", "%u", b->mtu);
+	if (!b->dns)
+		put(o, "dns", "no");
+	for (j = 0; j < b->n_hosts; j++) {
+		char a[INET6_ADDRSTRLEN];
+
+		if (inet_ntop(b->hosts[j].af, b->hosts[j].addr, a, sizeof(a)) == NULL)
+			fail(o, "host", "%s has no address", b->hosts[j].name);
+		else
+			put(o, "host", "%s %s", b->hosts[j].name, a);
+	}
 	for (j = 0; j < t->n_statics; j++)
 		if (t->statics[j].bridge == (int)i && (statics == NULL || statics[j]))
 			write_static(o, t, &t->statics[j]);

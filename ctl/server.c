@@ -26,6 +26,7 @@
 #include "nat/napt.h"
 #include "switch/neigh.h"
 #include "ctl/table.h"
+#include "ctl/names.h"
 #include "ctl/publish.h"
 #include "ctl/connect.h"
 #include "model/ipam.h"
@@ -1235,10 +1236,12 @@ struct net_ask {
 	const char *macvlan, *mode;     /* --macvlan PARENT[.VID] [--mode M] */
 	unsigned gw_only;               /* --gateway: a macvlan's LAN router too */
 	bool bridge_opts;               /* any option of a bridge given */
+	int dns;                        /* --dns yes|no; -1: not given */
 };
 
 #define NETWORK_CREATE_USAGE "usage: network create NAME [--subnet CIDR|none] [--gateway IP] " \
-	"[--ip-range CIDR] [--masquerade PORT] [--internal] [--mtu N] [--mac-limit N] | " \
+	"[--ip-range CIDR] [--masquerade PORT] [--internal] [--mtu N] [--mac-limit N] " \
+	"[--dns yes|no] | " \
 	"network create NAME --macvlan PORT[.VID] [--mode bridge|private|vepa|passthru]"
 
 static int
@@ -1264,6 +1267,7 @@ net_ask_parse(int argc, char **argv, struct net_ask *q, char *err, size_t errlen
 	int i;
 
 	memset(q, 0, sizeof(*q));
+	q->dns = -1;
 	for (i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -1315,6 +1319,12 @@ net_ask_parse(int argc, char **argv, struct net_ask *q, char *err, size_t errlen
 		} else if (strcmp(o, "--mac-limit") == 0) {
 			if (uint_opt(o, v, &q->mac_limit, err, errlen) != 0)
 				return -1;
+		} else if (strcmp(o, "--dns") == 0) {
+			if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
+				snprintf(err, errlen, "network create: --dns '%s' is not yes or no", v);
+				return -1;
+			}
+			q->dns = strcmp(v, "yes") == 0;
 		} else {
 			snprintf(err, errlen, "network create: unknown option '%s' (%s)", o,
 				 NETWORK_CREATE_USAGE);
@@ -1323,7 +1333,8 @@ net_ask_parse(int argc, char **argv, struct net_ask *q, char *err, size_t errlen
 	}
 	if (q->macvlan != NULL && q->bridge_opts && !(q->gw_only && !q->have_subnet &&
 							!q->l2 && !q->range.len && !q->masq &&
-							!q->internal && !q->mtu && !q->mac_limit)) {
+							!q->internal && !q->mtu && !q->mac_limit &&
+							q->dns < 0)) {
 		snprintf(err, errlen, "network create: a macvlan network takes --mode and --gateway only (its addresses are its LAN's)");
 		return -1;
 	}
@@ -1396,6 +1407,8 @@ net_keys(const struct net_ask *q, char *keys, size_t len)
 		K("mtu = %u\n", q->mtu);
 	if (q->mac_limit)
 		K("mac_limit = %u\n", q->mac_limit);
+	if (q->dns == 0)
+		K("dns = no\n");
 #undef K
 	return off < len ? 0 : -1;
 }
@@ -1427,6 +1440,8 @@ net_diff(const struct vsw *sw, const struct topo_bridge *tb, const struct net_as
 	else if (q->range.len && (tb->range_lo != q->range.net ||
 				  tb->range_hi != cidr_last(q->range)))
 		snprintf(out, len, "its ip_range differs");
+	else if (q->dns >= 0 && tb->dns != (q->dns == 1))
+		snprintf(out, len, "its dns is %s", tb->dns ? "yes" : "no");
 }
 
 /*
@@ -1700,7 +1715,8 @@ network_row(struct vsw *sw, struct reply *r, unsigned b)
 	range_str(tb->range_lo, tb->range_hi, range, sizeof(range));
 	reply_row(r, tb->name, n, subnet, gw,
 		  tb->masquerade >= 0 ? sw->run->ports[tb->masquerade].name : "-",
-		  tb->internal ? "yes" : "no", mtu, lim, "bridge", "-", range);
+		  tb->internal ? "yes" : "no", mtu, lim, "bridge", "-", range,
+		  tb->prefix != 0 && tb->dns && sw->dns != NULL ? "yes" : "no");
 }
 
 /* A macvlan network's row: its endpoints, its parent (PORT[.VID]) and mode. */
@@ -1722,13 +1738,13 @@ macvlan_row(struct vsw *sw, struct reply *r, unsigned i)
 
 		if (tm->gateway)
 			ip4(rte_cpu_to_be_32(tm->gateway), gw);
-		reply_row(r, tm->name, n, "-", gw, "-", "no", mtu, "0", drv, parent, "-");
+		reply_row(r, tm->name, n, "-", gw, "-", "no", mtu, "0", drv, parent, "-", "no");
 	}
 }
 
 static const char *const network_cols[] = { "network", "#ports", "subnet", "gateway",
 					    "masquerade", "internal", "#mtu", "#mac_limit",
-					    "driver", "parent", "ip_range" };
+					    "driver", "parent", "ip_range", "dns" };
 
 static int
 cmd_network_ls(struct vsw *sw, struct reply *r, int argc, char **argv,
@@ -1937,6 +1953,15 @@ static const struct cmd commands[] = {
 	  "remove a publish rule and its sessions (other sessions stay)", ctl_publish_del },
 	{ { "show", "publish", NULL }, 0, "show publish",
 	  "publish rules: port, protocol, listen, to, sessions", ctl_show_publish },
+	/* the name service: ctl/names.c */
+	{ { "name", "add", NULL }, 3, "name add NETWORK NAME IP",
+	  "a static name answered at the network's gateway", ctl_name_add },
+	{ { "name", "del", NULL }, 3, "name del NETWORK NAME [IP]",
+	  "remove a static name (one address, or all of them)", ctl_name_del },
+	{ { "name", "ls", NULL }, 1, "name ls [NETWORK]",
+	  "the names answered: endpoints' names and aliases, static names", ctl_name_ls },
+	{ { "show", "dns", NULL }, 0, "show dns",
+	  "the name service: upstream servers, counters, networks", ctl_show_dns },
 	{ { "help", NULL, NULL }, 0, "help", "this list", cmd_help },
 };
 

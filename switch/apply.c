@@ -176,12 +176,15 @@ copy_mutable(struct topo_bridge *to, const struct topo_bridge *from)
 	to->range_hi = from->range_hi;
 	to->isolated = from->isolated;
 	to->internal = from->internal;
+	to->dns = from->dns;
+	to->n_hosts = from->n_hosts;
+	memcpy(to->hosts, from->hosts, sizeof(to->hosts));
 }
 
 /*
  * A kept bridge whose section differs: what can change in place does
  * (mac_aging, mac_limit within the table's room, mtu, ip_range, isolated,
- * internal); the rest (subnet, gateway, mac, masquerade, statics) is
+ * internal, dns and its static names); the rest (subnet, gateway, mac, masquerade, statics) is
  * refused. The plan's copy takes the new values.
  */
 static int

@@ -11,6 +11,7 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 
+#include "switch/dns.h"
 #include "switch/loop.h"
 #include "switch/vsw.h"
 
@@ -176,7 +177,10 @@ idle_sleep(struct worker *w, bool all_have_fds)
 		w->next_housekeeping = now + HOUSEKEEPING_IDLE_NS;
 	timeout_ms = (int)((w->next_housekeeping - now) / 1000000ull) + 1;
 	w->sleeping = true;
-	if (!sw->stop && !__atomic_load_n(&sw->barrier_req, __ATOMIC_ACQUIRE))
+	/* the dns thread puts an answer and then looks at 'sleeping' */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!sw->stop && !__atomic_load_n(&sw->barrier_req, __ATOMIC_ACQUIRE) &&
+	    !(w->id == 0 && dns_waiting(sw)))
 		epoll_wait(w->epfd, ev, RTE_DIM(ev), timeout_ms);
 	w->sleeping = false;
 	{
@@ -215,6 +219,8 @@ loop_worker_main(void *arg)
 		w->stats.iterations++;
 		for (i = 0; i < w->n_rx; i++)
 			got = (uint16_t)(got + poll_port(w, &sw->ports[w->rx_ports[i]]));
+		if (unlikely(sw->dns != NULL) && w->id == 0)
+			dns_drain(w);
 		loop_tx_flush_all(w);
 		if (unlikely(w->now >= w->next_housekeeping)) {
 			loop_housekeeping(w);

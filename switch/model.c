@@ -11,6 +11,7 @@
 
 #include "model/ipam.h"
 #include "model/state.h"
+#include "switch/dns.h"
 #include "switch/apply.h"
 #include "switch/model.h"
 #include "switch/vsw.h"
@@ -272,6 +273,7 @@ vsw_model_changed(struct vsw *sw)
 	for (b = 0; b < TOPO_MAX_BRIDGES; b++)
 		if (b < sw->run->n_bridges || sw->ipam[b] != NULL)
 			sync_bridge(sw, b);
+	dns_update(sw);
 	if (!sw->live || sw->file == NULL || sw->state_path[0] == '\0')
 		return;
 	if (state_write_how(sw->state_path, sw->run, keep_runtime, sw->file,

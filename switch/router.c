@@ -15,6 +15,7 @@
 #include "nat/napt.h"
 #include "switch/loop.h"
 #include "switch/neigh.h"
+#include "switch/dns.h"
 #include "switch/router.h"
 #include "switch/vsw.h"
 
@@ -192,6 +193,7 @@ router_init(struct vsw *sw, char *err, size_t errlen)
 		f->bridge = (uint16_t)i;
 		f->isolated = b->isolated;
 		f->internal = b->internal;
+		f->dns = b->dns;
 		snprintf(f->name, sizeof(f->name), "%s", b->name);
 		r->bridge_if[i] = (int)r->n_ifs;
 		add_if(r, f, b->gateway, b->prefix, b->mac, gw_mtu(sw, i));
@@ -381,6 +383,7 @@ router_gw_add(struct vsw *sw, unsigned b, char *err, size_t errlen)
 	f->bridge = (uint16_t)b;
 	f->isolated = tb->isolated;
 	f->internal = tb->internal;
+	f->dns = tb->dns;
 	snprintf(f->name, sizeof(f->name), "%s", tb->name);
 	add_if(r, f, tb->gateway, tb->prefix, tb->mac, gw_mtu(sw, b));
 	rc = add_route(r, f->net, f->prefix, f->id, 0, err, errlen);
@@ -552,6 +555,7 @@ router_gw_update(struct vsw *sw, unsigned b)
 	f = &r->ifs[r->bridge_if[b]];
 	f->isolated = tb->isolated;
 	f->internal = tb->internal;
+	f->dns = tb->dns;
 	f->mtu = (uint16_t)(gw_mtu(sw, b) ?: RTE_ETHER_MTU);
 	update_min_mtu(r);
 }
@@ -1029,6 +1033,9 @@ local_in(struct worker *w, const struct l3if *in, const struct l3if *me,
 		icmp_echo_reply(w, in, m);
 		return;
 	}
+	/* a name service query at the gateway of the network it came from */
+	if (me == in && w->sw->dns != NULL && dns_punt(w, in, m))
+		return;
 	loop_drop(w, m->port, VSW_DROP_IP_LOCAL, m);
 }
 

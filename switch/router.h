@@ -67,6 +67,7 @@ struct l3if {
 	uint16_t mtu;
 	bool isolated;                  /* bridge: no routing to other bridges */
 	bool internal;                  /* bridge: no routing at all */
+	bool dns;                       /* bridge: names answered at the gateway */
 	int masq;                       /* bridge: l3if of its NAT uplink, -1 */
 	bool nat_outside;               /* a NAT uplink */
 	bool macvlan;                   /* routed port that is a macvlan parent */

@@ -11,6 +11,7 @@
 #include <rte_mempool.h>
 #include <rte_random.h>
 
+#include "switch/dns.h"
 #include "switch/apply.h"
 #include "switch/vsw.h"
 #include "switch/model.h"
@@ -228,6 +229,9 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 		}
 		sw->workers[i]->lcore = 1 + i;
 	}
+	rc = dns_start(sw, err, errlen);
+	if (rc != 0)
+		goto fail;
 	sw->live = true;
 	return 0;
 fail:
@@ -249,6 +253,7 @@ vsw_stop(struct vsw *sw)
 {
 	unsigned in_use;
 
+	dns_stop(sw);            /* queries in flight */
 	router_fini(sw);         /* frames waiting for ARP or fragments */
 	macvlan_fini(sw);
 	free_workers(sw);

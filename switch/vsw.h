@@ -31,6 +31,7 @@
 struct rte_mempool;
 
 struct ipam_net;
+struct dns_service;
 
 struct vsw {
 	const struct topology *topo;    /* == run */
@@ -50,6 +51,7 @@ struct vsw {
 	unsigned n_workers;
 	struct worker *workers[TOPO_MAX_WORKERS];
 	struct router *router;          /* NULL when nothing is routed */
+	struct dns_service *dns;        /* the name service (dns.h); NULL: none */
 	unsigned n_macvlans;
 	struct macvlan macvlans[TOPO_MAX_MACVLANS];
 	struct mv_parent *mv_parents[TOPO_MAX_PORTS]; /* by port; NULL: none */

@@ -5,7 +5,8 @@ VSW_DEPS="build-essential pkg-config meson ninja-build libdpdk-dev dpdk-dev
  libpcap-dev libmnl-dev libinih-dev libcmocka-dev python3 python3-pytest python3-scapy
  iproute2 iputils-ping iperf3 netcat-openbsd tcpdump ethtool util-linux procps
  clang libclang-rt-14-dev libmicrohttpd-dev libjansson-dev
- docker.io busybox-static podman containernetworking-plugins"
+ docker.io busybox-static podman containernetworking-plugins
+ libldns-dev dnsmasq-base bind9-dnsutils dnsperf"
 
 vsw_install_deps() {
 	local missing="" p
