@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <sys/socket.h>
 #include <setjmp.h>
 #include <unistd.h>
 #include <stdarg.h>
@@ -93,6 +94,43 @@ test_endpoint_keys(void **state)
 	expect_error("[bridge b]\nmtu = 100\n", "[bridge b] mtu:");
 	expect_error("[switch]\nsubnet_pool = 10.0.0.0/33\n", "[switch] subnet_pool:");
 	expect_error("[switch]\nport_cache = 1025\n", "[switch] port_cache:");
+	/* the name service's keys */
+	{
+		static const char gw[] = "[bridge b]\nsubnet = 10.0.0.0/24\ngateway = 10.0.0.1\n";
+		char t2[2048];
+		unsigned i;
+
+		snprintf(t2, sizeof(t2), "[switch]\ndns_upstream = 192.0.2.53, [2001:db8::1]:5353 "
+			 "192.0.2.54:5300\n%shost = nas 10.0.0.9\nhost = NAS fd00::9\ndns = no\n", gw);
+		assert_int_equal(load(t2), 0);
+		assert_int_equal(topo.bridges[0].n_hosts, 2);
+		assert_false(topo.bridges[0].dns);
+		assert_int_equal(topo.bridges[0].hosts[1].af, AF_INET6);
+		assert_string_equal(topo.bridges[0].hosts[1].name, "NAS");
+		assert_int_equal(load(gw), 0);
+		assert_true(topo.bridges[0].dns);      /* the default */
+		expect_error("[switch]\ndns_upstream = 192.0.2.300\n",
+			     "dns_upstream: '192.0.2.300' is not an IPv4 or IPv6 address");
+		expect_error("[switch]\ndns_upstream = 192.0.2.1:0\n", "the port is not 1-65535");
+		expect_error("[switch]\ndns_upstream = [2001:db8::1\n", "is not [IPv6]:PORT");
+		expect_error("[switch]\ndns_upstream = ,\n", "dns_upstream: no server");
+		expect_error("[switch]\ndns_upstream = 1.1.1.1 1.1.1.2 1.1.1.3 1.1.1.4 1.1.1.5 "
+			     "1.1.1.6 1.1.1.7 1.1.1.8 1.1.1.9\n", "more than 8 servers");
+		expect_error("[bridge b]\nhost = nas 10.0.0.9\n", "host: names are answered at the gateway");
+		snprintf(t2, sizeof(t2), "%shost = nas\n", gw);
+		expect_error(t2, "host: 'nas' is not NAME IP");
+		snprintf(t2, sizeof(t2), "%shost = nas 10.0.0.999\n", gw);
+		expect_error(t2, "host: '10.0.0.999' is not an IPv4 or IPv6 address");
+		snprintf(t2, sizeof(t2), "%shost = -x 10.0.0.9\n", gw);
+		expect_error(t2, "'-x' is not a name");
+		snprintf(t2, sizeof(t2), "%shost = a 10.0.0.9\nhost = A 10.0.0.9\n", gw);
+		expect_error(t2, "host: 'A 10.0.0.9' is given twice");
+		snprintf(t2, sizeof(t2), "%s", gw);
+		for (i = 0; i <= TOPO_MAX_HOSTS; i++)
+			snprintf(t2 + strlen(t2), sizeof(t2) - strlen(t2),
+				 "host = h%u 10.0.0.%u\n", i, 2 + i);
+		expect_error(t2, "more than 32 static names");
+	}
 	expect_error("[port up]\nkind = tap\niface = u\naddress = 192.0.2.1/24\n"
 		     "[bridge b]\nsubnet = 10.0.0.0/24\ngateway = 10.0.0.1\n"
 		     "[route r]\nprefix = 10.0.0.0/24\nvia = 192.0.2.9\nport = up\n",
