@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-BUILD = Path(os.environ.get("VSW_BUILD", ROOT / "build"))
+# absolute: tests/run passes a relative one, and symlinks (test_podman) need it whole
+BUILD = Path(os.environ.get("VSW_BUILD", ROOT / "build")).resolve()
 VSW = BUILD / "vsw"
 VSWCTL = BUILD / "vswctl"
 
