@@ -6,7 +6,7 @@
 # timeout-, oom-) are minimised into fuzz/regressions/TARGET/; the exit
 # status is 1 if any target found one. One summary line per target.
 #
-#   fuzz/run.sh [SECONDS] [TARGET...]      TARGET: pipeline napt topology ctl
+#   fuzz/run.sh [SECONDS] [TARGET...]      TARGET: pipeline napt topology ctl dns
 #   FUZZ_JOBS=2 fuzz/run.sh 600 pipeline   libFuzzer's -fork=N
 #   FUZZ_KEEP=1 ...                        new corpus entries go back into
 #                                          fuzz/corpus/TARGET/ (merged, small)
@@ -14,7 +14,8 @@ set -u
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 shift || true
-TARGETS=${*:-pipeline napt topology ctl}
+# default: every fuzz/fuzz_*.c (tests/run counts them too)
+TARGETS=${*:-$(ls fuzz/fuzz_*.c | sed 's|^fuzz/fuzz_||; s|\.c$||')}
 BUILD=build-fuzz
 WORK=$BUILD/fuzz-work
 STATUS=0
