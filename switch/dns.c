@@ -16,7 +16,6 @@
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -54,7 +53,7 @@ struct dns_pending {
 	uint8_t server;                 /* the one tried last */
 	uint16_t client_id, up_id;
 	uint16_t qlen;
-	uint64_t deadline;              /* ns, CLOCK_MONOTONIC */
+	uint64_t deadline;              /* ns, loop_clock_ns() */
 	struct rte_mbuf *m;             /* the query frame: the answer's buffer */
 	struct dns_from from;
 	uint8_t q[DNS_MSG_MAX];         /* as sent upstream (id up_id) */
@@ -96,15 +95,6 @@ struct dns_service {
 	unsigned rotor;
 	struct dns_stats st;            /* written by the dns thread only */
 };
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 tables_free(struct dns_tables *t)
@@ -297,7 +287,7 @@ random_id(struct dns_service *svc)
 			unsigned i;   /* no entropy: time-mixed, still unpredictable enough to collide rarely */
 
 			for (i = 0; i < sizeof(svc->rnd); i++)
-				svc->rnd[i] = (uint8_t)(mono_ns() >> (i % 7));
+				svc->rnd[i] = (uint8_t)(loop_clock_ns() >> (i % 7));
 		}
 		svc->rnd_used = 0;
 	}
@@ -456,6 +446,24 @@ query(struct dns_service *svc, struct rte_mbuf *m, uint64_t now)
 	}
 }
 
+/* Is 'from' server 'srv' (address and port)? */
+static bool
+same_server(const struct sockaddr_storage *srv, const struct sockaddr_storage *from)
+{
+	if (srv->ss_family != from->ss_family)
+		return false;
+	if (srv->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)srv, *b = (const void *)from;
+
+		return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
+	}
+	{
+		const struct sockaddr_in6 *a = (const void *)srv, *b = (const void *)from;
+
+		return memcmp(&a->sin6_addr, &b->sin6_addr, 16) == 0 && a->sin6_port == b->sin6_port;
+	}
+}
+
 /* Answers (or anything else) from upstream on 'fd'. */
 static unsigned
 upstream_input(struct dns_service *svc, int fd)
@@ -483,16 +491,7 @@ upstream_input(struct dns_service *svc, int fd)
 		p = &svc->pend[slot - 1];
 		/* from one of the servers, answering this question */
 		for (s = 0; s < svc->n_servers; s++)
-			if (svc->servers[s].ss_family == from.ss_family &&
-			    (from.ss_family == AF_INET ?
-			     memcmp(&((struct sockaddr_in *)&svc->servers[s])->sin_addr,
-				    &((struct sockaddr_in *)&from)->sin_addr, 4) == 0 &&
-			     ((struct sockaddr_in *)&svc->servers[s])->sin_port ==
-				     ((struct sockaddr_in *)&from)->sin_port :
-			     memcmp(&((struct sockaddr_in6 *)&svc->servers[s])->sin6_addr,
-				    &((struct sockaddr_in6 *)&from)->sin6_addr, 16) == 0 &&
-			     ((struct sockaddr_in6 *)&svc->servers[s])->sin6_port ==
-				     ((struct sockaddr_in6 *)&from)->sin6_port))
+			if (same_server(&svc->servers[s], &from))
 				break;
 		if (s == svc->n_servers || !dns_reply_matches(p->q, p->qlen, buf, (size_t)n)) {
 			svc->st.upstream_foreign++;
@@ -568,7 +567,7 @@ dns_main(void *arg)
 	struct rte_mbuf *ms[DNS_BURST];
 
 	while (!svc->stop) {
-		uint64_t now = mono_ns();
+		uint64_t now = loop_clock_ns();
 		unsigned n, i, got;
 
 		take_tables(svc);

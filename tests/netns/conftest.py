@@ -48,6 +48,34 @@ def sh(cmd, check=True, timeout=60, **kw):
     return r
 
 
+# ---- what the engine tests (Docker, Podman) share: 'e' has exec(container,
+# cmd, check) and cli(args...) ---------------------------------------------------
+
+def wait_ping(e, c, dst, within=10):
+    end = time.time() + within
+    while e.exec(c, "ping -c 1 -W 1 %s" % dst, check=False).returncode != 0:
+        assert time.time() < end, "%s does not reach %s" % (c, dst)
+
+
+def content_check(e, src, dst, dst_host, port):
+    """1 MB of random bytes over TCP from container src to dst, compared."""
+    e.exec(src, "head -c 1000000 /dev/urandom > /tmp/tx; md5sum /tmp/tx | cut -d' ' -f1 "
+           "> /tmp/tx.md5")
+    # stdin held open: busybox nc ends the connection at its EOF
+    e.cli("exec", "-d", dst, "sh", "-c", "sleep 20 | nc -l -p %d > /tmp/rx" % port)
+    time.sleep(0.5)
+    e.exec(src, "nc -w 3 %s %d < /tmp/tx" % (dst_host, port))
+    a = e.exec(src, "cat /tmp/tx.md5").stdout.strip()
+    end = time.time() + 10
+    while True:         # until the receiving nc has all of it
+        b = e.exec(dst, "md5sum /tmp/rx | cut -d' ' -f1").stdout.strip()
+        if a == b or time.time() > end:
+            break
+        time.sleep(0.2)
+    size = e.exec(dst, "wc -c < /tmp/rx").stdout.strip()
+    assert a == b and len(a) == 32, (a, b, size)
+
+
 class Lab:
     """Namespaces ("containers") wired by veth, all removed at the end."""
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BUILD, OUTSIDE, UPLINK, UPLINK_LAB, sh
+from conftest import BUILD, OUTSIDE, UPLINK, UPLINK_LAB, content_check, sh, wait_ping
 
 VSW_DOCKER = BUILD / "vsw-docker"
 LAB = UPLINK_LAB
@@ -146,31 +146,6 @@ def docker_lab(lab):
         yield lab, v, d, out, hup
     finally:
         d.stop()
-
-
-def content_check(d, src, dst, dst_host, port):
-    """1 MB of random bytes over TCP from container src to dst, compared."""
-    d.exec(src, "head -c 1000000 /dev/urandom > /tmp/tx; md5sum /tmp/tx | cut -d' ' -f1 "
-           "> /tmp/tx.md5")
-    # stdin held open: busybox nc ends the connection at its EOF
-    d.cli("exec", "-d", dst, "sh", "-c", "sleep 20 | nc -l -p %d > /tmp/rx" % port)
-    time.sleep(0.5)
-    d.exec(src, "nc -w 3 %s %d < /tmp/tx" % (dst_host, port))
-    a = d.exec(src, "cat /tmp/tx.md5").stdout.strip()
-    end = time.time() + 10
-    while True:         # until the receiving nc has all of it
-        b = d.exec(dst, "md5sum /tmp/rx | cut -d' ' -f1").stdout.strip()
-        if a == b or time.time() > end:
-            break
-        time.sleep(0.2)
-    size = d.exec(dst, "wc -c < /tmp/rx").stdout.strip()
-    assert a == b and len(a) == 32, (a, b, size)
-
-
-def wait_ping(d, c, dst, within=10):
-    end = time.time() + within
-    while d.exec(c, "ping -c 1 -W 1 %s" % dst, check=False).returncode != 0:
-        assert time.time() < end, "%s does not reach %s" % (c, dst)
 
 
 def vsw_networks(v):

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BUILD, OUTSIDE, UPLINK, UPLINK_LAB, VSW, sh
+from conftest import BUILD, OUTSIDE, UPLINK, UPLINK_LAB, VSW, content_check, sh, wait_ping
 
 VSW_CNI = BUILD / "vsw-cni"
 CNI_DIR = "/usr/lib/cni"
@@ -215,31 +215,6 @@ def endpoint(v, p, c):
 
 def addr_of(v, p, c):
     return endpoint(v, p, c)["ip"].split("/")[0]
-
-
-def wait_ping(p, c, dst, within=10):
-    end = time.time() + within
-    while p.exec(c, "ping -c 1 -W 1 %s" % dst, check=False).returncode != 0:
-        assert time.time() < end, "%s does not reach %s" % (c, dst)
-
-
-def content_check(p, src, dst, dst_host, port):
-    """1 MB of random bytes over TCP from container src to dst, compared."""
-    p.exec(src, "head -c 1000000 /dev/urandom > /tmp/tx; md5sum /tmp/tx | cut -d' ' -f1 "
-           "> /tmp/tx.md5")
-    # stdin held open: busybox nc ends the connection at its EOF
-    p.cli("exec", "-d", dst, "sh", "-c", "sleep 20 | nc -l -p %d > /tmp/rx" % port)
-    time.sleep(0.5)
-    p.exec(src, "nc -w 3 %s %d < /tmp/tx" % (dst_host, port))
-    a = p.exec(src, "cat /tmp/tx.md5").stdout.strip()
-    end = time.time() + 10
-    while True:         # until the receiving nc has all of it
-        b = p.exec(dst, "md5sum /tmp/rx | cut -d' ' -f1").stdout.strip()
-        if a == b or time.time() > end:
-            break
-        time.sleep(0.2)
-    size = p.exec(dst, "wc -c < /tmp/rx").stdout.strip()
-    assert a == b and len(a) == 32, (a, b, size)
 
 
 def test_network_listed_and_containers_talk(podman_lab):
