@@ -241,6 +241,9 @@ cmd_show_stats(struct vsw *sw, struct reply *r, int argc, char **argv,
 	reply_table(r, "pools", "mbuf pools:", RTE_DIM(pcols), pcols);
 	reply_row(r, "vsw", sw->pool->name, fmt_u64(b[0], 32, sw->pool->size),
 		  fmt_u64(b[1], 32, rte_mempool_in_use_count(sw->pool)));
+	if (sw->big_pool != NULL)
+		reply_row(r, "vsw", sw->big_pool->name, fmt_u64(b[0], 32, sw->big_pool->size),
+			  fmt_u64(b[1], 32, rte_mempool_in_use_count(sw->big_pool)));
 	for (i = 0; i < sw->n_ports; i++) {
 		struct port *p = &sw->ports[i];
 

@@ -9,7 +9,8 @@
  *  - rx: a TPACKET_V2 ring of 2 KiB frames with PACKET_VNET_HDR. A frame that
  *    does not fit a slot (a super-frame) is flagged TP_STATUS_COPY by the
  *    kernel and also queued whole on the socket (PACKET_COPY_THRESH), where
- *    it is read with recvmsg(). No syscall at all for ordinary frames.
+ *    it is read with recvmsg() straight into mbufs (port_rxchain). No
+ *    syscall at all for ordinary frames.
  *  - tx: one TPACKET_V2 TX ring per worker (its own socket, bound with
  *    protocol 0 so it receives nothing), PACKET_QDISC_BYPASS, one sendto()
  *    per burst. Frames too big for a slot go out with sendmsg() on the rx
@@ -79,10 +80,13 @@ struct afpacket {
 	struct afp_txq *txq;
 	struct port_backend_stats st;   /* rx side, worker-owned */
 	uint64_t kernel_drops;          /* PACKET_STATISTICS, control-owned */
+	uint64_t queue_full;            /* super-frames the socket had no room
+					 * for (rx_dropped too), worker-owned */
 	int8_t tag_in_csum;             /* csum_start counts a lifted tag: 1, 0,
 					 * -1 not seen yet */
 	bool keep;                      /* closed: to be kept (reap.lock) */
-	uint8_t scratch[4 + BIG_FRAME]; /* room to put a tag back */
+	struct port_rxchain rxc;        /* spare mbufs for super-frames */
+	uint8_t scratch[256];           /* what is thrown away */
 };
 
 static inline struct tpacket2_hdr *
@@ -293,6 +297,7 @@ recycle(struct afpacket *a)
 	}
 	memset(&a->st, 0, sizeof(a->st));
 	a->kernel_drops = 0;
+	a->queue_full = 0;
 	a->tag_in_csum = -1;
 	a->ifindex = 0;
 	a->ifname[0] = '\0';
@@ -714,34 +719,46 @@ vlan_csum_fix(struct afpacket *a, struct virtio_net_hdr *vh, const uint8_t *f,
 		vh->hdr_len = (uint16_t)(vh->hdr_len + add);
 }
 
-/* A super-frame the kernel queued on the socket (TP_STATUS_COPY). */
+/* A super-frame the kernel queued on the socket (TP_STATUS_COPY), read
+ * straight into a chain of mbufs (port_rxchain). */
 static struct rte_mbuf *
 rx_queued(struct port *p, struct afpacket *a, struct virtio_net_hdr *vh)
 {
-	/* read 4 bytes in, so that a lifted tag goes back without a move */
-	struct iovec iov[2] = {
-		{ .iov_base = vh, .iov_len = sizeof(*vh) },
-		{ .iov_base = a->scratch + 4, .iov_len = sizeof(a->scratch) - 4 },
-	};
+	struct iovec iov[1 + PORT_RXCHAIN_MAX];
 	union {
 		struct cmsghdr h;
 		uint8_t b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
 	} ctl;
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2,
+	struct msghdr msg = { .msg_iov = iov,
 			      .msg_control = &ctl, .msg_controllen = sizeof(ctl) };
-	ssize_t r = recvmsg(a->fd, &msg, MSG_DONTWAIT);
 	struct cmsghdr *c;
-	uint8_t *f = a->scratch + 4;
-	uint32_t len;
 	struct rte_mbuf *m;
+	uint32_t len;
+	ssize_t r;
+	int k;
 
+	k = port_rxchain_iov(p, &a->rxc, iov + 1, BIG_FRAME);
+	if (k < 0) {
+		/* no mbufs: the frame is still to be taken off the queue */
+		if (recv(a->fd, a->scratch, sizeof(a->scratch), MSG_DONTWAIT | MSG_TRUNC) < 0)
+			(void)0;
+		a->st.rx_nombuf++;
+		return NULL;
+	}
+	iov[0].iov_base = vh;
+	iov[0].iov_len = sizeof(*vh);
+	msg.msg_iovlen = (size_t)k + 1;
+	r = recvmsg(a->fd, &msg, MSG_DONTWAIT);
 	if (r <= (ssize_t)sizeof(*vh) || (msg.msg_flags & MSG_TRUNC)) {
 		a->st.rx_truncated++;
 		return NULL;
 	}
 	len = (uint32_t)r - sizeof(*vh);
+	m = port_rxchain_take(&a->rxc, len);
 	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
 		struct tpacket_auxdata aux;
+		uint16_t tpid, tag[2];
+		uint8_t *f;
 
 		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
 		    c->cmsg_len < CMSG_LEN(sizeof(aux)))
@@ -749,33 +766,36 @@ rx_queued(struct port *p, struct afpacket *a, struct virtio_net_hdr *vh)
 		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
 		if (!(aux.tp_status & TP_STATUS_VLAN_VALID) || len < 12)
 			break;
-		{
-			uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ?
-					aux.tp_vlan_tpid : ETH_P_8021Q;
-			uint16_t tag[2] = { htons(tpid), htons(aux.tp_vlan_tci) };
-
-			memmove(a->scratch, f, 12);
-			f = a->scratch;
-			memcpy(f + 12, tag, 4);
-			len += 4;
-			vlan_csum_fix(a, vh, f, len);
+		/* the tag back into the headroom the first segment keeps */
+		tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ?
+		       aux.tp_vlan_tpid : ETH_P_8021Q;
+		tag[0] = htons(tpid);
+		tag[1] = htons(aux.tp_vlan_tci);
+		f = (uint8_t *)rte_pktmbuf_prepend(m, 4);
+		if (unlikely(f == NULL)) {      /* never: it keeps 128 B */
+			rte_pktmbuf_free(m);
+			a->st.rx_truncated++;
+			return NULL;
 		}
+		memmove(f, f + 4, 12);
+		memcpy(f + 12, tag, 4);
+		vlan_csum_fix(a, vh, f, len + 4);
 		break;
-	}
-	m = rte_pktmbuf_alloc(p->pool);
-	if (m == NULL || port_mbuf_append(p->pool, m, f, len) != 0) {
-		rte_pktmbuf_free(m);
-		a->st.rx_nombuf++;
-		return NULL;
 	}
 	return m;
 }
 
-/* Copy a ring frame into 'm', putting back a VLAN tag the kernel lifted. */
+/*
+ * Copy a ring frame into 'm', putting back a VLAN tag the kernel lifted.
+ * A frame past the mbuf's room (a jumbo frame in a ring of large slots)
+ * goes on in segments of the big pool. 0, -EINVAL (shorter than its MAC
+ * addresses, with a tag), -ENOMEM.
+ */
 static int
-rx_copy(struct afpacket *a, struct rte_mbuf *m, const uint8_t *data, uint32_t len,
-	const struct tpacket2_hdr *h, struct virtio_net_hdr *vh)
+rx_copy(struct port *p, struct afpacket *a, struct rte_mbuf *m, const uint8_t *data,
+	uint32_t len, const struct tpacket2_hdr *h, struct virtio_net_hdr *vh)
 {
+	struct rte_mempool *segs = p->big_pool != NULL ? p->big_pool : p->pool;
 	uint32_t room = rte_pktmbuf_tailroom(m);
 	uint8_t *d;
 
@@ -783,21 +803,27 @@ rx_copy(struct afpacket *a, struct rte_mbuf *m, const uint8_t *data, uint32_t le
 		uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ?
 				h->tp_vlan_tpid : ETH_P_8021Q;
 		uint16_t tag[2] = { htons(tpid), htons(h->tp_vlan_tci) };
+		uint32_t first = RTE_MIN(len, room - 4);
 
-		if (len < 12 || len + 4 > room)
-			return -1;
-		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(len + 4));
+		if (len < 12)
+			return -EINVAL;
+		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(first + 4));
 		memcpy(d, data, 12);
 		memcpy(d + 12, tag, 4);
-		memcpy(d + 16, data + 12, len - 12);
+		memcpy(d + 16, data + 12, first - 12);
+		if (first < len && port_mbuf_append(segs, m, data + first, len - first) != 0)
+			return -ENOMEM;
 		vlan_csum_fix(a, vh, d, len + 4);
 		return 0;
 	}
-	if (len > room)
-		return -1;
-	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
-	rte_memcpy(d, data, len);
-	return 0;
+	if (likely(len <= room)) {
+		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+		rte_memcpy(d, data, len);
+		return 0;
+	}
+	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)room);
+	rte_memcpy(d, data, room);
+	return port_mbuf_append(segs, m, data + room, len - room) != 0 ? -ENOMEM : 0;
 }
 
 static uint16_t
@@ -812,6 +838,7 @@ afp_rx_burst(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 		struct virtio_net_hdr vh;
 		struct rte_mbuf *m;
 		uint32_t status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+		int rc;
 
 		if (!(status & TP_STATUS_USER))
 			break;
@@ -819,7 +846,12 @@ afp_rx_burst(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely(status & TP_STATUS_COPY)) {
 			m = rx_queued(p, a, &vh);
 		} else if (unlikely(h->tp_snaplen < h->tp_len)) {
-			a->st.rx_truncated++;
+			/* a frame that fits the socket's queue was cut only
+			 * because the queue was full (tpacket_rcv) */
+			if (h->tp_len <= BIG_FRAME)
+				a->queue_full++;
+			else
+				a->st.rx_truncated++;
 			m = NULL;
 		} else {
 			const uint8_t *data = (const uint8_t *)h + h->tp_mac;
@@ -828,10 +860,13 @@ afp_rx_burst(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 			m = rte_pktmbuf_alloc(p->pool);
 			if (m == NULL) {
 				a->st.rx_nombuf++;
-			} else if (rx_copy(a, m, data, h->tp_snaplen, h, &vh) != 0) {
+			} else if ((rc = rx_copy(p, a, m, data, h->tp_snaplen, h, &vh)) != 0) {
 				rte_pktmbuf_free(m);
 				m = NULL;
-				a->st.rx_truncated++;
+				if (rc == -ENOMEM)
+					a->st.rx_nombuf++;
+				else
+					a->st.rx_truncated++;
 			}
 		}
 		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
@@ -953,7 +988,7 @@ afp_stats(struct port *p, struct port_backend_stats *st)
 	if (getsockopt(a->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len) == 0)
 		a->kernel_drops += ks.tp_drops;
 	*st = a->st;
-	st->rx_dropped = a->kernel_drops;
+	st->rx_dropped = a->kernel_drops + a->queue_full;
 	for (q = 0; q < a->n_txq; q++) {
 		st->tx_errors += a->txq[q].tx_errors;
 	}
@@ -975,6 +1010,7 @@ afp_close(struct port *p)
 	if (a == NULL)
 		return;
 	p->priv = NULL;
+	port_rxchain_free(&a->rxc);     /* while the pool is there */
 	close(a->claim_fd);     /* the interface may be attached again now */
 	a->claim_fd = -1;
 	free_later(a);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_eal.h>
@@ -10,23 +11,22 @@
 
 #include "ports/port.h"
 
-struct rte_mempool *
-port_pool_create(const char *name, unsigned n, int socket, bool page_objects)
+/* A pool of 'n' mbufs of 'room' bytes (headroom included). */
+static struct rte_mempool *
+pool_create(const char *name, unsigned n, unsigned cache, uint16_t room, int socket,
+	    bool page_objects)
 {
 	struct rte_pktmbuf_pool_private priv = {
-		.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE,
+		.mbuf_data_room_size = room,
 	};
 	struct rte_mempool *mp;
 
 	if (rte_eal_has_hugepages() || page_objects)
-		return rte_pktmbuf_pool_create(name, n, PORT_POOL_CACHE, 0,
-					       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+		return rte_pktmbuf_pool_create(name, n, cache, 0, room, socket);
 	/* On 4 KiB pages DPDK keeps each mbuf inside one page, which costs
 	 * 4 KiB a mbuf; IOVA is the virtual address here, so let them span. */
-	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) +
-				      RTE_MBUF_DEFAULT_BUF_SIZE, PORT_POOL_CACHE,
-				      sizeof(priv), socket,
-				      RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + room, cache,
+				      sizeof(priv), socket, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
 	if (mp == NULL)
 		return NULL;
 	if (rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL) != 0)
@@ -39,6 +39,27 @@ port_pool_create(const char *name, unsigned n, int socket, bool page_objects)
 fail:
 	rte_mempool_free(mp);
 	return NULL;
+}
+
+struct rte_mempool *
+port_pool_create(const char *name, unsigned n, int socket, bool page_objects)
+{
+	return pool_create(name, n, PORT_POOL_CACHE, RTE_MBUF_DEFAULT_BUF_SIZE, socket,
+			   page_objects);
+}
+
+struct rte_mempool *
+port_big_pool_create(const char *name, unsigned n, int socket)
+{
+	/* a small cache: these are few, and DPDK wants 1.5 caches a pool */
+	return pool_create(name, n, RTE_MIN(PORT_POOL_CACHE / 8u, n * 2 / 3), PORT_BIG_SEG,
+			   socket, false);
+}
+
+size_t
+port_big_pool_bytes(unsigned n)
+{
+	return (size_t)n * (sizeof(struct rte_mbuf) + PORT_BIG_SEG + 64 + 16) + (1u << 20);
 }
 
 size_t
@@ -74,6 +95,7 @@ port_open(struct port *p, uint16_t id, const struct topo_port *tp,
 	p->kind = tp->kind;
 	p->ops = port_ops_for(tp->kind);
 	p->pool = env->pool;
+	p->big_pool = env->big_pool;
 	p->rx_fd = -1;
 	p->mtu = RTE_ETHER_MTU;
 	p->max_frame = RTE_ETHER_MAX_LEN;
@@ -124,6 +146,78 @@ port_mbuf_append(struct rte_mempool *pool, struct rte_mbuf *head,
 		len -= n;
 	}
 	return 0;
+}
+
+int
+port_rxchain_iov(const struct port *p, struct port_rxchain *c,
+		 struct iovec *iov, uint32_t bytes)
+{
+	struct rte_mempool *segs = p->big_pool != NULL ? p->big_pool : p->pool;
+	uint32_t have;
+	unsigned k;
+
+	if (c->head == NULL && (c->head = rte_pktmbuf_alloc(p->pool)) == NULL)
+		return -ENOMEM;
+	iov[0].iov_base = rte_pktmbuf_mtod(c->head, void *);
+	iov[0].iov_len = rte_pktmbuf_tailroom(c->head);
+	have = (uint32_t)iov[0].iov_len;
+	for (k = 0; have < bytes && k < RTE_DIM(c->seg); k++) {
+		struct rte_mbuf *s;
+
+		if (k == c->n) {
+			s = rte_pktmbuf_alloc(segs);
+			if (s == NULL && segs != p->pool)
+				s = rte_pktmbuf_alloc(p->pool);
+			if (s == NULL)
+				break;
+			c->seg[c->n++] = s;
+		}
+		s = c->seg[k];
+		s->data_off = 0;
+		iov[k + 1].iov_base = rte_pktmbuf_mtod(s, void *);
+		iov[k + 1].iov_len = rte_pktmbuf_tailroom(s);
+		have += (uint32_t)iov[k + 1].iov_len;
+	}
+	c->lent = k;
+	return (int)k + 1;
+}
+
+struct rte_mbuf *
+port_rxchain_take(struct port_rxchain *c, uint32_t len)
+{
+	struct rte_mbuf *head = c->head, *last = head;
+	unsigned k = 0, i;
+
+	head->data_len = (uint16_t)RTE_MIN(len, rte_pktmbuf_tailroom(head));
+	head->pkt_len = len;
+	len -= head->data_len;
+	while (len > 0 && k < c->lent) {
+		struct rte_mbuf *s = c->seg[k++];
+
+		s->data_len = (uint16_t)RTE_MIN(len, rte_pktmbuf_tailroom(s));
+		len -= s->data_len;
+		last->next = s;
+		last = s;
+	}
+	last->next = NULL;
+	head->nb_segs = (uint16_t)(k + 1);
+	for (i = k; i < c->n; i++)
+		c->seg[i - k] = c->seg[i];
+	c->n -= k;
+	c->lent = 0;
+	c->head = NULL;
+	return head;
+}
+
+void
+port_rxchain_free(struct port_rxchain *c)
+{
+	rte_pktmbuf_free(c->head);
+	if (c->n > 0)
+		rte_pktmbuf_free_bulk(c->seg, c->n);
+	c->head = NULL;
+	c->n = 0;
+	c->lent = 0;
 }
 
 static void

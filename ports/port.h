@@ -40,6 +40,7 @@
 
 struct port;
 struct rte_mempool;
+struct iovec;
 
 /* Backend counters, read by the control thread. */
 struct port_backend_stats {
@@ -53,6 +54,7 @@ struct port_backend_stats {
 /* Everything a backend needs from the rest of vsw at open time. */
 struct port_env {
 	struct rte_mempool *pool;
+	struct rte_mempool *big_pool;   /* PORT_BIG_SEG segments, or NULL */
 	unsigned n_txq;         /* one per worker */
 	bool replay;            /* all ports are pcap: virtual time */
 	const uint64_t *clock;  /* replay: the virtual clock, ns since epoch */
@@ -99,6 +101,10 @@ struct port {
 	struct rte_mempool *pool;       /* vsw's pool: rx of the non-DPDK
 					 * backends, and frames vsw makes for
 					 * the port (segments, copies) */
+	struct rte_mempool *big_pool;   /* vsw's pool of PORT_BIG_SEG
+					 * segments: the rest of a super-frame
+					 * or jumbo frame past its first 2 KiB
+					 * (NULL: none, 'pool' takes it all) */
 	struct rte_mempool *own_pool;   /* a dpdk port's rx pool;
 					 * checked and freed after every port
 					 * is closed (vsw_stop) */
@@ -126,6 +132,22 @@ struct rte_mempool *port_pool_create(const char *name, unsigned n, int socket,
 				     bool page_objects);
 /* Memory such a pool takes, for sizing DPDK's memory up front. */
 size_t port_pool_bytes(unsigned n, bool page_objects);
+
+/*
+ * Segments for the part of a large frame past its first mbuf: 16 KiB of
+ * data each, no headroom (they are never a frame's first). A 64 KiB
+ * super-frame is a 2 KiB head and 4 of them instead of 33 2 KiB
+ * segments: touching 33 mbuf headers on rx, on tx and at the free was
+ * 5.5 % of all CPU samples with 8 TCP streams through vsw, and the same
+ * binary with 16 KiB mbufs moved 11-13 Gbit/s instead of 7.3 (issue 14,
+ * perf record -e cpu-clock -a -g; iperf3 -P 8, bench/run tcp). One pool
+ * of PORT_BIG_MBUFS; when it is empty, 2 KiB segments from the main pool
+ * take over.
+ */
+#define PORT_BIG_SEG 16384
+#define PORT_BIG_MBUFS 2047     /* 2^k - 1; about 34 MiB */
+struct rte_mempool *port_big_pool_create(const char *name, unsigned n, int socket);
+size_t port_big_pool_bytes(unsigned n);
 
 /* mbufs in a dpdk port's own rx pool unless [port] mbufs says otherwise;
  * the af_xdp PMD needs many more (ports/dpdk.c). */
@@ -167,6 +189,38 @@ void port_tx_burst(struct port *p, unsigned txq, struct rte_mbuf **pkts,
  */
 int port_mbuf_append(struct rte_mempool *pool, struct rte_mbuf *head,
 		     const void *data, uint32_t len);
+
+/*
+ * Reading a frame of unknown size straight into mbufs: a port keeps a
+ * spare head (2 KiB, from 'pool', with the usual headroom) and spare
+ * segments (from 'big_pool', else 'pool'), lends them to readv() or
+ * recvmsg() as an iovec and takes, after the read, as many as the frame
+ * filled; the rest stay for the next read. A super-frame is so read with
+ * no copy of its own: reading it into a scratch buffer and appending it
+ * to mbufs cost a second copy of every byte (3.6 % of all CPU samples of
+ * a TCP stream through vsw, perf, issue 14).
+ */
+#define PORT_RXCHAIN_MAX 40     /* 64 KiB + 256 B in 2 KiB segments, and more */
+
+struct port_rxchain {
+	struct rte_mbuf *head;
+	struct rte_mbuf *seg[PORT_RXCHAIN_MAX - 1];
+	unsigned n;             /* spare segments held */
+	unsigned lent;          /* of them in the last iovec */
+};
+
+/*
+ * Fill 'iov' (room for PORT_RXCHAIN_MAX entries) with at least 'bytes' of
+ * room: the head, then segments. The number of entries, or -ENOMEM (no
+ * mbuf for the head; with too few segments, less room is lent).
+ */
+int port_rxchain_iov(const struct port *p, struct port_rxchain *c,
+		     struct iovec *iov, uint32_t bytes);
+/* The frame of 'len' bytes (> 0) just read into what was lent: its mbufs
+ * leave the chain. */
+struct rte_mbuf *port_rxchain_take(struct port_rxchain *c, uint32_t len);
+/* The spares back to their pools. */
+void port_rxchain_free(struct port_rxchain *c);
 
 /* Copy the whole frame 'm' (any number of segments) to 'dst'. */
 static inline void

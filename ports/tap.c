@@ -9,7 +9,8 @@
  * DPDK's net_tap does not speak virtio-net headers, hence this backend.
  *
  * A TAP is read and written one frame per syscall (the kernel has no
- * batched interface for it); an rx burst stops at the first EAGAIN.
+ * batched interface for it); an rx burst stops at the first EAGAIN. A
+ * frame is read straight into mbufs (port_rxchain), a super-frame too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +38,7 @@
 #define TUN_F_USO6 0x40
 #endif
 
-#define TAP_SCRATCH (64 * 1024 + 256)  /* the largest super-frame */
+#define TAP_MAX_FRAME (64 * 1024 + 256)  /* the largest super-frame */
 
 struct tap {
 	int fd;
@@ -48,7 +49,7 @@ struct tap {
 	ino_t probe_ns;
 	char ifname[IFNAMSIZ];
 	struct port_backend_stats st;
-	uint8_t scratch[TAP_SCRATCH];   /* rx: the part of a frame past the mbuf */
+	struct port_rxchain rxc;        /* rx: the mbufs of the next read */
 };
 
 static int
@@ -115,7 +116,7 @@ tap_open(struct port *p, const struct topo_port *tp, const struct port_env *env,
 	}
 	netif_mac(t->ifname, &p->mac);
 	p->rx_fd = t->fd;
-	p->max_frame = TAP_SCRATCH;
+	p->max_frame = TAP_MAX_FRAME;
 	p->priv = t;
 	snprintf(p->info, sizeof(p->info), "tap %s", t->ifname);
 	return 0;
@@ -134,40 +135,28 @@ tap_rx_burst(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t got = 0;
 
 	while (got < n) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(p->pool);
-		struct iovec iov[3];
-		uint32_t room;
+		struct iovec iov[1 + PORT_RXCHAIN_MAX];
+		struct rte_mbuf *m;
 		ssize_t r;
+		int k;
 
-		if (m == NULL) {
+		/* the frame straight into mbufs, whatever its size */
+		k = port_rxchain_iov(p, &t->rxc, iov + 1, TAP_MAX_FRAME);
+		if (k < 0) {
 			t->st.rx_nombuf++;
 			break;
 		}
-		room = rte_pktmbuf_tailroom(m);
 		iov[0].iov_base = &vh;
 		iov[0].iov_len = sizeof(vh);
-		iov[1].iov_base = rte_pktmbuf_mtod(m, void *);
-		iov[1].iov_len = room;
-		iov[2].iov_base = t->scratch;
-		iov[2].iov_len = sizeof(t->scratch);
-		r = readv(t->fd, iov, 3);
+		r = readv(t->fd, iov, k + 1);
 		if (r <= (ssize_t)sizeof(vh)) {
-			rte_pktmbuf_free(m);
 			if (r < 0 && errno != EAGAIN && errno != EINTR)
 				t->st.rx_errors++;
 			if (r < 0)
 				break;
 			continue;
 		}
-		r -= (ssize_t)sizeof(vh);
-		m->data_len = (uint16_t)RTE_MIN((uint32_t)r, room);
-		m->pkt_len = m->data_len;
-		if ((uint32_t)r > room &&
-		    port_mbuf_append(p->pool, m, t->scratch, (uint32_t)r - room) != 0) {
-			rte_pktmbuf_free(m);
-			t->st.rx_nombuf++;
-			continue;
-		}
+		m = port_rxchain_take(&t->rxc, (uint32_t)(r - (ssize_t)sizeof(vh)));
 		if (offload_from_vnet(m, &vh) != 0) {
 			rte_pktmbuf_free(m);
 			t->st.rx_errors++;
@@ -281,6 +270,7 @@ tap_close(struct port *p)
 
 	if (t == NULL)
 		return;
+	port_rxchain_free(&t->rxc);
 	close(t->fd);
 	if (t->probe_fd >= 0)
 		close(t->probe_fd);

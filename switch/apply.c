@@ -721,6 +721,7 @@ vsw_apply(struct vsw *sw, const struct topology *d, const char *who, FILE *log,
 
 	/* open and make everything new: the workers see none of it yet */
 	env.pool = sw->pool;
+	env.big_pool = sw->big_pool;
 	env.n_txq = sw->n_workers;
 	env.port_cache = n->sw.port_cache;
 	env.replay = sw->replay;

@@ -64,6 +64,9 @@ vsw_memory_mb(const struct topology *topo)
 	size_t bytes = port_pool_bytes(vsw_mbufs_needed(topo), false);
 	unsigned i;
 
+	if (!topo_is_replay(topo))
+		bytes += port_big_pool_bytes(PORT_BIG_MBUFS);
+
 	size_t tables = 0;
 
 	for (i = 0; i < topo->n_ports; i++) {
@@ -190,6 +193,19 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 		sw->run = NULL;
 		return -ENOMEM;
 	}
+	/* replay reads pcap frames of a snap length: no super-frames */
+	if (!sw->replay) {
+		sw->big_pool = port_big_pool_create("vsw_big", PORT_BIG_MBUFS, SOCKET_ID_ANY);
+		if (sw->big_pool == NULL) {
+			snprintf(err, errlen, "cannot make a pool of %u %u-byte mbufs: %s",
+				 PORT_BIG_MBUFS, PORT_BIG_SEG, rte_strerror(rte_errno));
+			rte_mempool_free(sw->pool);
+			sw->pool = NULL;
+			free(sw->run);
+			sw->run = NULL;
+			return -ENOMEM;
+		}
+	}
 
 	/* workers first: replay mode's virtual clock lives in worker 0 */
 	sw->n_workers = sw->replay ? 1 : topo->sw.workers;
@@ -242,6 +258,8 @@ fail:
 	free_bridges(sw);
 	rte_mempool_free(sw->pool);
 	sw->pool = NULL;
+	rte_mempool_free(sw->big_pool);
+	sw->big_pool = NULL;
 	vsw_model_free(sw);
 	free(sw->run);
 	sw->run = NULL;
@@ -264,6 +282,11 @@ vsw_stop(struct vsw *sw)
 		in_use += rte_mempool_in_use_count(sw->pool);
 		rte_mempool_free(sw->pool);
 		sw->pool = NULL;
+	}
+	if (sw->big_pool != NULL) {
+		in_use += rte_mempool_in_use_count(sw->big_pool);
+		rte_mempool_free(sw->big_pool);
+		sw->big_pool = NULL;
 	}
 	vsw_model_free(sw);
 	free(sw->file);

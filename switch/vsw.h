@@ -42,6 +42,7 @@ struct vsw {
 	bool replay;
 	bool busy_poll;
 	struct rte_mempool *pool;
+	struct rte_mempool *big_pool;   /* large frames' segments (port.h) */
 	unsigned n_mbufs;
 	unsigned n_ports;
 	struct port ports[TOPO_MAX_PORTS];
