@@ -1016,6 +1016,8 @@ def fmt(r):
         s += " (%.2f-%.2f)" % (r["min"], r["max"])
     if "cycles_per_packet" in r:
         s += ", %d cyc/pkt" % r["cycles_per_packet"]
+    if "cpu_cores" in r:
+        s += ", %.2f cores" % r["cpu_cores"]
     return s
 
 

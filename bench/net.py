@@ -27,11 +27,35 @@ bench.result(). The switch under test gets CPU 1, the traffic source CPU 0.
             both namespaces, which OVS needs over veth without TSO), and OVS
             system ports with other_config:userspace-tso-enable=true and the
             namespaces' offloads left on (afxdp ports cannot do TSO in OVS
-            3.1: TCP does not connect); and through NAT: a
-            container behind vsw's docker0-like masquerade to an "outside"
-            namespace, against the kernel's docker0 (a Linux bridge in a
-            "host" namespace, routing, nftables masquerade), both ways (out
-            through masquerade, in through a published port).
+            3.1: TCP does not connect). Cases (vsw and the Linux bridge; OVS
+            the first alone): "netns to netns" (1 stream, MTU 1500, IPv4),
+            ", 8 streams" (iperf3 -P 8), ", MTU 9000" (both ends of both
+            veths, set before the switch starts: vsw reads it at port open),
+            ", 8 streams, MTU 9000", ", IPv6" (fd00:5c::1 and ::2, nodad,
+            IPv6 on in the two namespaces only: the host ends in the root
+            namespace keep disable_ipv6 = 1 and arp_ignore = 8; ping -6
+            first). And through NAT: a container behind vsw's docker0-like
+            masquerade to an "outside" namespace, against the kernel's
+            docker0 (a Linux bridge in a "host" namespace, routing, nftables
+            masquerade), both ways (out through masquerade, in through a
+            published port). Placement: each case is "pinned" (iperf3 client
+            and server -A 0: CPU 0, the switch worker on CPU 1; the case's
+            plain name, the headline) and, full runs, " (unpinned)" (no -A,
+            the scheduler's choice). Every run is iperf3 -O 1 -t N (the
+            first second, slow start, not counted) with -C cubic (Linux's
+            default, whatever the machine's is); the CPU is sampled inside
+            it, from 0.15 s after the omitted second to 0.15 s before its
+            end: /proc/stat (each CPU) and, for vsw, its worker thread
+            rte-worker-1's schedstat (for OVS every ovs-vswitchd thread's).
+            Beside each figure, the medians across its runs of cpu_cores
+            (the whole machine's user + nice + system + irq + softirq time
+            over the window; steal, the hypervisor's, apart as steal_cores),
+            softirq_cores, switch_cores (vsw / OVS: its threads' CPU plus
+            softirq_cores; the Linux bridge and docker0: softirq_cores
+            alone), and gbps_per_core (median Gbit/s / median cpu_cores).
+            softirq work is partly accounted as system time of the task that
+            raised it (vsw's worker sending into a veth, iperf3's sends), so
+            cpu_cores, the whole machine, is the figure to compare.
   memif     vswgen <-> vsw over two net_memif ports (vsw the server, vswgen
             the client, both busy polling: vswgen CPU 0, vsw CPU 1); Mpps
             received back by vswgen, and its latency p50 / p99 under that load
@@ -52,7 +76,8 @@ bench.result(). The switch under test gets CPU 1, the traffic source CPU 0.
 
 --quick: vsw and the one peer that matters most (the Linux bridge; memif
 has vsw alone), short windows, the runs of a figure taken back to back in
-one set-up; no NAT. --smoke: every vsw case, one short run each.
+one set-up; tcp: every netns case, pinned only, no NAT. --smoke: every vsw
+case, one short run each (tcp: "netns to netns" and NAT out, pinned).
 
 Everything made here (namespaces, veths, bridges, OVS daemons, processes)
 carries a random tag, is removed in a finally block, and no machine
@@ -65,6 +90,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -157,7 +183,10 @@ class Lab:
         sh("ip link add %s type veth peer name eth0 netns %s" % (host, ns))
         self.links.append(host)
         self._eth0(ns, addr, mac, gw)
+        # the host end is a switch port, not one of the host's interfaces: no
+        # IPv6 on it, nor ARP answers from the host (as tests/netns/conftest.py)
         sh("sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % host, check=False)
+        sh("sysctl -qw net.ipv4.conf.%s.arp_ignore=8" % host, check=False)
         sh("ip link set %s up" % host)
         return ns, host
 
@@ -517,43 +546,207 @@ def scenario_veth_pps(args, tmp):
 
 # ---- tcp ------------------------------------------------------------------------------
 
-def iperf(lab, client_ns, server_ns, server_ip, secs, reps, connect=None, port=5201):
-    """iperf3 runs from client_ns to a server in server_ns; bits/s each."""
-    srv = lab.spawn(["iperf3", "-s", "-B", server_ip, "-p", str(port)],
+IPERF_OMIT = 1          # iperf3 -O: the first second (slow start) is not counted
+# iperf3 -C: Linux's default congestion control, whatever this machine's
+# default is (this VM's is bbr, whose pacing held every system below what
+# cubic moves: vsw 10-11 against 15-16 Gbit/s, the Linux bridge 11-12
+# against 21-23, issue 14)
+TCP_CC = "cubic"
+CPU_LEAD = 0.15         # the CPU window starts this long after the omitted second
+CPU_TAIL = 0.15         # ... and ends this long before iperf3's own end
+V6_A, V6_B = "fd00:5c::1", "fd00:5c::2"
+UNPINNED = " (unpinned)"
+# (case, iperf3 -P, MTU of both veths, IPv6); the first is the headline and
+# the only one OVS runs (results history uses its name)
+TCP_CASES = [
+    ("netns to netns", 1, 1500, False),
+    ("netns to netns, 8 streams", 8, 1500, False),
+    ("netns to netns, MTU 9000", 1, 9000, False),
+    ("netns to netns, 8 streams, MTU 9000", 8, 9000, False),
+    ("netns to netns, IPv6", 1, 1500, True),
+]
+NAT_CASES = {"out": "NAT: container to outside", "in": "NAT: outside to published port"}
+STAT_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
+
+def proc_stat():
+    """Each CPU's times from /proc/stat, in seconds: {"cpu0": {field: s}}."""
+    hz = os.sysconf("SC_CLK_TCK")
+    out = {}
+    with open("/proc/stat") as f:
+        for ln in f:
+            if ln.startswith("cpu") and ln[3].isdigit():
+                v = ln.split()
+                out[v[0]] = {k: int(x) / hz for k, x in zip(STAT_FIELDS, v[1:9])}
+    return out
+
+
+def thread_ns(pid, name):
+    """A function giving the CPU time (ns, schedstat) of the thread of 'pid'
+    called 'name'; raises if there is none."""
+    names = []
+    for t in Path("/proc/%d/task" % pid).iterdir():
+        try:
+            comm = (t / "comm").read_text().strip()
+        except OSError:
+            continue
+        if comm == name:
+            path = t / "schedstat"
+            return lambda: int(path.read_text().split()[0])
+        names.append(comm)
+    raise RuntimeError("no thread %s in process %d (%s)" % (name, pid, ", ".join(names)))
+
+
+def cpu_sample(probe):
+    return time.monotonic(), proc_stat(), probe() if probe else 0
+
+
+def cpu_window(a, b):
+    """Cores used between two cpu_sample()s: cpu_cores (every CPU's user,
+    nice, system, irq and softirq time: not idle, iowait nor steal),
+    softirq_cores, steal_cores (the hypervisor's, shown apart),
+    worker_cores (the probe's threads) and switch_cores (worker +
+    softirq)."""
+    t = b[0] - a[0]
+    busy = soft = steal = 0.0
+    for cpu, now in b[1].items():
+        d = {k: now[k] - a[1].get(cpu, now)[k] for k in STAT_FIELDS}
+        busy += d["user"] + d["nice"] + d["system"] + d["irq"] + d["softirq"]
+        soft += d["softirq"]
+        steal += d["steal"]
+    worker = (b[2] - a[2]) / 1e9
+    return {"cpu_cores": busy / t, "softirq_cores": soft / t, "steal_cores": steal / t,
+            "worker_cores": worker / t, "switch_cores": (worker + soft) / t,
+            "window_s": t}
+
+
+def wait_listen(lab, ns, port, srv, timeout=10):
+    """Until something in 'ns' listens on TCP 'port' (the iperf3 server)."""
+    deadline = time.time() + timeout
+    while True:
+        r = lab.run(ns, "ss -Hltn sport = :%d" % port, check=False)
+        if r.stdout.strip():
+            return
+        if srv.poll() is not None or time.time() > deadline:
+            raise RuntimeError("iperf3 -s is not listening: %s" % srv.err_path.read_text()[-300:])
+        time.sleep(0.05)
+
+
+def iperf_once(lab, argv, secs, probe):
+    """One iperf3 client run (argv); the CPU sampled inside it, from just after
+    the omitted second to just before its end. {"bps": sum_received, cpu...}."""
+    for attempt in range(20):
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        w = None
+        try:
+            time.sleep(IPERF_OMIT + CPU_LEAD)
+            if p.poll() is None:
+                a = cpu_sample(probe)
+                time.sleep(max(0.2, secs - CPU_LEAD - CPU_TAIL))
+                if p.poll() is None:
+                    w = cpu_window(a, cpu_sample(probe))
+            out, err = p.communicate(timeout=secs + IPERF_OMIT + 20)
+            try:
+                d = json.loads(out)
+            except ValueError:
+                d = {"error": err.strip() or "no output"}
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            d = {"error": "iperf3 did not finish"}
+        lab.check()
+        if "error" in d and "connect" in d["error"] and attempt < 19:
+            time.sleep(0.2)         # the server is not listening yet
+            continue
+        break
+    if "error" in d:
+        raise RuntimeError("iperf3: %s" % d["error"])
+    if w is None:
+        raise RuntimeError("iperf3 ended before its CPU window did")
+    w["bps"] = d["end"]["sum_received"]["bits_per_second"]
+    return w
+
+
+def iperf(lab, client_ns, server_ns, server_ip, secs, reps, connect=None, port=5201,
+          streams=1, v6=False, pinned=True, probe=None):
+    """'reps' iperf3 runs from client_ns to a server in server_ns; pinned:
+    client and server on the traffic CPU (-A), else where the scheduler
+    puts them. probe: the switch's own CPU time (ns), or None. Returns a
+    dict a run (bps and cpu_window()'s figures)."""
+    aff = ["-A", str(GEN_CPU)] if pinned else []
+    srv = lab.spawn(["iperf3", "-s", "-B", server_ip, "-p", str(port)] + aff,
                     ns=server_ns, name="iperf3-s")
     host, cport = connect or (server_ip, port)
-    vals = []
-    for _ in range(reps):
-        for attempt in range(20):
-            try:
-                r = lab.run(client_ns, "iperf3 -c %s -p %d -t %d -J --connect-timeout 3000"
-                            % (host, cport, secs), check=False, timeout=secs + 20)
-                d = json.loads(r.stdout)
-            except subprocess.TimeoutExpired:
-                lab.check()
-                d = {"error": "iperf3 did not finish"}
-            except ValueError:
-                d = {"error": r.stderr.strip() or "no output"}
-            lab.check()
-            if "error" in d and "connect" in d["error"] and attempt < 19:
-                time.sleep(0.2)         # the server is not listening yet
-                continue
-            break
-        if "error" in d:
-            raise RuntimeError("iperf3: %s" % d["error"])
-        vals.append(d["end"]["sum_received"]["bits_per_second"])
-    lab.stop(srv)
-    log("  %s Gbit/s" % ", ".join("%.2f" % (v / 1e9) for v in vals))
-    return vals
+    argv = ["ip", "netns", "exec", client_ns, "iperf3", "-c", host, "-p", str(cport),
+            "-t", str(secs), "-O", str(IPERF_OMIT), "-C", TCP_CC, "-J",
+            "--connect-timeout", "3000"]
+    argv += (["-6"] if v6 else []) + (["-P", str(streams)] if streams > 1 else []) + aff
+    try:
+        wait_listen(lab, server_ns, port, srv)
+        runs = [iperf_once(lab, argv, secs, probe) for _ in range(reps)]
+    finally:
+        lab.stop(srv)
+    log("  %s Gbit/s; %s cores (softirq %s, switch %s)" % (
+        ", ".join("%.2f" % (r["bps"] / 1e9) for r in runs),
+        ", ".join("%.2f" % r["cpu_cores"] for r in runs),
+        ", ".join("%.2f" % r["softirq_cores"] for r in runs),
+        ", ".join("%.2f" % r["switch_cores"] for r in runs)))
+    return runs
 
 
-def tcp_bridge(args, tmp, system, secs):
+def tcp_result(case, system, runs, pinned, worker):
+    """The figure (Gbit/s of the runs) with the medians of each CPU field
+    across the runs; gbps_per_core = median Gbit/s / median cpu_cores.
+    worker: what worker_cores is of (None: no process of its own)."""
+    m = series([r["bps"] for r in runs]) if runs else None
+    extra = {"placement": "pinned" if pinned else "unpinned"}
+    if runs:
+        med = {k: statistics.median(r[k] for r in runs)
+               for k in ("cpu_cores", "softirq_cores", "steal_cores", "worker_cores",
+                         "switch_cores")}
+        extra.update({k: round(med[k], 3) for k in
+                      ("cpu_cores", "softirq_cores", "switch_cores", "steal_cores")})
+        if worker:
+            extra["worker_cores"] = round(med["worker_cores"], 3)
+            extra["worker"] = worker
+        if med["cpu_cores"] > 0:
+            extra["gbps_per_core"] = round(m["median"] / 1e9 / med["cpu_cores"], 2)
+        extra["cpu_window_s"] = round(statistics.median(r["window_s"] for r in runs), 2)
+    return result("tcp", case, system, m, unit="Gbit/s", **extra)
+
+
+VSW_WORKER = "rte-worker-1"     # vsw's one worker lcore thread (cpus = 1)
+
+
+def vsw_probe(v):
+    return thread_ns(v.proc.pid, VSW_WORKER)
+
+
+def enable_v6(lab, ns, addr):
+    """IPv6 on in a container (its namespace only: the host ends in the root
+    namespace keep disable_ipv6 = 1), 'addr' on eth0 without DAD."""
+    for k in ("all", "default", "eth0", "lo"):
+        lab.run(ns, "sysctl -qw net.ipv6.conf.%s.disable_ipv6=0" % k)
+    lab.run(ns, "ip -6 addr add %s/64 dev eth0 nodad" % addr)
+
+
+def tcp_bridge(args, tmp, system, secs, mtu, todo):
+    """Two containers through 'system', both veths' ends at 'mtu' (set before
+    the switch starts: vsw reads it when it opens a port); then each of
+    'todo' (case, streams, IPv6, pinned). Returns {case: runs}."""
     lab = Lab(tmp)
+    out = {}
     try:
         a, ha = lab.container("a", IP_A + "/24")
         b, hb = lab.container("b", IP_B + "/24")
+        if mtu != 1500:
+            for ns, host in ((a, ha), (b, hb)):
+                sh("ip link set %s mtu %d" % (host, mtu))
+                lab.run(ns, "ip link set eth0 mtu %d" % mtu)
+        probe, worker = None, None
         if system.startswith("vsw"):
-            start_vsw(lab, l2_ini([("a", ha), ("b", hb)]))
+            v = start_vsw(lab, l2_ini([("a", ha), ("b", hb)]))
+            probe, worker = vsw_probe(v), "vsw thread %s" % VSW_WORKER
         elif system == "Linux bridge":
             lab.sysctl_file(BRIDGE_NF, 0)
             lab.bridge([ha, hb])
@@ -562,13 +755,30 @@ def tcp_bridge(args, tmp, system, secs):
             if not tso:
                 for ns in (a, b):
                     lab.run(ns, "ethtool -K eth0 tx off")
-            OvsNetdev(lab, tso).bridge([ha, hb], "afxdp" if "afxdp" in system else "system")
+            ovs = OvsNetdev(lab, tso)
+            ovs.bridge([ha, hb], "afxdp" if "afxdp" in system else "system")
+            probe, worker = (lambda: cpu_ns(ovs.pid)), "every ovs-vswitchd thread"
         if not ping_ok(lab, a, IP_B):
             raise RuntimeError("no ping from A to B through %s" % system)
-        return series(iperf(lab, a, b, IP_B, secs, args.reps))
+        v6 = False
+        for case, streams, ipv6, pinned in todo:
+            log("  %s" % case)
+            try:
+                if ipv6 and not v6:
+                    enable_v6(lab, a, V6_A)
+                    enable_v6(lab, b, V6_B)
+                    if not ping_ok(lab, a, "-6 " + V6_B):
+                        raise RuntimeError("no ping -6 from A to B through %s" % system)
+                    v6 = True
+                out[case] = (iperf(lab, a, b, V6_B if ipv6 else IP_B, secs, args.reps,
+                                   streams=streams, v6=ipv6, pinned=pinned, probe=probe),
+                             worker)
+            except Exception as e:
+                log("tcp %s, %s failed: %s" % (system, case, e))
+        return out
     except Exception as e:
         log("tcp %s failed: %s" % (system, e))
-        return None
+        return out
     finally:
         lab.cleanup()
 
@@ -612,16 +822,19 @@ def have_nft():
     return r.returncode == 0 and shutil.which("nft") is not None
 
 
-def tcp_nat(args, tmp, system, secs, directions):
+def tcp_nat(args, tmp, system, secs, todo):
     """A container (172.17.0.2) behind masquerade, an outside namespace
-    (198.51.100.1). Returns {direction: measure}."""
+    (198.51.100.1); then each of 'todo' (case, direction "out" or "in",
+    pinned). Returns {case: runs}."""
     lab = Lab(tmp)
-    out = {d: None for d in directions}
+    out = {}
     try:
+        probe, worker = None, None
         if system == "vsw":
             c, hc = lab.container("c", "172.17.0.2/16", gw="172.17.0.1")
             o, ho = lab.container("o", "198.51.100.1/24")
-            start_vsw(lab, NAT_VSW % (SW_CPU, hc, ho))
+            v = start_vsw(lab, NAT_VSW % (SW_CPU, hc, ho))
+            probe, worker = vsw_probe(v), "vsw thread %s" % VSW_WORKER
         else:
             if not have_nft():
                 raise RuntimeError("nftables is missing and could not be installed")
@@ -639,15 +852,18 @@ def tcp_nat(args, tmp, system, secs, directions):
             lab.run(h, "nft -f %s" % nft)
         if not ping_ok(lab, c, "198.51.100.1"):
             raise RuntimeError("no ping from the container to the outside")
-        for d in directions:
+        for case, d, pinned in todo:
+            log("  %s" % case)
             try:
                 if d == "out":
-                    out[d] = series(iperf(lab, c, o, "198.51.100.1", secs, args.reps))
+                    runs = iperf(lab, c, o, "198.51.100.1", secs, args.reps,
+                                 pinned=pinned, probe=probe)
                 else:
-                    out[d] = series(iperf(lab, o, c, "172.17.0.2", secs, args.reps,
-                                          connect=("198.51.100.2", 8080)))
+                    runs = iperf(lab, o, c, "172.17.0.2", secs, args.reps,
+                                 connect=("198.51.100.2", 8080), pinned=pinned, probe=probe)
+                out[case] = (runs, worker)
             except Exception as e:
-                log("tcp NAT %s %s failed: %s" % (d, system, e))
+                log("tcp NAT %s %s failed: %s" % (case, system, e))
         return out
     except Exception as e:
         log("tcp NAT %s failed: %s" % (system, e))
@@ -659,29 +875,50 @@ def tcp_nat(args, tmp, system, secs, directions):
 def scenario_tcp(args, tmp):
     secs = 1 if args.smoke else 2 if args.quick else 10
     if args.smoke:
-        systems = ["vsw"]
+        systems, cases = ["vsw"], TCP_CASES[:1]
     elif args.quick:
-        systems = ["vsw", "Linux bridge"]
+        systems, cases = ["vsw", "Linux bridge"], TCP_CASES
     else:
         systems = ["vsw", "Linux bridge", "OVS afxdp (tx csum off)",
                    "OVS AF_PACKET (tx csum off)", "OVS AF_PACKET (userspace TSO)"]
-    out = []
+        cases = TCP_CASES
+    placements = [True] if args.quick or args.smoke else [True, False]
+    name = lambda case, pinned: case if pinned else case + UNPINNED
+    got, rows = {}, []          # {(case, system): (runs, worker)}; [(case, system, pinned)]
     for s in systems:
-        log("tcp between namespaces: %s" % s)
-        out.append(result("tcp", "netns to netns", s, tcp_bridge(args, tmp, s, secs),
-                          unit="Gbit/s"))
+        for mtu in sorted({c[2] for c in cases}):
+            todo = [(name(case, p), streams, v6, p)
+                    for case, streams, m, v6 in cases if m == mtu
+                    # OVS: the headline case alone, to keep time down
+                    if not s.startswith("OVS") or case == TCP_CASES[0][0]
+                    for p in placements]
+            if not todo:
+                continue
+            rows += [(c, s, p) for c, _, _, p in todo]
+            log("tcp between namespaces: %s, MTU %d" % (s, mtu))
+            for c, r in tcp_bridge(args, tmp, s, secs, mtu, todo).items():
+                got[(c, s)] = r
     # NAT: vsw's masquerade against the kernel's docker0; not in --quick
-    if args.quick and not args.smoke:
-        return out
-    nat = [("vsw", ["out"] if args.smoke else ["out", "in"])]
-    if not args.smoke:
-        nat.append(("docker0 (kernel bridge + nft masquerade)", ["out", "in"]))
-    cases = {"out": "NAT: container to outside", "in": "NAT: outside to published port"}
-    for s, dirs in nat:
-        log("tcp through NAT: %s" % s)
-        ms = tcp_nat(args, tmp, s, secs, dirs)
-        for d in dirs:
-            out.append(result("tcp", cases[d], s, ms[d], unit="Gbit/s"))
+    if not args.quick or args.smoke:
+        nat = [("vsw", ["out"] if args.smoke else ["out", "in"])]
+        if not args.smoke:
+            nat.append(("docker0 (kernel bridge + nft masquerade)", ["out", "in"]))
+        for s, dirs in nat:
+            todo = [(name(NAT_CASES[d], p), d, p) for d in dirs for p in placements]
+            rows += [(c, s, p) for c, _, p in todo]
+            log("tcp through NAT: %s" % s)
+            for c, r in tcp_nat(args, tmp, s, secs, todo).items():
+                got[(c, s)] = r
+    # the rows: pinned cases first (the headline), then unpinned; each in
+    # TCP_CASES' order, then NAT out and in, its systems in order
+    order = [c[0] for c in TCP_CASES] + list(NAT_CASES.values())
+    known = list(dict.fromkeys(s for _, s, _ in rows))
+    rows.sort(key=lambda r: (not r[2], order.index(r[0].replace(UNPINNED, "")),
+                             known.index(r[1])))
+    out = []
+    for c, s, p in rows:
+        runs, worker = got.get((c, s), (None, None))
+        out.append(tcp_result(c, s, runs, p, worker))
     return out
 
 
@@ -875,13 +1112,27 @@ PATHS = {
         "ports), the other threads on CPU 0. testpmd io and the bare veth switch "
         "nothing: ceilings, not peers."),
     "tcp": (
-        "iperf3 between two namespaces (GSO super-frames from the veths). vsw with "
-        "the namespaces' offloads on; OVS userspace with TX checksum offload off in "
-        "the namespaces (it needs that without TSO), or with "
-        "`userspace-tso-enable=true` and offloads on (system ports; afxdp ports "
-        "cannot carry TSO). NAT: a container behind vsw's docker0-like masquerade "
-        "and an outside namespace, against the kernel's docker0 (bridge, routing, "
-        "nftables masquerade and DNAT), out and to a published port."),
+        "iperf3 -J between two namespaces, sum_received (GSO super-frames from the "
+        "veths). vsw (afpacket ports, poll = busy, worker on CPU 1) with the "
+        "namespaces' offloads on; OVS userspace with TX checksum offload off in the "
+        "namespaces (it needs that without TSO), or with `userspace-tso-enable=true` "
+        "and offloads on (system ports; afxdp ports cannot carry TSO). Cases: 1 "
+        "stream or 8 (`-P 8`), MTU 1500 or 9000 (both ends of both veths, set before "
+        "the switch starts), IPv4 or IPv6 (fd00:5c::/64, nodad, in the namespaces "
+        "only; the host ends keep IPv6 off); OVS in `netns to netns` alone. NAT: a "
+        "container behind vsw's docker0-like masquerade and an outside namespace, "
+        "against the kernel's docker0 (bridge, routing, nftables masquerade and "
+        "DNAT), out and to a published port. Placement: the plain case is pinned "
+        "(iperf3 client and server `-A 0`, CPU 0; the switch's worker on CPU 1), "
+        "`(unpinned)` leaves iperf3 to the scheduler (full runs). Each run is `-O 1 "
+        "-t N` (slow start not counted), CPU sampled inside it (0.15 s after the "
+        "omitted second to 0.15 s before the end): `cores` beside a figure is "
+        "cpu_cores, the whole machine's busy time (user, nice, system, irq, softirq "
+        "of both CPUs; not idle, iowait or steal) over the window, the median of the "
+        "runs. The JSON also has softirq_cores, switch_cores (vsw: its worker "
+        "thread `rte-worker-1`'s schedstat + softirq_cores; OVS: every ovs-vswitchd "
+        "thread + softirq_cores; Linux bridge and docker0: softirq_cores alone), "
+        "steal_cores and gbps_per_core (median Gbit/s / median cpu_cores)."),
     "memif": (
         "vswgen and the switch over two `net_memif` ports, both busy polling (vswgen "
         "CPU 0, switch CPU 1): what comes back, and the latency under that load and "
@@ -897,8 +1148,9 @@ SCENARIOS = {
                  "64 B UDP from vswgen (af_xdp) in a namespace through the switch to "
                  "another; vs Linux bridge, OVS afxdp/AF_PACKET, testpmd io, bare veth"),
     "tcp": (scenario_tcp,
-            "iperf3 between namespaces: vsw, Linux bridge, OVS userspace (tx csum "
-            "off, or userspace TSO); and "
+            "iperf3 between namespaces (1/8 streams, MTU 1500/9000, IPv4/IPv6; iperf3 "
+            "pinned to CPU 0 and unpinned) with the CPU it costs: vsw, Linux bridge, "
+            "OVS userspace (tx csum off, or userspace TSO); and "
             "through NAT: vsw masquerade vs docker0-like kernel (bridge + nftables)"),
     "memif": (scenario_memif,
               "vswgen <-> vsw over two net_memif ports: Mpps and latency; vs testpmd io"),
@@ -1225,7 +1477,17 @@ PATHS["churn"] = (
     "add, about 10 MiB of kernel memory each; the first round makes them, later "
     "rounds reuse them). The client making the changes (bench.py, ip, nft) runs on "
     "CPU 0 with the sender." % CHURN_RATE)
-NOTES = {"churn": (
+NOTES = {"tcp": (
+    "CPU: in this VM part of the kernel's packet work may be accounted as "
+    "system time of the task that raised it (the veth receive a sender's "
+    "transmit runs, vsw's worker sending into a veth, TCP's socket backlog "
+    "processed by the reader) rather than as softirq, so softirq_cores and "
+    "switch_cores are lower bounds and cpu_cores (the whole machine, other "
+    "load included) is the figure to compare. "
+    "vsw's worker busy-polls (poll = busy): it takes its core with or without "
+    "traffic. Medians: the figure is the median of the runs' Gbit/s, each CPU "
+    "field the median of the runs' values (not necessarily the same run's)."),
+         "churn": (
     "vsw answers one request a connection (ctl/server.c closes after the reply): "
     "each vsw change is a connect, a request and a reply, one client, back to back. "
     "Linux changes are one `ip -batch -` / `nft -i` process for all of them (a "
