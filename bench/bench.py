@@ -1101,6 +1101,13 @@ def markdown(machine_info, results, cmdline, reps):
                 if ok(a) and best_ceil and higher_is_better(unit):
                     cell = "%d%% of %s" % (round(100 * a["median"] / best_ceil["median"]),
                                            best_ceil["system"])
+                # and each vsw of the ceiling on its own kind of port, where
+                # it names one (veth-pps: testpmd io over the same PMD)
+                for v in [s for s in systems if is_vsw(s)]:
+                    same = row.get(row[v].get("ceiling", "")) if ok(row.get(v)) else None
+                    if ok(same):
+                        cell += "; %s %d%% of %s" % (
+                            v, round(100 * row[v]["median"] / same["median"]), same["system"])
                 line += " | %s" % cell
             lines.append(line + " |")
         lines.append("")

@@ -494,6 +494,13 @@ def veth_system(args, tmp, system):
             b, hb = lab.container("b", IP_B + "/24", MAC_B)
             if system == "vsw":
                 start_vsw(lab, l2_ini([("a", ha), ("b", hb)]))
+            elif system == "vsw af_xdp":
+                # DPDK's net_af_xdp for both ports, as testpmd io af_xdp
+                ini = "poll = busy\ncpus = %d\n[bridge br0]\n" % SW_CPU
+                for i, (name, iface) in enumerate((("a", ha), ("b", hb))):
+                    ini += ("[port %s]\nkind = dpdk\ndevargs = net_af_xdp%d,iface=%s\n"
+                            "bridge = br0\n" % (name, i, iface))
+                start_vsw(lab, ini)
             elif system == "Linux bridge":
                 lab.sysctl_file(BRIDGE_NF, 0)
                 lab.bridge([ha, hb])
@@ -531,16 +538,20 @@ def scenario_veth_pps(args, tmp):
     elif args.quick:
         systems = ["vsw", "Linux bridge"]
     else:
-        systems = ["vsw", "Linux bridge", "OVS afxdp", "OVS AF_PACKET",
+        systems = ["vsw", "vsw af_xdp", "Linux bridge", "OVS afxdp", "OVS AF_PACKET",
                    "testpmd io af_xdp", "testpmd io af_packet", "bare veth"]
     out = []
     with B().Hugepages(1024):
         for s in systems:
             log("veth-pps: %s" % s)
             m, offered = veth_system(args, tmp, s)
+            # the ceiling on the same kind of port: testpmd io over it
+            port = {"vsw": "af_packet", "vsw af_xdp": "af_xdp"}.get(s)
+            extra = {"ceiling": "testpmd io " + port} if port else {}
             out.append(result("veth-pps", "64 B UDP, netns to netns", s, m,
                               offered_mpps=offered,
-                              sink="rx_packets of eth0 in B (B's kernel drops them)"))
+                              sink="rx_packets of eth0 in B (B's kernel drops them)",
+                              **extra))
     return out
 
 
@@ -1107,7 +1118,9 @@ PATHS = {
         "vswgen (net_af_xdp, CPU 0) in namespace A sends 64 B UDP as fast as it can "
         "through the switch to namespace B's kernel (counted by B's eth0 rx_packets); "
         "the switch gets CPU 1, where B's stack work also runs. vsw: afpacket ports, "
-        "one bridge, both MACs learned before the window. OVS userspace: its "
+        "one bridge, both MACs learned before the window; vsw af_xdp: the same with "
+        "DPDK's net_af_xdp for both ports (each vsw is also given as a share of "
+        "testpmd io over its own kind of port). OVS userspace: its "
         "forwarding thread on CPU 1 (the PMD for afxdp, the main thread for system "
         "ports), the other threads on CPU 0. testpmd io and the bare veth switch "
         "nothing: ceilings, not peers."),
