@@ -22,7 +22,9 @@ bench.result(). The switch under test gets CPU 1, the traffic source CPU 0.
             and net_af_packet (no switching: the ceiling of a user-space
             switch on this path), and the generator into a bare veth pair.
   tcp       iperf3 -J between two namespaces, sum_received: through vsw
-            (afpacket, offloads on in the namespaces), a Linux bridge, and OVS
+            (afpacket, offloads on in the namespaces), vsw tap (vsw's own TAP
+            devices moved into the namespaces as their eth0: no veth), a
+            Linux bridge, and OVS
             userspace afxdp / system ports (with `ethtool -K eth0 tx off` in
             both namespaces, which OVS needs over veth without TSO), and OVS
             system ports with other_config:userspace-tso-enable=true and the
@@ -748,14 +750,34 @@ def tcp_bridge(args, tmp, system, secs, mtu, todo):
     lab = Lab(tmp)
     out = {}
     try:
-        a, ha = lab.container("a", IP_A + "/24")
-        b, hb = lab.container("b", IP_B + "/24")
-        if mtu != 1500:
+        probe, worker = None, None
+        if system == "vsw tap":
+            # vsw's own TAP devices, moved into the containers as their eth0
+            # (no veth: what a TAP port gives a container)
+            a, b = lab.netns("a"), lab.netns("b")
+            taps = [lab.ifname("a"), lab.ifname("b")]
+            ini = "poll = busy\ncpus = %d\n[bridge br0]\n" % SW_CPU
+            for n, t in zip("ab", taps):
+                ini += "[port %s]\nkind = tap\niface = %s\nbridge = br0\n" % (n, t)
+            v = start_vsw(lab, ini)
+            probe, worker = vsw_probe(v), "vsw thread %s" % VSW_WORKER
+            for ns, t, ip in ((a, taps[0], IP_A), (b, taps[1], IP_B)):
+                sh("ip link set %s netns %s" % (t, ns))
+                sh("ip -n %s link set %s name eth0" % (ns, t))
+                sh("ip -n %s link set lo up" % ns)
+                if mtu != 1500:
+                    sh("ip -n %s link set eth0 mtu %d" % (ns, mtu))
+                lab._eth0(ns, ip + "/24", None, None)
+        else:
+            a, ha = lab.container("a", IP_A + "/24")
+            b, hb = lab.container("b", IP_B + "/24")
+        if mtu != 1500 and system != "vsw tap":
             for ns, host in ((a, ha), (b, hb)):
                 sh("ip link set %s mtu %d" % (host, mtu))
                 lab.run(ns, "ip link set eth0 mtu %d" % mtu)
-        probe, worker = None, None
-        if system.startswith("vsw"):
+        if system == "vsw tap":
+            pass
+        elif system.startswith("vsw"):
             v = start_vsw(lab, l2_ini([("a", ha), ("b", hb)]))
             probe, worker = vsw_probe(v), "vsw thread %s" % VSW_WORKER
         elif system == "Linux bridge":
@@ -888,9 +910,9 @@ def scenario_tcp(args, tmp):
     if args.smoke:
         systems, cases = ["vsw"], TCP_CASES[:1]
     elif args.quick:
-        systems, cases = ["vsw", "Linux bridge"], TCP_CASES
+        systems, cases = ["vsw", "vsw tap", "Linux bridge"], TCP_CASES
     else:
-        systems = ["vsw", "Linux bridge", "OVS afxdp (tx csum off)",
+        systems = ["vsw", "vsw tap", "Linux bridge", "OVS afxdp (tx csum off)",
                    "OVS AF_PACKET (tx csum off)", "OVS AF_PACKET (userspace TSO)"]
         cases = TCP_CASES
     placements = [True] if args.quick or args.smoke else [True, False]
