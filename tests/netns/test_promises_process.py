@@ -301,14 +301,18 @@ def test_mbufs_sets_the_pool_size(lab):
     v = two_containers(lab, 95, "mbufs = 3000\n")
     assert "vsw: 3000 mbufs," in v.text()
     pools = v.ctl("show", "stats", as_json=True)["pools"]
-    mine = [p for p in pools if p["owner"] == "vsw"]
-    assert len(mine) == 1 and mine[0]["size"] == 3000, pools
-    assert mine[0]["in_use"] == 0, pools   # at rest every mbuf is back
+    mine = {p["pool"]: p for p in pools if p["owner"] == "vsw"}
+    assert sorted(mine) == ["vsw_big", "vsw_mbufs"], pools
+    assert mine["vsw_mbufs"]["size"] == 3000, pools
+    # the large frames' segments: a pool of their own, not sized by the key
+    assert mine["vsw_big"]["size"] == 2047, pools
+    for p in mine.values():
+        assert p["in_use"] == 0, pools   # at rest every mbuf is back
     v.stop()
     # and without the key, the pool is sized from the ports (2^k - 1)
     v = two_containers(lab, 95, "", name="auto", made=v.made)
     size = [p for p in v.ctl("show", "stats", as_json=True)["pools"]
-            if p["owner"] == "vsw"][0]["size"]
+            if p["pool"] == "vsw_mbufs"][0]["size"]
     assert size != 3000 and (size + 1) & size == 0, size
     v.stop()
 
