@@ -91,6 +91,19 @@ class Lab:
     def ifname(self, short):
         return "v%s%s" % (self.tag, short)
 
+    def veth_pair(self, short_a, short_b):
+        """A veth pair in the root namespace, both ends up and quiet (no
+        IPv6, no ARP answers: switch ports, not host interfaces), removed
+        with the lab. Returns the two names."""
+        a, b = self.ifname(short_a), self.ifname(short_b)
+        sh("ip link add %s type veth peer name %s" % (a, b))
+        self.links.append(a)
+        for i in (a, b):
+            sh("sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % i, check=False)
+            sh("sysctl -qw net.ipv4.conf.%s.arp_ignore=8" % i, check=False)
+            sh("ip link set %s up" % i)
+        return a, b
+
     def nsname(self, short):
         return "vswt-%s-%s" % (self.tag, short)
 

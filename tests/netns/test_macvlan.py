@@ -111,13 +111,7 @@ vlan = 10
 def mv_lab(lab):
     # this kernel has no VLAN devices: a second vsw is the LAN's VLAN switch,
     # its trunk wired to the parent port by a veth pair
-    up, trunk = lab.ifname("upA"), lab.ifname("upB")
-    sh("ip link add %s type veth peer name %s" % (up, trunk))
-    lab.links.append(up)
-    for i in (up, trunk):
-        sh("sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % i, check=False)
-        sh("sysctl -qw net.ipv4.conf.%s.arp_ignore=8" % i, check=False)
-        sh("ip link set %s up" % i)
+    up, trunk = lab.veth_pair("upA", "upB")
     lan, hl0 = lab.container("lan", "198.51.100.1/24")
     hl10 = lab.ifname("l10")
     sh("ip link add %s type veth peer name eth1 netns %s" % (hl10, lan))
