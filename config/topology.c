@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <ini.h>
 #include <rte_config.h>             /* RTE_MAX_ETHPORTS */
@@ -711,6 +712,94 @@ parse_upstream(struct parser *ps, void *obj, const struct key *k, const char *v)
 	return parse_string(ps, obj, k, v);
 }
 
+int
+topo_listen_parse(const char *spec, struct sockaddr_storage *ss, char *why,
+		  size_t whylen)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *h = spec;
+	unsigned long port;
+	size_t hl;
+	char *end;
+
+	memset(ss, 0, sizeof(*ss));
+	if (strncmp(spec, "unix:", 5) == 0)
+		spec += 5;
+	if (spec[0] == '/') {
+		struct sockaddr_un *su = (struct sockaddr_un *)ss;
+
+		if (strlen(spec) >= sizeof(su->sun_path)) {
+			snprintf(why, whylen, "'%s': a unix socket path is at most %zu characters",
+				 spec, sizeof(su->sun_path) - 1);
+			return -1;
+		}
+		su->sun_family = AF_UNIX;
+		snprintf(su->sun_path, sizeof(su->sun_path), "%s", spec);
+		return 0;
+	}
+	colon = strrchr(spec, ':');
+	if (colon == NULL || colon == spec) {
+		snprintf(why, whylen, "'%s' is not HOST:PORT (127.0.0.1:9417) or a unix socket path", spec);
+		return -1;
+	}
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (!isdigit((unsigned char)colon[1]) || *end != '\0' || errno != 0 ||
+	    port == 0 || port > 65535) {
+		snprintf(why, whylen, "'%s': the port is not 1 to 65535", spec);
+		return -1;
+	}
+	hl = (size_t)(colon - spec);
+	if (h[0] == '[') {
+		if (hl < 3 || h[hl - 1] != ']') {
+			snprintf(why, whylen, "'%s': an IPv6 address goes in brackets ([::1]:9417)", spec);
+			return -1;
+		}
+		h++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host)) {
+		snprintf(why, whylen, "'%s': the host is not a numeric address", spec);
+		return -1;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (spec[0] != '[') {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1) {
+			snprintf(why, whylen, "'%s': '%s' is not a numeric IPv4 address (IPv6 goes in brackets)",
+				 spec, host);
+			return -1;
+		}
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1) {
+			snprintf(why, whylen, "'%s': '%s' is not a numeric IPv6 address", spec, host);
+			return -1;
+		}
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+	}
+	return 0;
+}
+
+static int
+parse_listen(struct parser *ps, void *obj, const struct key *k, const char *v)
+{
+	struct sockaddr_storage ss;
+	char why[200];
+
+	if (topo_listen_parse(v, &ss, why, sizeof(why)) < 0) {
+		key_error(ps, ps->cur, k->name, "%s", why);
+		return -1;
+	}
+	return parse_string(ps, obj, k, v);
+}
+
 /* host = NAME IP: a static name of the bridge's name service (IPv4 or
  * IPv6), like docker run --add-host or a --link's name. */
 static int
@@ -875,6 +964,8 @@ static const struct key switch_keys[] = {
 	{ "port_cache", false, parse_uint, SW(port_cache), NULL, 0, TOPO_PORT_CACHE_MAX },
 	{ "dns_upstream", false, parse_upstream, SW(dns_upstream), NULL, 0, 0 },
 	{ "dns_netns", false, parse_string, SW(dns_netns), NULL, 0, 0 },
+	{ "metrics", false, parse_listen, SW(metrics), NULL, 0, 0 },
+	{ "pdump", false, parse_bool, SW(pdump), NULL, 0, 0 },
 	{ NULL, false, NULL, 0, 0, NULL, 0, 0 },
 };
 

@@ -101,6 +101,12 @@ struct topo_switch {
 					 * the nameservers of /etc/resolv.conf */
 	char dns_netns[TOPO_PATH_MAX];  /* where upstream queries are sent
 					 * from; "" = vsw's own namespace */
+	/* seeing traffic (ctl/metrics.h, switch/capture.h) */
+	char metrics[TOPO_PATH_MAX];    /* Prometheus endpoint: HOST:PORT or a
+					 * unix socket path; "" = none */
+	bool pdump;                     /* a primary DPDK's secondaries can
+					 * join (dpdk-dumpcap, telemetry of
+					 * ethdevs): needs hugepages */
 	unsigned line;
 };
 
@@ -231,6 +237,16 @@ struct topology {
 	struct topo_macvlan macvlans[TOPO_MAX_MACVLANS];
 	unsigned n_macvlans;
 };
+
+/*
+ * [switch] metrics: "HOST:PORT" (a numeric IPv4 address, or IPv6 in
+ * brackets, port 1-65535) or the absolute path of a unix socket ("unix:"
+ * before it is allowed). Fills 'ss' (AF_INET, AF_INET6 or AF_UNIX) and
+ * returns 0, or -1 with 'why' set.
+ */
+struct sockaddr_storage;
+int topo_listen_parse(const char *spec, struct sockaddr_storage *ss,
+		      char *why, size_t whylen);
 
 /*
  * Load and validate 'path' into 'topo'. Errors go to 'err' (one line each).

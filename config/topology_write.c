@@ -240,6 +240,10 @@ write_switch(struct out *o, const struct topology *t)
 		put(o, "dns_upstream", "%s", sw->dns_upstream);
 	if (sw->dns_netns[0])
 		put(o, "dns_netns", "%s", sw->dns_netns);
+	if (sw->metrics[0])
+		put(o, "metrics", "%s", sw->metrics);
+	if (sw->pdump)
+		put(o, "pdump", "yes");
 	fclose(o->f);
 	o->f = real;
 	if (buf != NULL && len > 0) {

@@ -30,12 +30,19 @@
 #include "ctl/publish.h"
 #include "ctl/connect.h"
 #include "model/ipam.h"
+#include "ctl/capture.h"
+#include "ctl/draw.h"
+#include "ctl/metrics.h"
 
 #include <rte_common.h>
 #include <rte_mempool.h>
 
 #define REQ_MAX 4096
 #define MAX_CLIENTS 32
+/* epoll ids: 1 listen, 2 signals, 3 timer, 4 netlink, then these, then
+ * 16 + i the clients */
+#define CTL_EV_METRICS 5
+#define CTL_EV_CAPTURE 6                /* .. + CAPTURE_EVENTS - 1 */
 #define CLIENT_TIMEOUT_NS 2000000000ull
 #define MAX_WORDS 40
 
@@ -55,6 +62,8 @@ struct ctl {
 	int nlfd;                       /* rtnetlink link events, -1 */
 	char path[108];
 	struct client clients[MAX_CLIENTS];
+	struct metrics *metrics;        /* [switch] metrics; NULL: none */
+	struct capture_ctl *capture;    /* vswctl capture's streams */
 };
 
 struct cmd {
@@ -244,6 +253,14 @@ cmd_show_stats(struct vsw *sw, struct reply *r, int argc, char **argv,
 	if (sw->big_pool != NULL)
 		reply_row(r, "vsw", sw->big_pool->name, fmt_u64(b[0], 32, sw->big_pool->size),
 			  fmt_u64(b[1], 32, rte_mempool_in_use_count(sw->big_pool)));
+	{
+		/* made at the first vswctl capture (switch/capture.h) */
+		struct rte_mempool *cp = rte_mempool_lookup("vsw_capture");
+
+		if (cp != NULL)
+			reply_row(r, "capture", cp->name, fmt_u64(b[0], 32, cp->size),
+				  fmt_u64(b[1], 32, rte_mempool_in_use_count(cp)));
+	}
 	for (i = 0; i < sw->n_ports; i++) {
 		struct port *p = &sw->ports[i];
 
@@ -1895,6 +1912,17 @@ cmd_network_prune(struct vsw *sw, struct reply *r, int argc, char **argv,
 static int cmd_help(struct vsw *sw, struct reply *r, int argc, char **argv,
 		    char *err, size_t errlen);
 
+/* "capture" streams on its connection (client_read hands it over before
+ * ctl_execute); through ctl_execute (the fuzzer, a test) it is refused. */
+static int
+cmd_capture_placeholder(struct vsw *sw, struct reply *r, int argc, char **argv,
+			char *err, size_t errlen)
+{
+	(void)sw; (void)r; (void)argc; (void)argv;
+	snprintf(err, errlen, "capture streams on its own connection (vswctl capture)");
+	return -1;
+}
+
 static const struct cmd commands[] = {
 	{ { "show", "ports", NULL }, 0, "show ports",
 	  "ports: kind, role, link, offloads, backend", cmd_show_ports },
@@ -1965,6 +1993,13 @@ static const struct cmd commands[] = {
 	  "the names answered: endpoints' names and aliases, static names", ctl_name_ls },
 	{ { "show", "dns", NULL }, 0, "show dns",
 	  "the name service: upstream servers, counters, networks", ctl_show_dns },
+	/* seeing traffic: ctl/draw.c; capture streams: ctl/capture.c */
+	{ { "show", "topology", NULL }, 2, "show topology [--format dot|text]",
+	  "networks, ports, gateways, NAT and publish rules as a graph (vswctl draws svg)",
+	  ctl_show_topology },
+	{ { "capture", NULL, NULL }, MAX_WORDS, CAPTURE_USAGE,
+	  "stream a port's or a network's frames as pcapng (vswctl writes the file)",
+	  cmd_capture_placeholder },
 	{ { "help", NULL, NULL }, 0, "help", "this list", cmd_help },
 };
 
@@ -2165,6 +2200,20 @@ ctl_open(struct vsw *sw, const char *path, char *err, size_t errlen)
 			epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->nlfd, &ev);
 		}
 	}
+	c->capture = capture_ctl_open(sw, c->epfd, CTL_EV_CAPTURE, err, errlen);
+	if (c->capture == NULL) {
+		ctl_close(c);
+		return NULL;
+	}
+	if (sw->run->sw.metrics[0]) {
+		c->metrics = metrics_open(sw, sw->run->sw.metrics, err, errlen);
+		if (c->metrics == NULL) {
+			ctl_close(c);
+			return NULL;
+		}
+		ev.data.u64 = CTL_EV_METRICS;
+		epoll_ctl(c->epfd, EPOLL_CTL_ADD, metrics_fd(c->metrics), &ev);
+	}
 	return c;
 }
 
@@ -2259,6 +2308,14 @@ client_read(struct ctl *c, struct client *cl)
 		}
 		return;
 	}
+	if (!cl->denied && c->capture != NULL &&
+	    capture_is_request(cl->buf, (size_t)(nl - cl->buf))) {
+		/* the stream owns the connection from here */
+		epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
+		capture_ctl_start(c->capture, cl->fd, cl->buf, (size_t)(nl - cl->buf));
+		cl->fd = -1;
+		return;
+	}
 	if (cl->denied)
 		out = err_reply("permission denied: vsw is controlled by root only");
 	else
@@ -2299,10 +2356,17 @@ ctl_run(struct ctl *c, int sigfd)
 		epoll_ctl(c->epfd, EPOLL_CTL_ADD, sigfd, &ev);
 	while (!c->sw->stop) {
 		n = epoll_wait(c->epfd, evs, RTE_DIM(evs), 500);
+		/* the telemetry thread's readers wait while the control thread
+		 * works (vsw.h, ctl_lock) */
+		pthread_mutex_lock(&c->sw->ctl_lock);
 		for (i = 0; i < n; i++) {
 			uint64_t id = evs[i].data.u64;
 
-			if (id == 1) {
+			if (id == CTL_EV_METRICS) {
+				metrics_run(c->metrics);
+			} else if (id >= CTL_EV_CAPTURE && id < CTL_EV_CAPTURE + CAPTURE_EVENTS) {
+				capture_ctl_event(c->capture, id);
+			} else if (id == 1) {
 				client_accept(c);
 			} else if (id == 2) {
 				struct signalfd_siginfo si;
@@ -2327,6 +2391,7 @@ ctl_run(struct ctl *c, int sigfd)
 				client_read(c, &c->clients[id - 16]);
 			}
 		}
+		pthread_mutex_unlock(&c->sw->ctl_lock);
 	}
 	if (sigfd >= 0)
 		epoll_ctl(c->epfd, EPOLL_CTL_DEL, sigfd, NULL);
@@ -2339,6 +2404,8 @@ ctl_close(struct ctl *c)
 
 	if (c == NULL)
 		return;
+	capture_ctl_close(c->capture);  /* ends every stream, tells its client */
+	metrics_close(c->metrics);
 	for (i = 0; i < MAX_CLIENTS; i++)
 		if (c->clients[i].fd >= 0)
 			close(c->clients[i].fd);

@@ -16,6 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ctl/vswctl.h"
+
 #define DEFAULT_SOCKET "/run/vsw/vsw.sock"
 
 static void
@@ -25,7 +27,11 @@ usage(FILE *f)
 		"usage: vswctl [-s SOCKET] [--json] COMMAND...\n"
 		"  -s SOCKET   vsw's control socket (default %s, or $VSW_SOCKET)\n"
 		"  --json      machine-readable output\n"
-		"commands: show ports | show stats | help (ask vsw for the full list)\n",
+		"commands: show ports | show stats | help (ask vsw for the full list)\n"
+		"  capture PORT|NETWORK|all [--rx|--tx|--both] [--drops] [--filter BPF]\n"
+		"          [--snaplen N] [--count N] [--duration S] [--format pcapng|pcap] -w FILE|-\n"
+		"  top [--interval S] [--count N]   the busiest ports, live\n"
+		"  show topology [--format dot|svg|text]\n",
 		DEFAULT_SOCKET);
 }
 
@@ -49,6 +55,20 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return 0;
+		}
+		/* the commands vswctl does more for than print the reply */
+		if (len == 0 && strcmp(argv[i], "capture") == 0)
+			return vswctl_capture(path, argc - i, argv + i);
+		if (len == 0 && strcmp(argv[i], "top") == 0)
+			return vswctl_top(path, argc - i, argv + i);
+		if (len == 0 && strcmp(argv[i], "show") == 0 && i + 1 < argc &&
+		    strcmp(argv[i + 1], "topology") == 0) {
+			int j;
+
+			for (j = i + 2; j + 1 < argc; j++)
+				if (strcmp(argv[j], "--format") == 0 &&
+				    strcmp(argv[j + 1], "svg") == 0)
+					return vswctl_topology_svg(path, argc - i, argv + i);
 		}
 		if (len + strlen(argv[i]) + 2 >= sizeof(req)) {
 			fprintf(stderr, "vswctl: request too long\n");

@@ -14,18 +14,19 @@
 /* A pool of 'n' mbufs of 'room' bytes (headroom included). */
 static struct rte_mempool *
 pool_create(const char *name, unsigned n, unsigned cache, uint16_t room, int socket,
-	    bool page_objects)
+	    bool page_objects, uint16_t priv_size)
 {
 	struct rte_pktmbuf_pool_private priv = {
 		.mbuf_data_room_size = room,
+		.mbuf_priv_size = priv_size,
 	};
 	struct rte_mempool *mp;
 
 	if (rte_eal_has_hugepages() || page_objects)
-		return rte_pktmbuf_pool_create(name, n, cache, 0, room, socket);
+		return rte_pktmbuf_pool_create(name, n, cache, priv_size, room, socket);
 	/* On 4 KiB pages DPDK keeps each mbuf inside one page, which costs
 	 * 4 KiB a mbuf; IOVA is the virtual address here, so let them span. */
-	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + room, cache,
+	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + priv_size + room, cache,
 				      sizeof(priv), socket, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
 	if (mp == NULL)
 		return NULL;
@@ -45,7 +46,17 @@ struct rte_mempool *
 port_pool_create(const char *name, unsigned n, int socket, bool page_objects)
 {
 	return pool_create(name, n, PORT_POOL_CACHE, RTE_MBUF_DEFAULT_BUF_SIZE, socket,
-			   page_objects);
+			   page_objects, 0);
+}
+
+void (*volatile port_drop_hook)(unsigned txq, uint16_t port, unsigned why,
+				struct rte_mbuf *m);
+
+struct rte_mempool *
+port_priv_pool_create(const char *name, unsigned n, uint16_t priv_size, int socket)
+{
+	return pool_create(name, n, PORT_POOL_CACHE, RTE_MBUF_DEFAULT_BUF_SIZE, socket,
+			   false, (uint16_t)RTE_ALIGN(priv_size, RTE_MBUF_PRIV_ALIGN));
 }
 
 struct rte_mempool *
@@ -53,7 +64,7 @@ port_big_pool_create(const char *name, unsigned n, int socket)
 {
 	/* a small cache: these are few, and DPDK wants 1.5 caches a pool */
 	return pool_create(name, n, RTE_MIN(PORT_POOL_CACHE / 8u, n * 2 / 3), PORT_BIG_SEG,
-			   socket, false);
+			   socket, false, 0);
 }
 
 size_t
@@ -232,6 +243,8 @@ tx_flush(struct port *p, unsigned txq, struct rte_mbuf **pkts, unsigned n,
 	sent = p->ops->tx_burst(p, txq, pkts, (uint16_t)n);
 	for (i = sent; i < n; i++) {
 		bytes -= pkts[i]->pkt_len;
+		if (unlikely(port_drop_hook != NULL))
+			port_drop_hook(txq, p->id, VSW_DROP_TX_FULL, pkts[i]);
 		rte_pktmbuf_free(pkts[i]);
 	}
 	c->tx += sent;
@@ -262,6 +275,8 @@ port_tx_burst(struct port *p, unsigned txq, struct rte_mbuf **pkts,
 						   out, RTE_DIM(out));
 			}
 			if (unlikely(r < 0)) {
+				if (unlikely(port_drop_hook != NULL))
+					port_drop_hook(txq, p->id, VSW_DROP_TX_OFFLOAD, m);
 				rte_pktmbuf_free(m);
 				c->drops[VSW_DROP_TX_OFFLOAD]++;
 				continue;

@@ -132,6 +132,16 @@ struct rte_mempool *port_pool_create(const char *name, unsigned n, int socket,
 				     bool page_objects);
 /* Memory such a pool takes, for sizing DPDK's memory up front. */
 size_t port_pool_bytes(unsigned n, bool page_objects);
+/* The same pool with 'priv_size' bytes of private area in each mbuf
+ * (rte_mbuf_to_priv), packed: the capture pool's (switch/capture.h). */
+struct rte_mempool *port_priv_pool_create(const char *name, unsigned n,
+					  uint16_t priv_size, int socket);
+
+/* Called for a frame the port layer drops (a full tx ring, an offload
+ * that could not finish) while some capture wants drops; NULL otherwise
+ * (switch/capture.c sets it). 'txq' is the worker's id. */
+extern void (*volatile port_drop_hook)(unsigned txq, uint16_t port,
+				       unsigned why, struct rte_mbuf *m);
 
 /*
  * Segments for the part of a large frame past its first mbuf: 16 KiB of

@@ -12,12 +12,38 @@
 #include <rte_lcore.h>
 #include <rte_errno.h>
 #include <rte_log.h>
+#include <rte_pdump.h>
 
 #include "switch/eal.h"
 
 #define MAX_ARGS 64
 
 static char runtime_dir[256];
+static char file_prefix[64];
+/* pdump = yes: the hugetlbfs mount the EAL's page files are in, and the
+ * pdump server that dpdk-dumpcap asks for copies */
+static char huge_dir[256];
+static bool pdump_on;
+
+/* The first hugetlbfs mount of /proc/mounts into 'dir'; false: none. */
+static bool
+hugetlbfs_mount(char *dir, size_t len)
+{
+	char line[512], dev[128], mnt[256], type[64];
+	FILE *f = fopen("/proc/mounts", "r");
+	bool found = false;
+
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%127s %255s %63s", dev, mnt, type) == 3 &&
+		    strcmp(type, "hugetlbfs") == 0) {
+			snprintf(dir, len, "%s", mnt);
+			found = true;
+		}
+	fclose(f);
+	return found;
+}
 
 static void remove_runtime_dir(void);
 
@@ -108,10 +134,10 @@ vsw_eal_init(const struct topology *t, const char *argv0, size_t mem_mb,
 	} while (0)
 
 	ARG("%s", argv0);
-	ARG("--file-prefix=vsw-%d", (int)getpid());
+	snprintf(file_prefix, sizeof(file_prefix), "vsw-%d", (int)getpid());
+	ARG("--file-prefix=%s", file_prefix);
 	snprintf(runtime_dir, sizeof(runtime_dir), "/var/run/dpdk/vsw-%d",
 		 (int)getpid());
-	ARG("--no-telemetry");
 	ARG("--log-level=*:warning");
 
 	use_huge = t->sw.hugepages == TOPO_HUGE_YES ||
@@ -122,7 +148,22 @@ vsw_eal_init(const struct topology *t, const char *argv0, size_t mem_mb,
 			 huge, mem_mb);
 		return -ENOMEM;
 	}
-	if (use_huge) {
+	if (t->sw.pdump) {
+		/* a primary whose memory secondaries map (dpdk-dumpcap, dpdk-pdump,
+		 * dpdk-proc-info): page files in a hugetlbfs mount, the shared
+		 * config in the runtime directory */
+		if (!use_huge) {
+			snprintf(err, errlen,
+				 "[switch] pdump = yes needs hugepages, which dpdk-dumpcap maps: %zu MB are free and %zu MB needed (reserve more in /sys/kernel/mm/hugepages)",
+				 huge, mem_mb);
+			return -ENOMEM;
+		}
+		if (!hugetlbfs_mount(huge_dir, sizeof(huge_dir))) {
+			snprintf(err, errlen,
+				 "[switch] pdump = yes needs a hugetlbfs mount for its page files (mount -t hugetlbfs nodev /dev/hugepages)");
+			return -ENOENT;
+		}
+	} else if (use_huge) {
 		ARG("--in-memory");
 	} else {
 		ARG("--no-huge");
@@ -219,7 +260,44 @@ vsw_eal_init(const struct topology *t, const char *argv0, size_t mem_mb,
 		remove_runtime_dir();
 		return rc;
 	}
+	if (t->sw.pdump) {
+		if (rte_pdump_init() != 0) {
+			rc = -rte_errno;
+			snprintf(err, errlen, "rte_pdump_init: %s", rte_strerror(rte_errno));
+			vsw_eal_cleanup();
+			return rc;
+		}
+		pdump_on = true;
+	}
 	return 0;
+}
+
+/* The page files of this vsw in the hugetlbfs mount (pdump = yes): the
+ * EAL leaves them for a secondary that may still map them; nothing does
+ * once vsw is gone. */
+static void
+remove_page_files(void)
+{
+	size_t plen = strlen(file_prefix);
+	struct dirent *de;
+	DIR *d;
+
+	if (huge_dir[0] == '\0' || plen == 0)
+		return;
+	d = opendir(huge_dir);
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char path[600];
+
+		/* "vsw-PIDmap_N": the prefix, then "map_" */
+		if (strncmp(de->d_name, file_prefix, plen) != 0 ||
+		    strncmp(de->d_name + plen, "map_", 4) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", huge_dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
 }
 
 static void
@@ -248,6 +326,10 @@ remove_runtime_dir(void)
 void
 vsw_eal_cleanup(void)
 {
+	if (pdump_on)
+		rte_pdump_uninit();
+	pdump_on = false;
 	rte_eal_cleanup();
 	remove_runtime_dir();
+	remove_page_files();
 }

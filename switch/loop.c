@@ -42,6 +42,8 @@ loop_tx_flush(struct worker *w, uint16_t port_id)
 
 	if (b->n == 0)
 		return;
+	if (unlikely(w->capture != NULL) && (w->capture->what[port_id] & CAPTURE_TX))
+		capture_burst(w, w->capture, port_id, CAPTURE_TX, b->pkts, b->n);
 	port_tx_burst(p, w->id, b->pkts, b->n, &w->cnt[port_id]);
 	b->n = 0;
 }
@@ -80,6 +82,8 @@ poll_port(struct worker *w, struct port *p)
 			loop_drop(w, p->id, VSW_DROP_ADMIN_DOWN, pkts[i]);
 		return n;
 	}
+	if (unlikely(w->capture != NULL) && (w->capture->what[p->id] & CAPTURE_RX))
+		capture_burst(w, w->capture, p->id, CAPTURE_RX, pkts, n);
 	w->sw->attach[p->id].input(w, p, pkts, n);
 	return n;
 }

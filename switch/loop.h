@@ -35,6 +35,7 @@
 #include "ports/port.h"
 #include "switch/attach.h"
 #include "switch/bridge.h"
+#include "switch/capture.h"
 #include "switch/macvlan.h"
 
 #define LOOP_BURST 64
@@ -75,6 +76,9 @@ struct worker {
 	uint64_t storm_tat[TOPO_MAX_PORTS]; /* theoretical arrival time, ns */
 	struct worker_stats stats;
 	uint16_t l3_in;                 /* router: the l3if of the current burst */
+	/* vswctl capture's sessions (switch/capture.h), NULL: none; set
+	 * under the barrier with sw->capture */
+	const struct capture_set *capture;
 	/* adaptive polling */
 	int epfd;
 	int evfd;
@@ -116,6 +120,8 @@ loop_drop(struct worker *w, uint16_t port_id, enum vsw_drop why,
 	  struct rte_mbuf *m)
 {
 	w->cnt[port_id].drops[why]++;
+	if (unlikely(w->capture != NULL) && w->capture->drops)
+		capture_dropped(w->id, w->capture, port_id, why, m);
 	rte_pktmbuf_free(m);
 }
 

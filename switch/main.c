@@ -4,6 +4,8 @@
  *
  *   vsw -c FILE            run in the foreground, log to stderr
  *   vsw --check -c FILE    validate FILE and exit (0 valid, 2 invalid)
+ *   vsw --check --draw PICTURE.svg|PICTURE.dot -c FILE
+ *                          ... and draw it (config/topology_dot.h)
  *
  * SIGINT and SIGTERM stop vsw; SIGHUP reads FILE again and applies what
  * changed (switch/apply.h), or changes nothing if it is wrong.
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -28,8 +31,11 @@
 #include <rte_mbuf.h>
 
 #include "config/topology.h"
+#include "config/topology_dot.h"
+#include "ctl/dot_run.h"
 #include "ctl/server.h"
 #include "switch/eal.h"
+#include "switch/telemetry.h"
 #include "switch/vsw.h"
 #include "switch/model.h"
 
@@ -39,9 +45,12 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vsw -c FILE [--check]\n"
+		"usage: vsw -c FILE [--check [--draw PICTURE]]\n"
 		"  -c, --config FILE  the topology file (INI)\n"
 		"      --check        validate the file and exit: 0 valid, 2 invalid\n"
+		"      --draw PICTURE with --check: draw the valid file's networks, ports,\n"
+		"                     NAT and publish rules; PICTURE.svg with graphviz's\n"
+		"                     dot, PICTURE.dot as DOT text\n"
 		"  -h, --help         this text\n");
 }
 
@@ -69,6 +78,68 @@ print_summary(const struct topology *t)
 			t->bridges[t->ports[i].bridge].name : "");
 }
 
+/* --draw PICTURE: what its extension asks for, "" when nothing known */
+static const char *
+draw_format(const char *path)
+{
+	const char *ext = strrchr(path, '.');
+
+	if (ext != NULL && strcasecmp(ext, ".svg") == 0)
+		return "svg";
+	if (ext != NULL && strcasecmp(ext, ".dot") == 0)
+		return "dot";
+	return "";
+}
+
+/*
+ * --check --draw: the valid topology 't' as a picture in 'path', the DOT
+ * text itself or dot's svg of it. Returns vsw's exit status: 0 drawn, 2
+ * not (the reason said).
+ */
+static int
+draw(const struct topology *t, const char *path)
+{
+	char *text = NULL, err[256];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	bool ok;
+	int rc;
+
+	if (f == NULL) {
+		fprintf(stderr, "vsw: --draw: out of memory\n");
+		return 2;
+	}
+	rc = topo_dot(t, f);
+	if (fclose(f) != 0 || rc != 0) {
+		fprintf(stderr, "vsw: --draw: out of memory\n");
+		free(text);
+		return 2;
+	}
+	if (strcmp(draw_format(path), "svg") == 0) {
+		rc = dot_run(text, len, "svg", path, err, sizeof(err));
+		free(text);
+		if (rc != 0) {
+			fprintf(stderr, "vsw: --draw %s: %s\n", path, err);
+			return 2;
+		}
+		return 0;
+	}
+	f = fopen(path, "w");
+	if (f == NULL) {
+		fprintf(stderr, "vsw: --draw %s: %s\n", path, strerror(errno));
+		free(text);
+		return 2;
+	}
+	ok = fwrite(text, 1, len, f) == len;
+	ok = fclose(f) == 0 && ok;
+	free(text);
+	if (!ok) {
+		fprintf(stderr, "vsw: --draw %s: cannot write it\n", path);
+		return 2;
+	}
+	return 0;
+}
+
 /* Replay: what was dropped where, one line per port and reason, so that
  * golden tests check why frames vanished, not only that they did. */
 static void
@@ -93,13 +164,14 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' },
+		{ "draw", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct topology file_topo, topo;
 	struct vsw *sw = &the_switch;
 	char state_path[TOPO_PATH_MAX];
-	const char *file = NULL;
+	const char *file = NULL, *picture = NULL;
 	bool check = false;
 	struct ctl *ctl = NULL;
 	char err[1024];
@@ -111,12 +183,24 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 'c': file = optarg; break;
 		case 'k': check = true; break;
+		case 'd': picture = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (file == NULL || optind != argc) {
 		usage(stderr);
+		return 2;
+	}
+	/* before the file is read: a bad --draw is a usage error either way */
+	if (picture != NULL && !check) {
+		fprintf(stderr, "vsw: --draw %s goes with --check: vsw draws a topology file, it does not run it then\n",
+			picture);
+		return 2;
+	}
+	if (picture != NULL && draw_format(picture)[0] == '\0') {
+		fprintf(stderr, "vsw: --draw %s: the picture must end in .svg (drawn by graphviz's dot) or .dot (the DOT text)\n",
+			picture);
 		return 2;
 	}
 	rc = topo_load(&file_topo, file, stderr);
@@ -126,7 +210,12 @@ main(int argc, char **argv)
 	if (check) {
 		printf("%s: valid (%u bridges, %u ports)\n", file, topo.n_bridges,
 		       topo.n_ports);
-		return 0;
+		if (picture == NULL)
+			return 0;
+		rc = draw(&topo, picture);
+		if (rc == 0)
+			printf("%s: drawn in %s\n", file, picture);
+		return rc;
 	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "vsw: must run as root (it creates and attaches to network interfaces)\n");
@@ -180,6 +269,10 @@ main(int argc, char **argv)
 		loop_replay(sw->workers[0]);
 		print_drops(sw);
 	} else {
+		rc = vsw_telemetry_init(sw);
+		if (rc != 0 && rc != -ENOTSUP)
+			fprintf(stderr, "vsw: telemetry: /vsw/ commands not registered: %s\n",
+				strerror(-rc));
 		ctl = ctl_open(sw, topo.sw.control, err, sizeof(err));
 		if (ctl == NULL) {
 			fprintf(stderr, "vsw: cannot start: %s\n", err);

@@ -13,6 +13,7 @@
 
 #include "switch/dns.h"
 #include "switch/apply.h"
+#include "switch/capture.h"
 #include "switch/vsw.h"
 #include "switch/model.h"
 
@@ -65,7 +66,8 @@ vsw_memory_mb(const struct topology *topo)
 	unsigned i;
 
 	if (!topo_is_replay(topo))
-		bytes += port_big_pool_bytes(PORT_BIG_MBUFS);
+		bytes += port_big_pool_bytes(PORT_BIG_MBUFS) +
+			 (capture_pool_mb() << 20); /* made at the first capture */
 
 	size_t tables = 0;
 
@@ -174,6 +176,7 @@ vsw_start(struct vsw *sw, const struct topology *topo, char *err, size_t errlen)
 	int rc;
 
 	memset(sw, 0, sizeof(*sw));
+	pthread_mutex_init(&sw->ctl_lock, NULL);
 	sw->run = calloc(1, sizeof(*sw->run));
 	if (sw->run == NULL) {
 		snprintf(err, errlen, "out of memory for the topology");
@@ -283,6 +286,7 @@ vsw_stop(struct vsw *sw)
 		rte_mempool_free(sw->pool);
 		sw->pool = NULL;
 	}
+	in_use += capture_pool_free();
 	if (sw->big_pool != NULL) {
 		in_use += rte_mempool_in_use_count(sw->big_pool);
 		rte_mempool_free(sw->big_pool);

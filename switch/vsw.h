@@ -16,6 +16,7 @@
  * NULL, and every walk over sw->ports or sw->bridges skips them.
  */
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,6 +69,14 @@ struct vsw {
 	struct ipam_net *ipam[TOPO_MAX_BRIDGES]; /* by bridge slot: its
 					 * addresses; NULL without a subnet */
 	char state_path[TOPO_PATH_MAX]; /* the state file; "" = none */
+	/* Held by the control thread while it works (ctl_run: everything
+	 * between two waits), so that another thread that reads the model
+	 * (DPDK's telemetry thread, switch/telemetry.c) takes it and sees no
+	 * port or network half added or removed. */
+	pthread_mutex_t ctl_lock;
+	/* frames copied to vswctl capture (switch/capture.h); NULL: none.
+	 * Workers look at it once a burst. */
+	struct capture_set *capture;
 };
 
 /*

@@ -6,7 +6,8 @@ VSW_DEPS="build-essential pkg-config meson ninja-build libdpdk-dev dpdk-dev
  iproute2 iputils-ping iperf3 netcat-openbsd tcpdump ethtool util-linux procps
  clang libclang-rt-14-dev libmicrohttpd-dev libjansson-dev
  docker.io busybox-static podman containernetworking-plugins
- libldns-dev dnsmasq-base bind9-dnsutils dnsperf"
+ libldns-dev dnsmasq-base bind9-dnsutils dnsperf
+ prometheus tshark graphviz"
 
 vsw_install_deps() {
 	local missing="" p

@@ -305,6 +305,7 @@ static const char every_key_l3[] =
 	"nat_timeout_icmp = 5\nnat_full_icmp = yes\nstate = /tmp/vsw test/state\n"
 	"subnet_pool = 10.200.0.0/16:24,10.201.0.0/16:26\nport_cache = 0\n"
 	"dns_upstream = 192.0.2.53, [2001:db8::53]:5353 198.51.100.53:53\ndns_netns = outside\n"
+	"metrics = 127.0.0.1:9417\npdump = yes\n"
 	"[bridge lan]\nmac_aging = 0\nmac_limit = 10\nsubnet = 10.1.0.0/24\ngateway = 10.1.0.1\n"
 	"mac = 02:00:00:00:aa:01\nmasquerade = up\nisolated = no\nmtu = 1400\n"
 	"ip_range = 10.1.0.128/25\ndns = no\nhost = printer 10.1.0.250\nhost = printer 2001:db8::250\n"
