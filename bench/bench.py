@@ -277,20 +277,40 @@ def pcap_port(name, k, pcap, frames, extra=""):
             % (name, frames + 65536, k, pcap, extra))
 
 
-def vsw_l2_pairs(pa, pb, macs, secs):
+# vswctl capture while the pipeline runs (issue 15): every frame both
+# ports receive, or a filter that matches none of them (the cost of
+# running the filter over every frame, no copies)
+CAPTURES = {
+    "capture of every frame": [],
+    "capture, a filter matching none": ["--filter", "ether proto 0x88b5"],
+}
+
+
+def vsw_l2_pairs(pa, pb, macs, secs, capture=None, extra=None):
     """Known unicast: ports a and b replay the two sides of the pairs
     (their tx is net_pcap's drop). The FDB is warm (every MAC learned)
     before the window; a window with any frame flooded, or an FDB without
-    every MAC, fails the figure."""
+    every MAC, fails the figure. 'capture': a key of CAPTURES, a vswctl
+    capture of br0 --rx for the whole run, written to /dev/null by vswctl
+    on the control core; what it captured and lost goes into 'extra'."""
     with tempfile.TemporaryDirectory(prefix="vsw-bench-") as d:
         ini = ("poll = busy\ncpus = %d\n[bridge br0]\nmac_limit = %d\n"
                % (WORKER_CPU, macs) +
                pcap_port("a", 0, pa, macs // 2, "bridge = br0\n") +
                pcap_port("b", 1, pb, macs // 2, "bridge = br0\n"))
         v = Vsw(Path(d), ini)
+        cap = None
         try:
             wait_for("the FDB never held all %d MACs" % macs,
                      lambda: v.bridge()["entries"] >= macs, 60)
+            if capture is not None:
+                cap = subprocess.Popen(
+                    ["taskset", "-c", str(CTL_CPU), str(BUILD / "vswctl"), "-s", v.sock,
+                     "capture", "br0", "--rx", "-w", "/dev/null"] + CAPTURES[capture],
+                    stderr=subprocess.PIPE, text=True)
+                time.sleep(0.5)
+                if cap.poll() is not None:
+                    raise RuntimeError("vswctl capture: " + cap.stderr.read())
 
             def tx():
                 p = v.stats()[0]
@@ -310,8 +330,25 @@ def vsw_l2_pairs(pa, pb, macs, secs):
                 if uni <= 0:
                     raise PathError("no known unicast in the window")
                 return None
-            return rate(tx, 2, secs, check)
+            r = rate(tx, 2, secs, check)
+            if cap is not None:
+                cap.send_signal(signal.SIGINT)
+                err = cap.communicate(timeout=60)[1]
+                m = re.search(r"(\d+) packets captured, (\d+) seen, (\d+) accepted by the "
+                              r"filter, (\d+) lost", err)
+                if m is None:
+                    raise RuntimeError("vswctl capture said: " + err[-500:])
+                c, seen, acc, lost = (int(x) for x in m.groups())
+                if extra is not None:
+                    extra.update(capture_seen=seen, capture_accepted=acc,
+                                 capture_written=c, capture_lost=lost)
+                log("capture: %d seen, %d accepted, %d written, %d lost" % (seen, acc, c, lost))
+                cap = None
+            return r
         finally:
+            if cap is not None:
+                cap.kill()
+                cap.wait()
             if v.stop() != 0:
                 log("vsw exited with %s" % v.proc.returncode)
 
@@ -837,6 +874,15 @@ def scenario_pipeline_l2(args, tmp):
                 log("pipeline-l2 %s: %s" % (case, name))
                 m = measure(fn, args.reps)
                 out.append(result("pipeline-l2", case, name, m, cycles=True, **extra))
+            # the price of looking (issue 15): the same path with a capture
+            if label != "64k" or args.smoke:
+                continue
+            for cname in CAPTURES:
+                extra = {}
+                log("pipeline-l2 %s: vsw, %s" % (case, cname))
+                m = measure(lambda: vsw_l2_pairs(pa, pb, n, secs, cname, extra), args.reps)
+                out.append(result("pipeline-l2", case, "vsw, " + cname, m, cycles=True,
+                                  **extra))
         for label, n in floods:
             pcap = tmp / ("l2-flood-%s.pcap" % label)
             mkpcap.write(str(pcap), n, 64, "unknown")
